@@ -1,0 +1,40 @@
+// dla:uses-mpi
+// parallel_log_analyser DIR (Stage 1): static byte-balanced partition over all ranks.
+//   mpirun -np 4 ./parallel_log_analyser sample_logs
+//   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8 ./parallel_log_analyser_smpi sample_logs
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "mpi/parallel.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  dla::mpi::Session session(&argc, &argv);
+  dla::mpi::ParallelOptions opt;
+  po::options_description desc("Usage: parallel_log_analyser [options] DIR\nOptions");
+  desc.add_options()("help,h", "show this help")("json", po::bool_switch(&opt.json), "print the result as JSON")(
+      "verbose,v", po::bool_switch(&opt.verbose), "print each rank's share")(
+      "baseline-seconds", po::value(&opt.baseline_seconds), "sequential time to report speedup against")(
+      "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0),
+      "simulation only: modelled scan cost per byte")("dir", po::value(&opt.dir), "directory holding *.log files");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  std::string bad;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+    if (!vm.count("help") && opt.dir.empty()) bad = "missing DIR";
+  } catch (const std::exception& e) {
+    bad = e.what();
+  }
+  if (!bad.empty() || vm.count("help")) {
+    if (session.rank() == 0) {
+      if (bad.empty()) std::cout << desc << std::endl;
+      else std::cerr << "error: " << bad << " (see --help)" << std::endl;
+    }
+    return bad.empty() ? 0 : 1;
+  }
+  return dla::mpi::run_parallel(session, opt);
+}

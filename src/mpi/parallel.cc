@@ -1,0 +1,166 @@
+#include "mpi/parallel.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/discovery.h"
+#include "core/report.h"
+#include "core/scanner.h"
+#include "mpi/sim_hooks.h"
+
+namespace dla::mpi {
+namespace {
+
+// Per-rank partial result, gathered at rank 0 as a flat array.
+enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kSlots };
+
+Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* err) {
+  ScanOptions so;
+  std::uint64_t charged = 0;
+  so.on_progress = [&](std::uint64_t done, std::uint64_t) {
+    sim::charge_scan(done - charged);
+    charged = done;
+  };
+  auto r = scan_file(path, {}, so);
+  *bytes += charged;
+  if (!r) {
+    *err = r.error();
+    return {};
+  }
+  return *r;
+}
+
+std::string format_time(double s) {
+  if (!sim::simulated()) return format_seconds(s);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6fs (simulated)", s);
+  return buf;
+}
+
+}  // namespace
+
+int run_parallel(const Session& s, const ParallelOptions& opt) {
+  sim::set_flops_per_byte(opt.flops_per_byte);
+  barrier();
+  const double t0 = wtime();
+  const int rank = s.rank(), size = s.size();
+
+  // ---- rank 0: discovery and the static plan, broadcast as JSON ----
+  std::string plan;
+  if (rank == 0) {
+    auto files = discover_logs(opt.dir);
+    nlohmann::json j;
+    if (!files) {
+      j["error"] = files.error();
+    } else {
+      std::vector<std::uint64_t> w;
+      for (const auto& f : *files) w.push_back(f.size);
+      auto bins = partition_lpt(w, size);
+      std::vector<int> owner(files->size());
+      for (int b = 0; b < size; ++b)
+        for (int i : bins[b]) owner[i] = b;
+      for (std::size_t i = 0; i < files->size(); ++i)
+        j["files"].push_back({{"path", (*files)[i].path}, {"name", (*files)[i].name}, {"size", (*files)[i].size}, {"rank", owner[i]}});
+    }
+    plan = j.dump();
+  }
+  broadcast(plan);
+  auto j = nlohmann::json::parse(plan);
+  if (j.contains("error")) {
+    if (rank == 0) std::cerr << "error: " << j["error"].get<std::string>() << std::endl;
+    return 1;
+  }
+  const auto& files = j["files"];
+  if (rank == 0 && !opt.json) {
+    std::cout << "Found " << files.size() << " log file(s) to analyse\n"
+              << "Starting parallel analysis with " << size << " process(es)...\n"
+              << std::endl;
+  }
+
+  // ---- every rank: count its share ----
+  std::uint64_t mine[kSlots] = {};
+  const double ts = wtime();
+  for (const auto& f : files) {
+    if (f["rank"].get<int>() != rank) continue;
+    std::string err;
+    Counts c = scan_counted(f["path"].get<std::string>(), &mine[kBytes], &err);
+    if (!err.empty()) {
+      std::cerr << "error: " << err << std::endl;
+      ++mine[kErrors];
+      continue;
+    }
+    for (int l = 0; l < kNumLevels; ++l) mine[l] += c.level[l];
+    mine[kLines] += c.lines;
+    ++mine[kFiles];
+  }
+  double scan_s = wtime() - ts;
+
+  // ---- rank 0: gather and merge ----
+  std::vector<std::uint64_t> all(rank == 0 ? static_cast<std::size_t>(kSlots) * size : 0);
+  std::vector<double> times(rank == 0 ? size : 0);
+  MPI_Gather(mine, kSlots, MPI_UINT64_T, all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  MPI_Gather(&scan_s, 1, MPI_DOUBLE, times.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  int status = 0;
+  if (rank == 0) {
+    const double total = wtime() - t0;
+    Counts c;
+    std::uint64_t errors = 0, bytes_max = 0, bytes_sum = 0;
+    for (int r = 0; r < size; ++r) {
+      const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
+      for (int l = 0; l < kNumLevels; ++l) c.level[l] += p[l];
+      c.lines += p[kLines];
+      errors += p[kErrors];
+      bytes_sum += p[kBytes];
+      bytes_max = std::max(bytes_max, p[kBytes]);
+    }
+    status = errors ? 2 : 0;
+    double imbalance = bytes_sum ? static_cast<double>(bytes_max) * size / static_cast<double>(bytes_sum) : 1.0;
+    if (opt.json) {
+      nlohmann::json out;
+      out["files"] = files.size();
+      out["processes"] = size;
+      out["counts"] = counts_json(c);
+      out["lines"] = c.lines;
+      out["total_time_s"] = total;
+      out["simulated"] = sim::simulated();
+      out["unreadable_files"] = errors;
+      out["bytes"] = bytes_sum;
+      out["max_over_mean_bytes"] = imbalance;
+      if (opt.baseline_seconds > 0) out["speedup"] = opt.baseline_seconds / total;
+      for (int r = 0; r < size; ++r) {
+        const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
+        out["ranks"].push_back({{"rank", r}, {"files", p[kFiles]}, {"bytes", p[kBytes]}, {"scan_s", times[r]}});
+      }
+      std::cout << out.dump(2) << std::endl;
+    } else {
+      if (opt.verbose) {
+        for (int r = 0; r < size; ++r) {
+          const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
+          std::cout << "[Rank " << r << "] files " << p[kFiles] << ", bytes " << p[kBytes] << ", scan " << format_time(times[r]) << "\n";
+        }
+      }
+      std::vector<std::pair<std::string, std::string>> footer;
+      footer.emplace_back("Total time", format_time(total));
+      char buf[160];
+      if (opt.baseline_seconds > 0) {
+        std::snprintf(buf, sizeof buf, "%.2fx (sequential baseline %.2fs / this run)", opt.baseline_seconds / total, opt.baseline_seconds);
+        footer.emplace_back("Speedup", buf);
+      } else {
+        footer.emplace_back("Speedup", "n/a (pass --baseline-seconds with base_log_analyser's time)");
+      }
+      std::snprintf(buf, sizeof buf, "%d process(es), largest share %.2fx the mean (bytes)", size, imbalance);
+      footer.emplace_back("Distribution", buf);
+      if (errors) footer.emplace_back("Unreadable files", std::to_string(errors));
+      std::cout << format_results(c, footer) << std::flush;
+    }
+  }
+  broadcast(status);
+  return status;
+}
+
+}  // namespace dla::mpi

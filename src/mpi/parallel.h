@@ -1,0 +1,22 @@
+// Stage 1: static parallel analysis. Rank 0 discovers the files and partitions them by bytes
+// (LPT greedy over all ranks, itself included: in a static scheme the master would otherwise
+// idle), broadcasts the plan; every rank counts its share; rank 0 gathers and merges.
+#pragma once
+#include <string>
+
+#include "mpi/runtime.h"
+
+namespace dla::mpi {
+
+struct ParallelOptions {
+  std::string dir;
+  bool json = false;
+  bool verbose = false;            // per-rank distribution lines
+  double baseline_seconds = 0;     // sequential time to compute speedup against (0: not given)
+  double flops_per_byte = 1.0;     // simulation only: modelled scan cost
+};
+
+// Returns the process exit status (same on every rank): 0 ok, 1 bad input, 2 some file unreadable.
+int run_parallel(const Session& s, const ParallelOptions& opt);
+
+}  // namespace dla::mpi
