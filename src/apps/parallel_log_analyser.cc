@@ -17,7 +17,10 @@ int main(int argc, char** argv) {
       "verbose,v", po::bool_switch(&opt.verbose), "print each rank's share")(
       "baseline-seconds", po::value(&opt.baseline_seconds), "sequential time to report speedup against")(
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0),
-      "simulation only: modelled scan cost per byte")("dir", po::value(&opt.dir), "directory holding *.log files");
+      "simulation only: modelled scan cost per byte")(
+      "partition", po::value(&opt.partition)->default_value(opt.partition),
+      "static plan: lpt (largest files first to the least loaded rank, by bytes) or roundrobin (file i to rank i % np)")(
+      "dir", po::value(&opt.dir), "directory holding *.log files");
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
@@ -26,6 +29,8 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
     if (!vm.count("help") && opt.dir.empty()) bad = "missing DIR";
+    else if (opt.partition != "lpt" && opt.partition != "roundrobin")
+      bad = "--partition must be lpt or roundrobin, not " + opt.partition;
   } catch (const std::exception& e) {
     bad = e.what();
   }

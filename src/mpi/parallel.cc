@@ -35,6 +35,25 @@ Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* 
   return *r;
 }
 
+// Concatenation, in rank order, of every rank's `mine` at rank 0 (empty elsewhere).
+std::string gather_text(const std::string& mine, int rank, int size) {
+  int n = static_cast<int>(mine.size());
+  std::vector<int> lens(rank == 0 ? size : 0), displs(rank == 0 ? size : 0);
+  MPI_Gather(&n, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::string all;
+  if (rank == 0) {
+    int off = 0;
+    for (int r = 0; r < size; ++r) {
+      displs[r] = off;
+      off += lens[r];
+    }
+    all.resize(static_cast<std::size_t>(off));
+  }
+  MPI_Gatherv(const_cast<char*>(mine.data()), n, MPI_CHAR, rank == 0 ? all.data() : nullptr, lens.data(), displs.data(),
+              MPI_CHAR, 0, MPI_COMM_WORLD);
+  return all;
+}
+
 std::string format_time(double s) {
   if (!sim::simulated()) return format_seconds(s);
   char buf[64];
@@ -60,10 +79,14 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
     } else {
       std::vector<std::uint64_t> w;
       for (const auto& f : *files) w.push_back(f.size);
-      auto bins = partition_lpt(w, size);
       std::vector<int> owner(files->size());
-      for (int b = 0; b < size; ++b)
-        for (int i : bins[b]) owner[i] = b;
+      if (opt.partition == "roundrobin") {
+        for (std::size_t i = 0; i < files->size(); ++i) owner[i] = static_cast<int>(i % static_cast<std::size_t>(size));
+      } else {
+        auto bins = partition_lpt(w, size);
+        for (int b = 0; b < size; ++b)
+          for (int i : bins[b]) owner[i] = b;
+      }
       for (std::size_t i = 0; i < files->size(); ++i)
         j["files"].push_back({{"path", (*files)[i].path}, {"name", (*files)[i].name}, {"size", (*files)[i].size}, {"rank", owner[i]}});
     }
@@ -84,13 +107,14 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
 
   // ---- every rank: count its share ----
   std::uint64_t mine[kSlots] = {};
+  std::string my_errors;  // one message per line; printed by rank 0 only
   const double ts = wtime();
   for (const auto& f : files) {
     if (f["rank"].get<int>() != rank) continue;
     std::string err;
     Counts c = scan_counted(f["path"].get<std::string>(), &mine[kBytes], &err);
     if (!err.empty()) {
-      std::cerr << "error: " << err << std::endl;
+      my_errors += err + "\n";
       ++mine[kErrors];
       continue;
     }
@@ -105,6 +129,7 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
   std::vector<double> times(rank == 0 ? size : 0);
   MPI_Gather(mine, kSlots, MPI_UINT64_T, all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   MPI_Gather(&scan_s, 1, MPI_DOUBLE, times.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  const std::string error_text = gather_text(my_errors, rank, size);
   int status = 0;
   if (rank == 0) {
     const double total = wtime() - t0;
@@ -119,6 +144,10 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
       bytes_max = std::max(bytes_max, p[kBytes]);
     }
     status = errors ? 2 : 0;
+    // Unreadable files: the master reports each one (the owning rank only collected the message).
+    std::istringstream es(error_text);
+    for (std::string line; std::getline(es, line);)
+      if (!line.empty()) std::cerr << "error: " << line << std::endl;
     double imbalance = bytes_sum ? static_cast<double>(bytes_max) * size / static_cast<double>(bytes_sum) : 1.0;
     if (opt.json) {
       nlohmann::json out;
@@ -129,6 +158,7 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
       out["total_time_s"] = total;
       out["simulated"] = sim::simulated();
       out["unreadable_files"] = errors;
+      out["partition"] = opt.partition;
       out["bytes"] = bytes_sum;
       out["max_over_mean_bytes"] = imbalance;
       if (opt.baseline_seconds > 0) out["speedup"] = opt.baseline_seconds / total;
@@ -153,7 +183,8 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
       } else {
         footer.emplace_back("Speedup", "n/a (pass --baseline-seconds with base_log_analyser's time)");
       }
-      std::snprintf(buf, sizeof buf, "%d process(es), largest share %.2fx the mean (bytes)", size, imbalance);
+      std::snprintf(buf, sizeof buf, "%d process(es), %s plan, largest share %.2fx the mean (bytes)", size,
+                    opt.partition == "roundrobin" ? "round-robin" : "LPT-by-bytes", imbalance);
       footer.emplace_back("Distribution", buf);
       if (errors) footer.emplace_back("Unreadable files", std::to_string(errors));
       std::cout << format_results(c, footer) << std::flush;

@@ -1,6 +1,7 @@
 // Stage 1: static parallel analysis. Rank 0 discovers the files and partitions them by bytes
 // (LPT greedy over all ranks, itself included: in a static scheme the master would otherwise
-// idle), broadcasts the plan; every rank counts its share; rank 0 gathers and merges.
+// idle), broadcasts the plan; every rank counts its share; rank 0 gathers and merges, and prints
+// every error (an unreadable file is reported once, by the master, whichever rank owned it).
 #pragma once
 #include <string>
 
@@ -14,6 +15,9 @@ struct ParallelOptions {
   bool verbose = false;            // per-rank distribution lines
   double baseline_seconds = 0;     // sequential time to compute speedup against (0: not given)
   double flops_per_byte = 1.0;     // simulation only: modelled scan cost
+  // Static plan: "lpt" (default) = longest-processing-time-first by bytes over all ranks;
+  // "roundrobin" = file i (name order) to rank i % size, the naive plan, kept for comparison.
+  std::string partition = "lpt";
 };
 
 // Returns the process exit status (same on every rank): 0 ok, 1 bad input, 2 some file unreadable.
