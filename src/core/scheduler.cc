@@ -318,7 +318,8 @@ void Scheduler::on_heartbeat(int worker, int task, std::uint64_t bytes_done, dou
   if (tstate_[i] != TaskState::Assigned || owner_[i] != worker) return;
   if (!started_seen_[i] && started_at >= 0) {
     started_seen_[i] = 1;
-    if (opt_.trace) opt_.trace->add(started_at, worker, "start", task, tasks_[i].bytes(), task_label(task));
+    // (the worker's clock, rounded: never before the hand-out on the master's clock)
+    if (opt_.trace) opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
   }
   record(now, worker, "heartbeat", task, bytes_done);
 }
@@ -355,7 +356,7 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
       drop_held(owner_[i], task);  // the reassigned copy becomes a duplicate
     }
     if (!late && !started_seen_[i] && started_at >= 0 && opt_.trace)
-      opt_.trace->add(started_at, worker, "start", task, tasks_[i].bytes(), task_label(task));
+      opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
     started_seen_[i] = 1;
     tstate_[i] = TaskState::Done;
     owner_[i] = worker;

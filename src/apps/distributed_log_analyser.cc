@@ -1,0 +1,73 @@
+// dla:uses-mpi
+// distributed_log_analyser DIR (Stage 2): fault-tolerant master/worker with a dynamic task queue,
+// heartbeats, failure detection and reassignment. Rank 0 is the master.
+//   tools/dla-mpirun -np 4 build/distributed_log_analyser sample_logs
+//   tools/dla-mpirun -np 4 build/distributed_log_analyser --inject-crash 2@5 sample_logs
+//   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8
+//       build/distributed_log_analyser_smpi sample_logs      (see tools/dla-mpirun --help)
+// Last stdout line: RESULT OK|INCOMPLETE|ERROR ... ; exit 0 ok, 1 bad input, 3 incomplete.
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "mpi/distributed.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  dla::mpi::Session session(&argc, &argv);
+  dla::mpi::DistributedOptions opt;
+  std::vector<std::string> crashes, slow;
+  po::options_description desc("Usage: distributed_log_analyser [options] DIR\nOptions");
+  desc.add_options()("help,h", "show this help")(
+      "policy", po::value(&opt.policy)->default_value(opt.policy), "dynamic (on-demand queue) | static (Stage-1 LPT plan)")(
+      "timeout", po::value(&opt.timeout)->default_value(opt.timeout), "seconds without any message before a worker is declared failed")(
+      "heartbeat", po::value(&opt.heartbeat)->default_value(opt.heartbeat), "worker heartbeat interval while scanning (seconds)")(
+      "master-timeout", po::value(&opt.master_timeout)->default_value(opt.master_timeout),
+      "a worker leaves when the master is silent this long (seconds)")(
+      "poll", po::value(&opt.poll)->default_value(opt.poll), "idle polling interval of the master and of waiting workers (seconds)")(
+      "split-bytes", po::value(&opt.split_bytes)->default_value(0), "cut files larger than N bytes into ranges (0 = whole files)")(
+      "inject-crash", po::value(&crashes)->composing(), "RANK@SEC[:kill|hang|exit] (repeatable): the worker crashes at SEC since start")(
+      "inject-slow", po::value(&slow)->composing(), "RANK@FACTOR (repeatable): the worker scans FACTOR times slower")(
+      "throttle", po::value(&opt.throttle)->default_value(0), "every worker scans at most BYTES_PER_SEC (0 = unlimited)")(
+      "trace", po::value(&opt.trace_file), "write the event trace (core/trace.h format) to FILE")(
+      "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0), "simulation only: modelled scan cost per byte")(
+      "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
+      "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
+      "dir", po::value(&opt.dir), "directory holding *.log files");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  po::variables_map vm;
+  std::string bad;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+    for (const auto& c : crashes) {
+      auto r = dla::mpi::parse_crash_spec(c);
+      if (!r) throw std::runtime_error(r.error());
+      opt.crashes.push_back(*r);
+    }
+    for (const auto& c : slow) {
+      auto r = dla::mpi::parse_slow_spec(c);
+      if (!r) throw std::runtime_error(r.error());
+      opt.slow.push_back(*r);
+    }
+    if (!vm.count("help")) {
+      auto st = dla::mpi::validate(opt, session.size());
+      if (!st) bad = st.error();
+    }
+  } catch (const std::exception& e) {
+    bad = e.what();
+  }
+  if (!bad.empty() || vm.count("help")) {
+    if (session.rank() == 0) {
+      if (bad.empty()) {
+        std::cout << desc << std::endl;
+      } else {
+        std::cerr << "error: " << bad << " (see --help)" << std::endl;
+        std::cout << "RESULT ERROR " << bad << std::endl;
+      }
+    }
+    return bad.empty() ? 0 : 1;
+  }
+  return dla::mpi::run_distributed(session, opt);
+}

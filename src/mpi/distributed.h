@@ -1,0 +1,93 @@
+// Stage 2: the fault-tolerant distributed analyser (master/worker over MPI, same code on Open MPI
+// and on SimGrid SMPI). Rank 0 is the master, ranks 1..n-1 are workers.
+//
+// Protocol (src/mpi/tags.h): a worker says HELLO (pid, host), then REQUESTs work; the master
+// answers ASSIGN(task) | WAIT (nothing now, tasks still in flight elsewhere: ask again in a moment)
+// | STOP. A RESULT is also the next request. While scanning, a worker sends a HEARTBEAT between
+// chunks whenever --heartbeat seconds have passed since its last message.
+//
+// Master: never blocks on a peer. It polls with MPI_Iprobe and sleeps `poll` seconds when idle,
+// sends only with MPI_Isend (buffers and requests kept until MPI_Test says done, freed at shutdown;
+// a send to a dead peer may never complete), and asks sim::peer_alive first (SMPI aborts on a send
+// to a vanished rank). Decisions come from core/scheduler.h (exactly-once, first result wins, late
+// results from failed workers accepted if the task is not done yet, else dropped as duplicates).
+//
+// Failure detection bound: a worker not heard from for more than --timeout seconds is failed and
+// its task goes back to the front of the queue. A worker dying at time t (its last message at or
+// before t) is detected by t + timeout + poll (+ the time to handle one batch of messages); a
+// busy worker heartbeats every --heartbeat s (between 64 KiB chunks), so --heartbeat must be well
+// below --timeout. Detection is at least timeout - heartbeat after the death of a busy worker.
+//
+// Worker watchdog: while waiting for the master's reply a worker leaves if nothing comes for
+// --master-timeout seconds (or, in SMPI, as soon as the master's actor is gone).
+//
+// End: when every task is done the master answers STOP to every request, waits (at most --timeout)
+// until every live worker collected its STOP, kills the workers it declared failed (a hung worker
+// would keep mpirun alive forever: SIGKILL by pid on the same host; in SMPI the actor is killed),
+// prints the result and, last, the RESULT line. If every worker died while tasks remain, the master
+// scans the remaining tasks itself (and says so). INCOMPLETE only means some file could not be read.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/discovery.h"
+#include "core/scheduler.h"
+#include "core/status.h"
+#include "mpi/runtime.h"
+
+namespace dla::mpi {
+
+struct CrashSpec {
+  enum Mode { Kill, Hang, Exit };
+  int rank = -1;
+  double at = 0;  // seconds since the run's start, on the rank's own clock
+  Mode mode = Kill;
+};
+struct SlowSpec {
+  int rank = -1;
+  double factor = 1;  // the rank scans this many times slower
+};
+
+// "RANK@SEC[:kill|hang|exit]" and "RANK@FACTOR".
+Result<CrashSpec> parse_crash_spec(const std::string& s);
+Result<SlowSpec> parse_slow_spec(const std::string& s);
+const char* to_string(CrashSpec::Mode m);
+
+struct DistributedOptions {
+  std::string dir;
+  std::string policy = "dynamic";
+  double timeout = 3.0;          // worker failed after this long without a message
+  double heartbeat = 0.5;        // worker heartbeat interval while scanning
+  double master_timeout = 10.0;  // worker leaves when the master is silent this long
+  double poll = 0.001;           // master (and waiting worker) sleep when idle
+  double wait_delay = 0.05;      // a worker told WAIT asks again after this long
+  std::uint64_t split_bytes = 0;
+  std::vector<CrashSpec> crashes;
+  std::vector<SlowSpec> slow;
+  double throttle = 0;           // bytes per second per worker, 0 = unlimited
+  std::string trace_file;
+  double flops_per_byte = 1.0;   // simulation only
+  bool quiet = false;
+  bool json = false;
+
+  // ---- hooks for checkpointing / resume (run on the master only) ----
+  // After discovery, before the first task is handed out: may fill so.files_done / so.base_counts
+  // (resume) and print what it did. A returned error ends the run as bad input (exit 1).
+  std::function<Status(const std::vector<FileInfo>& files, SchedulerOptions& so)> on_start;
+  // After every applied result (file_completed >= 0 when that result completed a file).
+  std::function<void(const Scheduler& s, const std::vector<FileInfo>& files, int file_completed)> after_result;
+  // Once, after the last task (or when the run gives up), before the results are printed.
+  // Returned pairs are appended to the printed footer (e.g. {"Checkpoints saved", "3"}).
+  std::function<std::vector<std::pair<std::string, std::string>>(const Scheduler& s, const std::vector<FileInfo>& files)>
+      at_end;
+};
+
+// Checks option values (every rank calls it with the same options and session size).
+Status validate(const DistributedOptions& opt, int size);
+
+// Runs the analysis on this rank. Returns the process exit status: master 0 OK, 1 bad input,
+// 3 incomplete (some file unreadable); workers 0.
+int run_distributed(const Session& s, const DistributedOptions& opt);
+
+}  // namespace dla::mpi
