@@ -1,0 +1,152 @@
+// When and what the distributed master checkpoints, and the two consistency models. Pure core (no
+// MPI, no clock reads): the master feeds it the Scheduler and `now`, and prints the lines it returns.
+//
+// Consistency models (--consistency):
+//   eventual (default)  Results are applied to the live counts as they arrive (Scheduler::totals()):
+//                       progress is visible at once, including partial files. A checkpoint is taken
+//                       every `every` newly completed files, every `interval` seconds if anything
+//                       new completed, at the end, and on SIGINT/SIGTERM; it holds every file
+//                       completed so far.
+//   strong              Results are staged and applied only at commit points. Files are handed out
+//                       in batches of `every` files; a worker asking for work beyond the open batch
+//                       WAITs until every file of the batch is complete (a barrier). The batch is
+//                       then committed: its counts are applied to the visible counts and a
+//                       checkpoint is written in the same step. The visible state and every
+//                       checkpoint are always a whole number of batches; nothing in between is ever
+//                       shown. Costs: idle workers at each barrier (stragglers), and an interrupted
+//                       or crashed run redoes the whole open batch.
+// In both models a checkpoint's counts are the sum over its processed files (whole files only).
+//
+// Resume: start() loads the newest valid checkpoint (CheckpointStore::load_latest), checks it
+// against the current input (plan_resume) and tells the master which files are already done.
+#pragma once
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/checkpoint.h"
+#include "core/scheduler.h"
+
+namespace dla {
+
+enum class Consistency { Eventual, Strong };
+const char* to_string(Consistency c);
+// "eventual" | "strong"; false if unknown.
+bool parse_consistency(const std::string& s, Consistency* out);
+
+struct CheckpointConfig {
+  bool enabled = true;              // --no-checkpoint: neither load nor save
+  std::string dir = "checkpoints";  // --checkpoint-dir
+  int every = 5;                    // --checkpoint-every N (also the strong batch size)
+  double interval = 0;              // --checkpoint-interval SEC (0 = off)
+  int keep = 3;                     // --keep K
+  bool fresh = false;               // --fresh / --no-resume: delete old checkpoints, start over
+  Consistency consistency = Consistency::Eventual;
+};
+
+// Lines for the user: `out` goes to stdout, `err` to stderr (already prefixed "warning: ").
+struct DriverOutput {
+  std::vector<std::string> out;
+  std::vector<std::string> err;
+};
+
+// Strong consistency's batch barrier, as a wrapper around any scheduling policy: a task of a file
+// outside the open batch is held back (the worker gets WAIT) until every file of the batch is
+// complete. Closed batches are queued for the driver to commit.
+class BatchGate final : public SchedulingPolicy {
+ public:
+  BatchGate(std::unique_ptr<SchedulingPolicy> inner, int batch_files);
+  std::string name() const override;
+  void init(const std::vector<Task>& pending, const std::vector<int>& workers) override;
+  int next(int worker) override;
+  int next_any() override;
+  void give_back(const std::vector<Task>& tasks, const std::vector<int>& live) override;
+  void worker_gone(int worker, const std::vector<int>& live) override;
+  bool remove(int task) override;
+  std::vector<int> pending() const override;
+
+  // Whether a file is complete (set by the driver to Scheduler::file_done).
+  void set_file_done(std::function<bool(int)> f) { done_ = std::move(f); }
+  // Closes the open batch if all its files are complete and it is full or nothing else is pending.
+  void maybe_close();
+  // Batches closed since the last call (each a list of file indices), oldest first.
+  std::vector<std::vector<int>> take_closed();
+  int batches_closed() const { return closed_count_; }
+  const std::vector<int>& open_batch() const { return batch_; }
+
+ private:
+  bool allowed(int task) const;
+  void admit(int task);
+  int file_of(int task) const { return task >= 0 && task < static_cast<int>(file_of_.size()) ? file_of_[task] : -1; }
+  int pull(int t);  // an inner task: admit and return it, or hold it and return -1
+
+  std::unique_ptr<SchedulingPolicy> inner_;
+  int limit_;
+  std::vector<int> file_of_;    // task -> file
+  std::vector<int> batch_;      // files of the open batch
+  std::vector<char> in_batch_;  // file -> in the open batch
+  std::vector<int> held_;       // tasks taken from the inner policy, not allowed yet
+  std::vector<std::vector<int>> closed_;
+  int closed_count_ = 0;
+  std::function<bool(int)> done_;
+};
+
+class CheckpointDriver {
+ public:
+  // `input_dir`: the directory as given; `files`: discover_logs() of it now.
+  CheckpointDriver(CheckpointConfig cfg, std::string input_dir, std::vector<FileInfo> files);
+
+  // Opens the store (lock, cleanup), applies --fresh, loads the newest valid checkpoint and plans
+  // the resume. Error: the checkpoint directory is unusable or was made for another input.
+  Status start(DriverOutput* o);
+  bool resumed() const { return resumed_; }
+  int already_processed() const { return plan_.already; }
+  std::vector<int> files_done() const;   // for SchedulerOptions::files_done
+  const Counts& base_counts() const { return plan_.base; }
+  int remaining() const { return static_cast<int>(files_.size()) - plan_.already; }
+
+  // The policy the scheduler must use: `inner` itself (eventual) or the batch gate (strong).
+  std::unique_ptr<SchedulingPolicy> wrap_policy(std::unique_ptr<SchedulingPolicy> inner);
+  // Once the scheduler exists.
+  void attach(const Scheduler* s);
+
+  // After every event the master handles: commits (strong) and checkpoints when due.
+  // `timestamp` formats the checkpoint's timestamp (called only when one is written).
+  Status poll(double now, const std::function<std::string()>& timestamp, DriverOutput* o);
+  // End of the run (all done) or interrupt: a last checkpoint of what is consistent now.
+  Status finish(double now, const std::function<std::string()>& timestamp, bool interrupted, DriverOutput* o);
+
+  // The counts a user may see now: live totals (eventual) or the committed ones (strong).
+  Counts visible() const;
+  int saved() const { return saved_; }
+  int commits() const { return commits_; }
+  Consistency consistency() const { return cfg_.consistency; }
+  const CheckpointConfig& config() const { return cfg_; }
+  // The state a checkpoint would hold now (exposed for tests).
+  CheckpointState snapshot(const std::string& timestamp) const;
+  int files_in_last_checkpoint() const { return last_files_; }
+
+ private:
+  Status save(double now, const std::function<std::string()>& timestamp, const char* why, DriverOutput* o);
+  void commit_closed(DriverOutput* o);
+  std::vector<int> consistent_files() const;  // files (beyond the resumed ones) a checkpoint may hold
+
+  CheckpointConfig cfg_;
+  std::string input_dir_, input_abs_;
+  std::vector<FileInfo> files_;
+  std::unique_ptr<CheckpointStore> store_;
+  ResumePlan plan_;
+  bool resumed_ = false;
+  const Scheduler* sched_ = nullptr;
+  BatchGate* gate_ = nullptr;           // owned by the scheduler (strong only)
+  std::vector<int> committed_;          // strong: files committed in this run, commit order
+  Counts committed_counts_;             // strong: base + committed
+  int commits_ = 0;
+  int saved_ = 0;
+  int last_files_ = -1;                 // files in the last checkpoint (-1: none yet)
+  double last_save_time_ = 0;
+  bool started_clock_ = false;
+};
+
+}  // namespace dla
