@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -16,8 +17,10 @@
 namespace dla::mpi {
 namespace {
 
-// Per-rank partial result, gathered at rank 0 as a flat array.
-enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kSlots };
+// Per-rank partial result, gathered at rank 0 as a flat array in ONE collective (each collective
+// costs at least a network latency: 10 ms per WAN crossing on hetero8). kScanTime holds the bits
+// of the rank's scan time (a double); kErrText the length of its error text, gathered next.
+enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kScanTime, kErrText, kSlots };
 
 Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* err) {
   ScanOptions so;
@@ -35,11 +38,11 @@ Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* 
   return *r;
 }
 
-// Concatenation, in rank order, of every rank's `mine` at rank 0 (empty elsewhere).
-std::string gather_text(const std::string& mine, int rank, int size) {
+// Concatenation, in rank order, of every rank's `mine` at rank 0 (empty elsewhere); `lens` (rank
+// 0 only) holds every rank's length, already gathered.
+std::string gather_text(const std::string& mine, int rank, int size, std::vector<int> lens) {
   int n = static_cast<int>(mine.size());
-  std::vector<int> lens(rank == 0 ? size : 0), displs(rank == 0 ? size : 0);
-  MPI_Gather(&n, 1, MPI_INT, lens.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+  std::vector<int> displs(rank == 0 ? size : 0);
   std::string all;
   if (rank == 0) {
     int off = 0;
@@ -122,14 +125,20 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
     mine[kLines] += c.lines;
     ++mine[kFiles];
   }
-  double scan_s = wtime() - ts;
+  const double scan_s = wtime() - ts;
+  std::memcpy(&mine[kScanTime], &scan_s, sizeof scan_s);
+  mine[kErrText] = my_errors.size();
 
   // ---- rank 0: gather and merge ----
   std::vector<std::uint64_t> all(rank == 0 ? static_cast<std::size_t>(kSlots) * size : 0);
   std::vector<double> times(rank == 0 ? size : 0);
+  std::vector<int> err_lens(rank == 0 ? size : 0);
   MPI_Gather(mine, kSlots, MPI_UINT64_T, all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  MPI_Gather(&scan_s, 1, MPI_DOUBLE, times.data(), 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  const std::string error_text = gather_text(my_errors, rank, size);
+  for (int r = 0; r < (rank == 0 ? size : 0); ++r) {
+    std::memcpy(&times[r], &all[static_cast<std::size_t>(r) * kSlots + kScanTime], sizeof(double));
+    err_lens[r] = static_cast<int>(all[static_cast<std::size_t>(r) * kSlots + kErrText]);
+  }
+  const std::string error_text = gather_text(my_errors, rank, size, err_lens);
   int status = 0;
   if (rank == 0) {
     const double total = wtime() - t0;
