@@ -6,7 +6,8 @@
 # counts equal the sequential base_log_analyser; two identical runs give byte-identical output
 # (simulated times included); 8 ranks on 8 hosts finish sooner (simulated) than 8 ranks sharing
 # 1 host and than 1 rank; the scan time matches the cost model bytes * F / speed; LPT by bytes
-# beats round-robin by count on a skewed set.
+# beats round-robin by count on a skewed set; bad input exits 1 and a dangling .log exits 2, with
+# one error line from the master.
 set -euo pipefail
 B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
 SRC=${DLA_SRC:-$(pwd)}
@@ -83,6 +84,21 @@ run_smpi "$T/lpt" "$P/cluster8.xml" "$P/cluster8.hosts" 4 --partition lpt "$T/sk
 run_smpi "$T/rr" "$P/cluster8.xml" "$P/cluster8.hosts" 4 --partition roundrobin "$T/skew"
 check "skewed set: round-robin counts equal LPT counts" "$(json_counts <"$T/lpt")" "$(json_counts <"$T/rr")"
 check_lt "skewed set, 4 ranks: LPT makespan < round-robin makespan" "$(total_time <"$T/lpt")" "$(total_time <"$T/rr")"
+
+# Bad input and an unreadable file behave as on Open MPI: exit 1 / 2, the master's one error line.
+mkdir "$T/dangling"
+cp "$SRC/sample_logs/node1.log" "$SRC/sample_logs/node2.log" "$T/dangling/"
+ln -s "$T/vanished.log" "$T/dangling/gone.log"
+for c in "$T/does-not-exist:1:input directory" "$T/dangling:2:gone.log"; do
+  dir=${c%%:*} rest=${c#*:}
+  want=${rest%%:*} pat=${rest#*:}
+  rc=0
+  timeout -k 5 60 smpirun -platform "$P/cluster8.xml" -hostfile "$P/cluster8.hosts" -np 4 "${DET[@]}" \
+    "$B/parallel_log_analyser_smpi" --json "$dir" >"$T/out" 2>"$T/err" || rc=$?
+  check "smpirun on $(basename "$dir"): exit status" "$want" "$rc"
+  check "smpirun on $(basename "$dir"): one error: line naming it" 1 "$(grep -c "^error: .*$pat" "$T/err" || true)"
+done
+check "smpirun dangling: good files counted" "$("$B/base_log_analyser" --json "$T/dangling" 2>/dev/null | json_counts)" "$(json_counts <"$T/out")"
 
 if [ "$fail" != 0 ]; then echo "stage1_smpi: FAILED"; exit 1; fi
 echo "stage1_smpi: all checks passed"
