@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# needs: mpi
+# timeout: 200
+# Real crashes from outside: the harness kill -9s a worker process at a random moment of a running
+# distributed_log_analyser job (tools/dla-mpirun, recovery on), 6 trials in a row, each with a
+# random victim rank (1..3) and a random delay (0.8..4 s into a ~6 s run). The victim's pid is the
+# one the master printed in its "Worker N ready (pid P, ...)" line, cross-checked against the
+# processes of this job (pgrep). Every trial: the process really died, the master detected it
+# (failed=N in the RESULT line), printed RESULT OK with counts equal to base_log_analyser's, and
+# the job ended on its own. Seed the randomness with DLA_SEED to replay a trial sequence.
+set -euo pipefail
+B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
+SRC=${DLA_SRC:-$(pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+APP="$B/distributed_log_analyser"
+RANDOM=${DLA_SEED:-$$}
+echo "seed: ${DLA_SEED:-$$}"
+
+json_counts() {
+  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
+    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
+}
+check() {
+  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
+}
+
+"$B/generate_logs" --out "$T/logs" --files 12 --lines 5000 --seed 17 >/dev/null
+base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)
+echo "base counts: $base"
+passed=0
+trials=6
+for trial in $(seq 1 $trials); do
+  victim=$((1 + RANDOM % 3))
+  delay=$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.8 + 3.2 * r / 32767}')
+  out="$T/t$trial.out"
+  : >"$out"
+  timeout -k 5 90 "$SRC/tools/dla-mpirun" -np 4 "$APP" --throttle 200000 --timeout 2 --heartbeat 0.3 "$T/logs" \
+    >"$out" 2>"$T/t$trial.err" &
+  job=$!
+  pid=""
+  for _ in $(seq 1 100); do  # wait (<= 10 s) for the victim's ready line
+    pid=$(sed -n "s/^\[Master\] Worker $victim ready (pid \([0-9]*\),.*/\1/p" "$out")
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  sleep "$delay"
+  what="trial $trial (kill -9 rank $victim pid ${pid:-?} at +${delay}s)"
+  if [ -z "$pid" ] || ! pgrep -f "distributed_log_analyser" | grep -qx "$pid"; then
+    echo "FAIL $what: victim pid not found among the job's processes"
+    fail=1
+    wait $job || true
+    continue
+  fi
+  kill -9 "$pid"
+  rc=0
+  wait $job || rc=$?
+  ok_before=$fail
+  check "$what: wrapper exit" 0 "$rc"
+  check "$what: victim is gone" "gone" "$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
+  check "$what: RESULT OK with base counts" "RESULT OK $base" "$(tail -n 1 "$out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
+  check "$what: the victim was declared failed" "$victim" "$(tail -n 1 "$out" | grep -o 'failed=[0-9,]*' | cut -d= -f2)"
+  if [ "$fail" == "$ok_before" ]; then passed=$((passed + 1)); else cat "$out"; fi
+done
+echo "kill -9 trials passed: $passed/$trials"
+check "all trials passed" "$trials" "$passed"
+exit $fail
