@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "mpi/checkpoint_hooks.h"
 #include "mpi/distributed.h"
 
 namespace po = boost::program_options;
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
+  dla::mpi::CheckpointCli ckpt;
+  dla::mpi::add_checkpoint_options(desc, &ckpt);
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
@@ -54,6 +57,8 @@ int main(int argc, char** argv) {
     if (!vm.count("help")) {
       auto st = dla::mpi::validate(opt, session.size());
       if (!st) bad = st.error();
+      auto cst = dla::mpi::finish_checkpoint_options(&ckpt);
+      if (bad.empty() && !cst) bad = cst.error();
     }
   } catch (const std::exception& e) {
     bad = e.what();
@@ -69,5 +74,7 @@ int main(int argc, char** argv) {
     }
     return bad.empty() ? 0 : 1;
   }
+  dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());
+  hooks.install(&opt);
   return dla::mpi::run_distributed(session, opt);
 }

@@ -293,7 +293,8 @@ Status CheckpointDriver::poll(double now, const std::function<std::string()>& ti
     return OkStatus();
   }
   if (!store_) return OkStatus();
-  const int n = plan_.already + static_cast<int>(consistent_files().size());
+  // (processed_files() holds the resumed files too: O(1) per poll, the master polls every ms)
+  const int n = static_cast<int>(sched_->processed_files().size());
   if (n - last_files_ >= cfg_.every) return save(now, timestamp, "every", o);
   if (cfg_.interval > 0 && now - last_save_time_ >= cfg_.interval && n != last_files_) return save(now, timestamp, "interval", o);
   return OkStatus();

@@ -318,7 +318,9 @@ class Master {
       }
     }
     const int already = static_cast<int>(so.files_done.size());
-    sched_ = std::make_unique<Scheduler>(tasks, static_cast<int>(files_.size()), workers, make_policy(opt_.policy), so, t0_);
+    auto policy = make_policy(opt_.policy);
+    if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));
+    sched_ = std::make_unique<Scheduler>(tasks, static_cast<int>(files_.size()), workers, std::move(policy), so, t0_);
     trace_.comment("dla-trace 1 distributed_log_analyser");
     {
       std::ostringstream c;
@@ -354,6 +356,10 @@ class Master {
       const double now = wtime();
       for (const auto& f : sched_->tick(now)) on_failure(f, now, chatty);
       out_.progress();
+      if (opt_.on_poll && opt_.on_poll(*sched_, now)) {
+        interrupted_ = true;
+        break;
+      }
       if (sched_->all_done()) {
         if (done_at < 0) {
           done_at = now;
@@ -516,8 +522,8 @@ class Master {
     const auto bad_files = sched_->failed_files();
     const int nfiles = static_cast<int>(files_.size());
     const int processed = static_cast<int>(sched_->processed_files().size());
-    const bool ok = bad_files.empty() && processed == nfiles;
-    const Counts& c = sched_->totals();
+    const bool ok = bad_files.empty() && processed == nfiles && !interrupted_;
+    const Counts c = opt_.visible_counts ? opt_.visible_counts(*sched_) : sched_->totals();
     std::string failed_list;
     for (int w : failed) failed_list += (failed_list.empty() ? "" : ",") + std::to_string(w);
 
@@ -556,6 +562,7 @@ class Master {
       j["detections"] = det;
       j["killed_workers"] = killed;
       j["result"] = ok ? "OK" : "INCOMPLETE";
+      j["interrupted"] = interrupted_;
       for (const auto& [k, v] : extra) j["extra"][k] = v;
       std::cout << j.dump(2) << std::endl;
     } else {
@@ -574,7 +581,7 @@ class Master {
     }
     char buf[400];
     std::snprintf(buf, sizeof buf, "RESULT %s files=%d/%d failed_workers=%zu%s%s DEBUG=%llu ERROR=%llu INFO=%llu WARN=%llu lines=%llu",
-                  ok ? "OK" : "INCOMPLETE", processed, nfiles, failed.size(), failed.empty() ? "" : " failed=",
+                  ok ? "OK" : interrupted_ ? "INCOMPLETE interrupted" : "INCOMPLETE", processed, nfiles, failed.size(), failed.empty() ? "" : " failed=",
                   failed_list.c_str(), static_cast<unsigned long long>(c.level[0]), static_cast<unsigned long long>(c.level[1]),
                   static_cast<unsigned long long>(c.level[2]), static_cast<unsigned long long>(c.level[3]),
                   static_cast<unsigned long long>(c.lines));
@@ -600,6 +607,7 @@ class Master {
   std::vector<char> told_stop_;
   std::vector<Detection> failures_;
   double finished_at_ = -1;
+  bool interrupted_ = false;  // on_poll asked to stop (SIGINT/SIGTERM)
 };
 
 }  // namespace

@@ -81,6 +81,14 @@ struct DistributedOptions {
   // Returned pairs are appended to the printed footer (e.g. {"Checkpoints saved", "3"}).
   std::function<std::vector<std::pair<std::string, std::string>>(const Scheduler& s, const std::vector<FileInfo>& files)>
       at_end;
+  // Wraps the scheduling policy before the scheduler is built (strong consistency's batch gate).
+  std::function<std::unique_ptr<SchedulingPolicy>(std::unique_ptr<SchedulingPolicy>)> wrap_policy;
+  // Every master loop iteration, after messages and failure detection (periodic checkpoints,
+  // commits). Returning true stops the run at once (interrupted by a signal): the master ends
+  // the workers, prints the result and "RESULT INCOMPLETE interrupted ...", and returns 3.
+  std::function<bool(const Scheduler& s, double now)> on_poll;
+  // The counts to print (default Scheduler::totals(); strong consistency: committed counts only).
+  std::function<Counts(const Scheduler& s)> visible_counts;
 };
 
 // Checks option values (every rank calls it with the same options and session size).
