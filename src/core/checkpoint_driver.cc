@@ -160,7 +160,13 @@ Status CheckpointDriver::start(DriverOutput* o) {
   so.root = cfg_.dir;
   so.keep = cfg_.keep;
   store_ = std::make_unique<CheckpointStore>(so);
-  if (auto r = store_->open(); !r) return Error{"checkpoint directory " + cfg_.dir + ": " + r.error()};
+  if (auto r = store_->open(); !r) {
+    // Another run holds the directory (or it cannot be created): this run still computes the
+    // right result, it just cannot be resumed. Loading is skipped too (the other run owns it).
+    o->err.push_back("warning: " + r.error() + ": this run writes no checkpoints (use --checkpoint-dir)");
+    store_.reset();
+    return OkStatus();
+  }
   if (cfg_.fresh) {
     auto l = store_->load_latest();
     if (l.found || !l.skipped.empty()) {
@@ -178,8 +184,19 @@ Status CheckpointDriver::start(DriverOutput* o) {
     o->out.push_back("No usable checkpoint found: starting from the beginning");
     return OkStatus();
   }
+  if (l.state.pending_files.empty()) {
+    // A checkpoint exists to finish an interrupted run; this one finished. A new invocation is a
+    // new analysis (the input may have changed since).
+    o->out.push_back("Previous run completed (" + l.dir + ", " + std::to_string(l.state.processed.size()) +
+                     " files): starting a new analysis");
+    return OkStatus();
+  }
   auto p = plan_resume(l.state, input_abs_, files_);
-  if (!p) return Error{p.error()};
+  if (!p) {
+    o->err.push_back("warning: " + p.error());
+    o->out.push_back("Checkpoint " + l.dir + " is for another input: starting from the beginning");
+    return OkStatus();
+  }
   plan_ = std::move(*p);
   for (const auto& n : plan_.notes) o->err.push_back("warning: " + n);
   resumed_ = true;

@@ -19,6 +19,9 @@
 //
 // Resume: start() loads the newest valid checkpoint (CheckpointStore::load_latest), checks it
 // against the current input (plan_resume) and tells the master which files are already done.
+// Not resumed from: a checkpoint with no pending file (that run completed: a new invocation is a
+// new analysis), and a checkpoint of another input directory (warning). A checkpoint directory
+// locked by a concurrent run: warning, and this run neither loads nor writes checkpoints.
 #pragma once
 #include <functional>
 #include <memory>
@@ -98,7 +101,7 @@ class CheckpointDriver {
   CheckpointDriver(CheckpointConfig cfg, std::string input_dir, std::vector<FileInfo> files);
 
   // Opens the store (lock, cleanup), applies --fresh, loads the newest valid checkpoint and plans
-  // the resume. Error: the checkpoint directory is unusable or was made for another input.
+  // the resume. Error: the input directory cannot be resolved, or --fresh cannot delete.
   Status start(DriverOutput* o);
   bool resumed() const { return resumed_; }
   int already_processed() const { return plan_.already; }

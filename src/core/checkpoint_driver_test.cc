@@ -283,14 +283,22 @@ TEST_CASE("driver: checkpoint interval, fresh, disabled, changed input, other in
     CHECK(o.out[0].find("Starting fresh") == 0);
   }
   SECTION("resume prints the assignment's lines; a changed file is processed again") {
+    cfg.every = 1;
     Run a{logs, cfg, 0, 1};
-    REQUIRE(a.go(-1));
+    REQUIRE_FALSE(a.go(5));  // crash after 5 results: the newest checkpoint holds 5 files
+    CheckpointStore peek({cfg.dir, 3, false});
+    auto l = peek.load_latest();
+    REQUIRE(l.found);
+    REQUIRE(l.state.processed.size() == 5);
+    const std::string victim = l.state.processed[1].name;
+    std::size_t vi = 0;
+    while (logs.files[vi].name != victim) ++vi;
     {
-      std::ofstream app(logs.files[2].path, std::ios::app);
+      std::ofstream app(logs.files[vi].path, std::ios::app);
       app << "[x] [ERROR] appended\n";
     }
-    ++logs.truth[2].level[1];
-    ++logs.truth[2].lines;
+    ++logs.truth[vi].level[1];
+    ++logs.truth[vi].lines;
     auto now_files = discover_logs(logs.dir.path);
     REQUIRE(now_files.ok());
     logs.files = *now_files;
@@ -300,25 +308,46 @@ TEST_CASE("driver: checkpoint interval, fresh, disabled, changed input, other in
       REQUIRE(d.start(&o).ok());
       REQUIRE(o.out.size() >= 2);
       CHECK(o.out.front() == "Loading checkpoint from previous run...");
-      CHECK(o.out.back() == "Resuming from checkpoint: 5 files already processed");
+      CHECK(o.out.back() == "Resuming from checkpoint: 4 files already processed");
       REQUIRE(o.err.size() == 1);
-      CHECK(o.err[0].find("node002.log changed") != std::string::npos);
-      CHECK(d.remaining() == 1);
+      CHECK(o.err[0].find(victim + " changed") != std::string::npos);
+      CHECK(d.remaining() == 2);
     }
     Run b{logs, cfg, 0, 2};
     REQUIRE(b.go(-1));
-    CHECK(b.files_processed_here == 1);
+    CHECK(b.files_processed_here == 2);
     CHECK(b.final_visible == logs.all());
   }
-  SECTION("a checkpoint of another input directory is refused") {
+  SECTION("a checkpoint of another input directory is not used") {
+    cfg.every = 1;
     Run a{logs, cfg, 0, 1};
-    REQUIRE(a.go(-1));
+    REQUIRE_FALSE(a.go(3));
     Logs other(6, 11);
     CheckpointDriver d(cfg, other.dir.path, other.files);
     DriverOutput o;
-    auto r = d.start(&o);
-    REQUIRE_FALSE(r.ok());
-    CHECK(r.error().find("--fresh") != std::string::npos);
+    REQUIRE(d.start(&o).ok());
+    CHECK(d.already_processed() == 0);
+    REQUIRE(o.err.size() == 1);
+    CHECK(o.err[0].find("made for input") != std::string::npos);
+  }
+  SECTION("a completed run's final checkpoint starts a new analysis") {
+    Run a{logs, cfg, 0, 1};
+    REQUIRE(a.go(-1));
+    CheckpointDriver d(cfg, logs.dir.path, logs.files);
+    DriverOutput o;
+    REQUIRE(d.start(&o).ok());
+    CHECK(d.already_processed() == 0);
+    CHECK_FALSE(d.resumed());
+    REQUIRE(o.out.size() == 2);
+    CHECK(o.out[1].find("Previous run completed") == 0);
+  }
+  SECTION("a directory locked by a concurrent run: warning, no checkpoints") {
+    CheckpointStore holder({cfg.dir, 3, false});
+    REQUIRE(holder.open().ok());
+    Run a{logs, cfg, 0, 1};
+    REQUIRE(a.go(-1));
+    CHECK(a.saved == 0);
+    CHECK(a.final_visible == logs.all());
   }
 }
 
