@@ -578,11 +578,13 @@ Result<std::string> absolute_path(const std::string& path) {
 }
 
 std::string iso8601_utc(double seconds_since_epoch) {
-  std::time_t t = static_cast<std::time_t>(seconds_since_epoch);
+  long long ms = static_cast<long long>(seconds_since_epoch * 1000.0 + 0.5);
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm {};
   ::gmtime_r(&t, &tm);
   char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03lld", ms % 1000);
   return buf;
 }
 

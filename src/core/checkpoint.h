@@ -189,7 +189,7 @@ Result<ResumePlan> plan_resume(const CheckpointState& s, const std::string& inpu
 // realpath() of a directory, as an error value.
 Result<std::string> absolute_path(const std::string& path);
 
-// "2026-11-24T09:30:00" from seconds since the Unix epoch (UTC; fraction dropped).
+// "2026-11-24T09:30:00.250" from seconds since the Unix epoch (UTC, milliseconds).
 std::string iso8601_utc(double seconds_since_epoch);
 
 }  // namespace dla

@@ -491,8 +491,9 @@ TEST_CASE("a crash at any file-system operation leaves the old or the new checkp
 }
 
 TEST_CASE("iso8601_utc formats seconds since the epoch", "[checkpoint]") {
-  CHECK(iso8601_utc(0) == "1970-01-01T00:00:00");
-  CHECK(iso8601_utc(1795080600.7) == "2026-11-19T09:30:00");
+  CHECK(iso8601_utc(0) == "1970-01-01T00:00:00.000");
+  CHECK(iso8601_utc(1795080600.7) == "2026-11-19T09:30:00.700");
+  CHECK(iso8601_utc(1767225600.0 + 59.9996) == "2026-01-01T00:01:00.000");
 }
 
 }  // namespace dla
