@@ -261,7 +261,7 @@ TEST_CASE("scheduler: resume with files already done") {
 // The invariant test: random workers that crash, hang and come back late, random clock steps,
 // both policies, split files. Whatever happens, when the run ends every task is counted exactly once.
 TEST_CASE("scheduler: every task counted exactly once over thousands of random interleavings") {
-  const int kRuns = 3000;
+  const int kRuns = 10000;
   int runs_with_failures = 0, runs_with_late = 0, runs_with_dups = 0, runs_master = 0;
   for (int run = 0; run < kRuns; ++run) {
     SplitMix64 rng(static_cast<std::uint64_t>(run) * 7919 + 1);

@@ -120,6 +120,18 @@ std::string task_label(const std::vector<FileInfo>& files, const Task& t) {
   return f.name + " [" + std::to_string(t.range.offset) + "+" + std::to_string(t.range.length) + "]";
 }
 
+// Real MPI: whether `pid` still runs this very program (guards the final SIGKILL of a hung worker
+// against a pid reused since that worker died).
+bool same_program(long pid) {
+  if (sim::simulated()) return true;
+  if (pid <= 0) return false;
+  char a[4096], b[4096];
+  const std::string link = "/proc/" + std::to_string(pid) + "/exe";
+  const ssize_t na = ::readlink(link.c_str(), a, sizeof a - 1);
+  const ssize_t nb = ::readlink("/proc/self/exe", b, sizeof b - 1);
+  return na > 0 && na == nb && std::string(a, static_cast<std::size_t>(na)) == std::string(b, static_cast<std::size_t>(nb));
+}
+
 void say(const std::string& line) {  // one line on stdout, flushed (SMPI: stdout is shared)
   std::fputs((line + "\n").c_str(), stdout);
   std::fflush(stdout);
@@ -444,6 +456,8 @@ class Master {
   }
 
   void reply(int w, const Scheduler::Reply& r, bool chatty) {
+    if (sched_->worker_state(w) == Scheduler::WorkerState::Failed && !told_stop_[static_cast<std::size_t>(w)] && chatty)
+      say("[Master] Worker " + std::to_string(w) + " was declared failed but is talking again - told to stop");
     switch (r.kind) {
       case Scheduler::Reply::Assign: {
         const Task& t = sched_->tasks()[static_cast<std::size_t>(r.task)];
@@ -509,9 +523,11 @@ class Master {
     for (int w = 1; w < size_; ++w) {
       const auto st = sched_->worker_state(w);
       if (st == Scheduler::WorkerState::Stopped) continue;
-      const bool same_host = wh_[static_cast<std::size_t>(w)] == host_;
-      if (sim::kill_rank(w, pid_[static_cast<std::size_t>(w)], same_host)) killed.push_back(w);
       if (st == Scheduler::WorkerState::Active) sched_->mark_stopped(w, wtime());
+      if (told_stop_[static_cast<std::size_t>(w)]) continue;  // it talked again and was told to leave
+      const long pid = pid_[static_cast<std::size_t>(w)];
+      const bool same_host = wh_[static_cast<std::size_t>(w)] == host_ && same_program(pid);
+      if (sim::kill_rank(w, pid, same_host)) killed.push_back(w);
     }
     out_.abandon();
     std::vector<std::pair<std::string, std::string>> extra;
@@ -561,6 +577,21 @@ class Master {
       for (const auto& d : failures_) det.push_back({{"worker", d.worker}, {"last_heard_s", d.last_heard}, {"detected_s", d.detected}});
       j["detections"] = det;
       j["killed_workers"] = killed;
+      nlohmann::json pw = nlohmann::json::array();
+      for (int w = 0; w < size_; ++w) {
+        long long ntasks = 0, nbytes = 0;
+        for (const auto& t : sched_->tasks())
+          if (sched_->task_state(t.id) == Scheduler::TaskState::Done && sched_->task_owner(t.id) == w) {
+            ++ntasks;
+            nbytes += static_cast<long long>(t.bytes());
+          }
+        nlohmann::json e = {{"rank", w}, {"tasks_done", ntasks}, {"bytes_done", nbytes},
+                            {"state", w == 0 ? "master" : to_string(sched_->worker_state(w))},
+                            {"host", w == 0 ? host_ : wh_[static_cast<std::size_t>(w)]}};
+        if (!sim::simulated()) e["pid"] = w == 0 ? static_cast<long>(::getpid()) : pid_[static_cast<std::size_t>(w)];
+        pw.push_back(e);
+      }
+      j["per_rank"] = pw;
       j["result"] = ok ? "OK" : "INCOMPLETE";
       j["interrupted"] = interrupted_;
       for (const auto& [k, v] : extra) j["extra"][k] = v;
@@ -580,8 +611,9 @@ class Master {
       std::fputs(("\n" + format_results(c, footer)).c_str(), stdout);
     }
     char buf[400];
-    std::snprintf(buf, sizeof buf, "RESULT %s files=%d/%d failed_workers=%zu%s%s DEBUG=%llu ERROR=%llu INFO=%llu WARN=%llu lines=%llu",
-                  ok ? "OK" : interrupted_ ? "INCOMPLETE interrupted" : "INCOMPLETE", processed, nfiles, failed.size(), failed.empty() ? "" : " failed=",
+    const std::string unreadable = bad_files.empty() ? "" : " unreadable=" + std::to_string(bad_files.size());
+    std::snprintf(buf, sizeof buf, "RESULT %s files=%d/%d%s failed_workers=%zu%s%s DEBUG=%llu ERROR=%llu INFO=%llu WARN=%llu lines=%llu",
+                  ok ? "OK" : interrupted_ ? "INCOMPLETE interrupted" : "INCOMPLETE", processed, nfiles, unreadable.c_str(), failed.size(), failed.empty() ? "" : " failed=",
                   failed_list.c_str(), static_cast<unsigned long long>(c.level[0]), static_cast<unsigned long long>(c.level[1]),
                   static_cast<unsigned long long>(c.level[2]), static_cast<unsigned long long>(c.level[3]),
                   static_cast<unsigned long long>(c.lines));

@@ -13,10 +13,15 @@
 // results from failed workers accepted if the task is not done yet, else dropped as duplicates).
 //
 // Failure detection bound: a worker not heard from for more than --timeout seconds is failed and
-// its task goes back to the front of the queue. A worker dying at time t (its last message at or
-// before t) is detected by t + timeout + poll (+ the time to handle one batch of messages); a
-// busy worker heartbeats every --heartbeat s (between 64 KiB chunks), so --heartbeat must be well
-// below --timeout. Detection is at least timeout - heartbeat after the death of a busy worker.
+// its task goes back to the front of the queue. A worker dying at time t (its last message sent at
+// or before t) is detected by
+//     t + timeout + poll + one message latency      (upper bound; checked in SMPI by the tests)
+// and not before t + timeout - (heartbeat + one chunk's scan time): a busy worker sends a HEARTBEAT
+// between 64 KiB chunks once --heartbeat s have passed since its last message, so it is never
+// silent longer than heartbeat + one chunk (+ heartbeat/2 while throttled). Keep that well below
+// --timeout (defaults 0.5 s vs 3 s): a worker that is slow but alive is then never declared failed.
+// A false suspicion (e.g. the machine stalled) costs capacity, never correctness: a late result is
+// accepted if its task is not done yet, otherwise dropped as a duplicate.
 //
 // Worker watchdog: while waiting for the master's reply a worker leaves if nothing comes for
 // --master-timeout seconds (or, in SMPI, as soon as the master's actor is gone).

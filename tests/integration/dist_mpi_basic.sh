@@ -8,11 +8,12 @@
 # (plain mpirun, no recovery: the exit status comes through); an unreadable file: RESULT
 # INCOMPLETE, exit 3 (through plain mpirun and through tools/dla-mpirun).
 set -euo pipefail
-B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
-SRC=${DLA_SRC:-$(pwd)}
+B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
+SRC=$(cd "${DLA_SRC:-.}" && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser"
 
@@ -29,7 +30,7 @@ run() {  # np args... (plain mpirun: no recovery) -> $T/out $T/err $rc
   local np=$1
   shift
   rc=0
-  timeout -k 5 60 mpirun -np "$np" --oversubscribe "$APP" "$@" >"$T/out" 2>"$T/err" || rc=$?
+  timeout -k 5 60 mpirun -np "$np" --oversubscribe "$APP" --no-checkpoint "$@" >"$T/out" 2>"$T/err" || rc=$?
 }
 
 "$B/generate_logs" --out "$T/logs" --files 9 --lines 3000 --skew 1 --mixed --seed 5 >/dev/null
@@ -93,7 +94,7 @@ check "unreadable file: exit 3 through plain mpirun" 3 "$rc"
 check "unreadable file: RESULT INCOMPLETE with the readable files' counts" "RESULT INCOMPLETE $want" \
   "$(tail -n 1 "$T/out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
 rc=0
-timeout -k 5 60 "$SRC/tools/dla-mpirun" -np 3 "$APP" --quiet "$T/broken" >"$T/out" 2>"$T/err" || rc=$?
+timeout -k 5 60 "$SRC/tools/dla-mpirun" -np 3 "$APP" --no-checkpoint --quiet "$T/broken" >"$T/out" 2>"$T/err" || rc=$?
 check "unreadable file: tools/dla-mpirun exit 3" 3 "$rc"
 
 exit $fail

@@ -3,16 +3,17 @@
 # timeout: 200
 # Real crashes from outside: the harness kill -9s a worker process at a random moment of a running
 # distributed_log_analyser job (tools/dla-mpirun, recovery on), 6 trials in a row, each with a
-# random victim rank (1..3) and a random delay (0.8..4 s into a ~6 s run). The victim's pid is the
+# random victim rank (1..3) and a random delay (0.8..4 s into a ~6 s run), default --timeout 3. The victim's pid is the
 # one the master printed in its "Worker N ready (pid P, ...)" line, cross-checked against the
 # processes of this job (pgrep). Every trial: the process really died, the master detected it
 # (failed=N in the RESULT line), printed RESULT OK with counts equal to base_log_analyser's, and
 # the job ended on its own. Seed the randomness with DLA_SEED to replay a trial sequence.
 set -euo pipefail
-B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
-SRC=${DLA_SRC:-$(pwd)}
+B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
+SRC=$(cd "${DLA_SRC:-.}" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser"
 RANDOM=${DLA_SEED:-$$}
@@ -36,7 +37,7 @@ for trial in $(seq 1 $trials); do
   delay=$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.8 + 3.2 * r / 32767}')
   out="$T/t$trial.out"
   : >"$out"
-  timeout -k 5 90 "$SRC/tools/dla-mpirun" -np 4 "$APP" --throttle 200000 --timeout 2 --heartbeat 0.3 "$T/logs" \
+  timeout -k 5 90 "$SRC/tools/dla-mpirun" -np 4 "$APP" --no-checkpoint --throttle 200000 "$T/logs" \
     >"$out" 2>"$T/t$trial.err" &
   job=$!
   pid=""
@@ -60,7 +61,11 @@ for trial in $(seq 1 $trials); do
   check "$what: wrapper exit" 0 "$rc"
   check "$what: victim is gone" "gone" "$(kill -0 "$pid" 2>/dev/null && echo alive || echo gone)"
   check "$what: RESULT OK with base counts" "RESULT OK $base" "$(tail -n 1 "$out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
-  check "$what: the victim was declared failed" "$victim" "$(tail -n 1 "$out" | grep -o 'failed=[0-9,]*' | cut -d= -f2)"
+  # (strictly: the victim is among the failed; another worker could be falsely suspected on a
+  # heavily loaded machine, which costs capacity but never correctness: counts are checked above)
+  failed=$(tail -n 1 "$out" | grep -o 'failed=[0-9,]*' | cut -d= -f2)
+  check "$what: the victim was declared failed" yes "$(echo ",$failed," | grep -q ",$victim," && echo yes || echo "no ($failed)")"
+  [ "$failed" == "$victim" ] || echo "note $what: failed workers $failed (victim $victim)"
   if [ "$fail" == "$ok_before" ]; then passed=$((passed + 1)); else cat "$out"; fi
 done
 echo "kill -9 trials passed: $passed/$trials"

@@ -13,10 +13,11 @@
 # worker that heartbeats and must not be declared failed, and exit(1) (smpirun then returns 1:
 # SimGrid reports the non-zero return of that rank).
 set -euo pipefail
-B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
-SRC=${DLA_SRC:-$(pwd)}
+B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
+SRC=$(cd "${DLA_SRC:-.}" && pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser_smpi"
 FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
@@ -41,7 +42,7 @@ scenario() {
   for i in 1 2; do
     rc=0
     timeout -k 5 60 smpirun -platform "$SRC/platforms/$plat.xml" -hostfile "$SRC/platforms/${plat%-*}.hosts" -np 4 \
-      "${FLAGS[@]}" "$APP" --flops-per-byte $F --timeout "$tmo" --heartbeat "$hb" --poll $POLL \
+      "${FLAGS[@]}" "$APP" --no-checkpoint --flops-per-byte $F --timeout "$tmo" --heartbeat "$hb" --poll $POLL \
       --trace "$T/$name.$i.trace" "$@" "$T/logs" >"$T/$name.$i.out" 2>"$T/$name.$i.err" || rc=$?
     check "$name run $i: smpirun exit status" "$want_rc" "$rc"
     if grep -q 'Deadlock detected\|is gone??' "$T/$name.$i.err"; then echo "FAIL $name run $i: SMPI deadlock/abort"; fail=1; fi
@@ -93,7 +94,7 @@ scenario inject-exit cluster8 1 3 3 0.5 - --inject-crash 3@1.0:exit
 # JSON under simulation: simulated true, makespan is simulated time (identical across runs).
 rc=0
 timeout -k 5 60 smpirun -platform "$SRC/platforms/crash/crash8-one.xml" -hostfile "$SRC/platforms/crash/crash8.hosts" -np 4 \
-  "${FLAGS[@]}" "$APP" --flops-per-byte $F --json "$T/logs" >"$T/json.out" 2>"$T/json.err" || rc=$?
+  "${FLAGS[@]}" "$APP" --no-checkpoint --flops-per-byte $F --json "$T/logs" >"$T/json.out" 2>"$T/json.err" || rc=$?
 head -n -1 "$T/json.out" >"$T/json"
 check "json: exit, counts" "0 $base" "$rc $(json_counts <"$T/json")"
 check "json: simulated, result, failed" "true OK 2" \
