@@ -49,13 +49,17 @@ std::string printable(const std::string& s) {
 }
 
 // Every implementation this CPU can run, on a copy of `s` placed at every alignment 0..63.
-void check_all_impls(const std::string& s, const Counts& want, bool all_alignments = true) {
-  INFO("input: \"" << printable(s) << "\"");
+// `beyond` is put in memory right after the buffer's end: a scanner that reads past the end
+// would see it (e.g. the rest of a cut token) and count wrongly.
+void check_all_impls(const std::string& s, const Counts& want, bool all_alignments = true,
+                     const std::string& beyond = "") {
+  INFO("input: \"" << printable(s) << "\" followed in memory by \"" << printable(beyond) << "\"");
   INFO("want " << show(want));
-  std::vector<char> buf(s.size() + 128);
+  std::vector<char> buf(s.size() + beyond.size() + 128);
   for (std::size_t align = 0; align < (all_alignments ? 64u : 1u); ++align) {
     char* p = buf.data() + align;
     if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    if (!beyond.empty()) std::memcpy(p + s.size(), beyond.data(), beyond.size());
     for (ScanImpl impl : detail::available_impls()) {
       INFO("impl " << detail::impl_name(impl) << " align " << align);
       const Counts got = detail::scan_buffer_with(impl, p, s.size());
@@ -125,7 +129,7 @@ TEST_CASE("scanner: implementations", "[scanner]") {
   const auto impls = detail::available_impls();
   REQUIRE(impls.size() >= 2);
   CHECK(impls.front() == ScanImpl::kScalar);
-  CHECK(impls.back() == detail::best_impl());
+  CHECK(std::find(impls.begin(), impls.end(), detail::best_impl()) != impls.end());
 #if defined(__x86_64__)
   // Every x86-64 CPU has SSE2; the vector path must really be used.
   CHECK(detail::best_impl() != ScanImpl::kScalar);
@@ -219,7 +223,8 @@ TEST_CASE("scanner: a token at every offset around the 64-byte blocks", "[scanne
       w3.lines = 1;
       check_all_impls("[DEBUG]" + pre + tok + "\n", w3, false);
       // Cut tokens at the end: every proper prefix of the token counts nothing.
-      for (std::size_t k = 1; k < tok.size(); ++k) check_all_impls(pre + tok.substr(0, k), make(0, 0, 0, 0, 1), false);
+      for (std::size_t k = 1; k < tok.size(); ++k)
+        check_all_impls(pre + tok.substr(0, k), make(0, 0, 0, 0, 1), off % 8 == 0, tok.substr(k) + "\n");
     }
   }
 }
