@@ -9,7 +9,7 @@
 # one 64 KiB chunk's scan time, so detection cannot come earlier than the lower bound). Crash times come from the platform's host
 # state_file (host turned off) or from the worker's own "Simulating crash ... at T" line.
 # Scenarios: injected kill, injected hang (the master kills the actor at the end), host crashes
-# of one, two and all worker hosts (platforms/crash/), static policy with a host crash, a slow
+# of one, two (with files split into ranges) and all worker hosts (platforms/crash/), static policy with a host crash, a slow
 # worker that heartbeats and must not be declared failed, and exit(1) (smpirun then returns 1:
 # SimGrid reports the non-zero return of that rank).
 set -euo pipefail
@@ -83,7 +83,7 @@ scenario inject-kill cluster8 0 2 3 0.5 - --inject-crash 2@2.0:kill
 scenario inject-hang cluster8 0 1 2 0.5 - --inject-crash 1@1.5:hang
 grep -q 'Ended worker 1' "$T/inject-hang.1.out" && echo "ok   inject-hang: hung actor ended by the master" || { echo "FAIL inject-hang: not ended"; fail=1; }
 scenario host-one crash/crash8-one 0 2 3 0.5 "2:2.0"
-scenario host-two crash/crash8-two 0 2,3 3 0.5 "2:2.0 3:3.5"
+scenario host-two crash/crash8-two 0 2,3 3 0.5 "2:2.0 3:3.5" --split-bytes 100000
 scenario host-all crash/crash8-all 0 1,2,3 3 0.5 "1:1.0 2:2.0 3:3.5"
 grep -q 'All workers failed' "$T/host-all.1.out" && echo "ok   host-all: master finished alone" || { echo "FAIL host-all: no master-alone line"; fail=1; }
 scenario host-static crash/crash8-one 0 2 3 0.5 "2:2.0" --policy static --quiet
