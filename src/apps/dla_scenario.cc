@@ -263,6 +263,14 @@ sc::Scenario load_or_die(const std::string& p, const Env& env) {
   return *s;
 }
 
+// Whether the program binary contains an option name (feature detection without running it).
+bool program_knows(const std::string& program, const std::string& option) {
+  static std::map<std::string, std::string> cache;
+  auto it = cache.find(program);
+  if (it == cache.end()) it = cache.emplace(program, read_file(program)).first;
+  return it->second.find(option) != std::string::npos;
+}
+
 struct RunResult {
   bool ok = false;
   std::vector<std::string> failures;
@@ -306,7 +314,11 @@ RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run
   } catch (const std::exception&) {
     die(s.name + ": base_log_analyser failed on the input (rc " + std::to_string(base.rc) + ")");
   }
-  auto argv = sc::smpirun_argv(s, *m, program, "run.trace", paje, policy);
+  // Checkpoints (helper D) are on by default once the program knows them: a scenario without
+  // "checkpoint": true turns them off, so runs never write or read checkpoint state.
+  sc::Scenario s2 = s;
+  if (!s.options.checkpoint && program_knows(program, "no-checkpoint")) s2.options.extra_args.insert(s2.options.extra_args.begin(), "--no-checkpoint");
+  auto argv = sc::smpirun_argv(s2, *m, program, "run.trace", paje, policy);
   write_file(run_dir + "/command.txt", "cd " + run_dir + " && " + quote(argv) + "\n");
   if (verbose) std::cout << "  $ cd " << run_dir << " && " << quote(argv) << std::endl;
   auto r = run_process(argv, run_dir, "stdout.txt", "stderr.txt", s.time_limit, &rr.real_s);

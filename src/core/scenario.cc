@@ -790,7 +790,12 @@ std::string profile_text(double base, std::vector<std::pair<double, double>> cha
 
 namespace {
 
-std::string xml_num(double v) { return fmt_num(v); }
+std::string xml_num(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e18) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.12g", v);
+  return buf;
+}
 
 // Per host / link: the profile files it needs (attribute name -> file name) and their contents.
 struct Profiles {
