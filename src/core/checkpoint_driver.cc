@@ -332,8 +332,9 @@ Status CheckpointDriver::finish(double now, const std::function<std::string()>& 
   }
   if (!store_) return OkStatus();
   const int n = plan_.already + static_cast<int>(consistent_files().size());
-  if (n == last_files_ && saved_ > 0) return OkStatus();  // the newest checkpoint already holds this
-  if (n == last_files_ && resumed_) return OkStatus();     // nothing new since the loaded one
+  // Nothing new since the newest checkpoint (or the resumed one, or the start: an empty checkpoint
+  // would only hide the previous run's).
+  if (n == last_files_) return OkStatus();
   return save(now, timestamp, interrupted ? "interrupted" : "final", o);
 }
 
