@@ -475,7 +475,12 @@ Result<Counts> scan_read(int fd, const std::string& path, bool regular, std::uin
   if (range.offset > 0) {
     char prev = '\n';
     if (regular) {
-      if (read_some(&prev, 1, range.offset - 1) != 1) return Error{"cannot read " + path + ": " + errno_text()};
+      const long got = read_some(&prev, 1, range.offset - 1);
+      if (got < 0) return Error{"cannot read " + path + ": " + errno_text()};
+      if (got == 0) {  // the file shrank below the range since fstat
+        prog.finish();
+        return total;
+      }
       rpos = range.offset;
     } else {
       while (rpos < range.offset) {
