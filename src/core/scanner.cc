@@ -359,7 +359,7 @@ ScanImpl best_impl() {
     const auto all = available_impls();
     for (ScanImpl i : {ScanImpl::kAvx2, ScanImpl::kAvx512, ScanImpl::kSse2})
       if (std::find(all.begin(), all.end(), i) != all.end()) return i;
-    return all.back();
+    return ScanImpl::kScalar;  // the portable bitmask build is slower than memchr-based scalar code
   }();
   return best;
 }

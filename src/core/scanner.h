@@ -69,7 +69,7 @@ const char* impl_name(ScanImpl impl);
 // Implementations this CPU can run, slowest first (always contains kScalar and kPortable).
 std::vector<ScanImpl> available_impls();
 // The one scan_buffer uses: AVX2 if present (measured faster than AVX-512 on Zen 4), else
-// AVX-512, else SSE2, else the last of available_impls().
+// AVX-512, else SSE2, else scalar (kPortable is for testing the algorithm; it is slower).
 ScanImpl best_impl();
 // scan_buffer with a given implementation; an implementation the CPU lacks falls back to scalar.
 Counts scan_buffer_with(ScanImpl impl, const char* data, std::size_t size);
