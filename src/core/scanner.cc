@@ -139,9 +139,10 @@ DLA_ALWAYS_INLINE void do_block(const char* data, std::size_t size, std::size_t 
   }
 }
 
-// Masks of the 64 bytes at p (p[64] must be readable: a candidate looks one byte ahead).
+// The byte after a candidate '[': D, E, I or W.
 DLA_ALWAYS_INLINE bool is_dewi(unsigned char b) { return (b | 1) == 'E' || b == 'I' || b == 'W'; }
 
+// Masks of the 64 bytes at p (p[64] must be readable: a candidate looks one byte ahead).
 DLA_ALWAYS_INLINE void masks_portable(const char* p, std::uint64_t& nl, std::uint64_t& c) {
   std::uint64_t n = 0, k = 0;
   for (int i = 0; i < 64; ++i) {
@@ -153,8 +154,6 @@ DLA_ALWAYS_INLINE void masks_portable(const char* p, std::uint64_t& nl, std::uin
   c = k;
 }
 
-// The whole buffer with a given mask builder. The last (< 65 bytes) part goes through a
-// zero-padded copy so that no load crosses the end of the buffer; positions stay absolute.
 // A block of `len` <= 64 bytes at `off` through a zero-padded copy (no load crosses the end of the
 // buffer). Bits at and above len are cleared: those positions act as neutral filler (neither '\n'
 // nor candidate), so the carry into the next block stays right.
