@@ -3,7 +3,9 @@
 #   report/make_report_stage1.sh [OUTPUT]          (default OUTPUT: report/report_stage1.txt)
 # Env: DLA_BUILD   build dir to use (default: configure and build $repo/build-report, Release)
 #      REPS        runs per real measurement; the median (and the minimum) is reported (default 7)
-#      LINES       average lines per generated file (default 120000: 64 files, about 430 MB)
+#      LINES       average lines per generated file (default 300000: 64 files, about 1.07 GB; the
+#                  scanner runs at several GB/s, so a smaller input scans in less time than
+#                  mpirun needs to start and the real timings drown in noise)
 #      MPIRUN_FLAGS    extra mpirun flags (default "--oversubscribe --bind-to none", see the report)
 # Re-runnable: all inputs are generated (deterministic seeds) in a temp dir removed at the end.
 # Real timings depend on the machine and its load (recorded in the report); simulated timings
@@ -13,7 +15,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$SRC/report/report_stage1.txt}
 REPS=${REPS:-7}
 MPIRUN_FLAGS=${MPIRUN_FLAGS:---oversubscribe --bind-to none}
-LINES=${LINES:-120000}
+LINES=${LINES:-300000}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 if [ -z "${DLA_BUILD:-}" ]; then
   DLA_BUILD=$SRC/build-report
@@ -30,7 +32,17 @@ DET=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=
 log() { echo "[make_report_stage1] $*" >&2; }
 
 # ---- helpers -------------------------------------------------------------------------------
-now() { date +%s.%N; }
+# timed OUTFILE KEY cmd...: runs cmd (stdout to OUTFILE, stderr to OUTFILE.err), appends its wall
+# seconds to $T/KEY.w and the CPU seconds (user + sys of it and all its children: every rank of an
+# mpirun job) to $T/KEY.c.
+timed() {
+  local out=$1 key=$2 tf
+  shift 2
+  tf=$T/timefile
+  { TIMEFORMAT='%R %U %S'; time "$@" >"$out" 2>"$out.err"; } 2>"$tf"
+  awk '{printf "%.4f\n", $1}' "$tf" >>"$T/$key.w"
+  awk '{printf "%.4f\n", $2 + $3}' "$tf" >>"$T/$key.c"
+}
 median() { sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 minimum() { sort -g | head -1; }
 calc() { awk "BEGIN{printf \"$1\\n\", $2}"; }                 # calc FORMAT EXPR
@@ -39,9 +51,9 @@ counts() {  # the five counted numbers of a JSON result, one line
   awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
     END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}' "$1"
 }
-ranks() {  # per-rank "rank files bytes scan_s" lines of a parallel JSON result
-  awk '/"ranks": \[/{r=1} r && /"bytes":/{b=$2} r && /"files":/{f=$2} r && /"rank":/{k=$2}
-       r && /"scan_s":/{s=$2; gsub(/,/,"",b); gsub(/,/,"",f); gsub(/,/,"",k); print k, f, b, s}' "$1"
+ranks() {  # per-rank "rank files bytes scan_s scan_cpu_s" lines of a parallel JSON result
+  awk '/"ranks": \[/{r=1} r && /"bytes":/{b=$2} r && /"files":/{f=$2} r && /"rank":/{k=$2} r && /"scan_cpu_s":/{c=$2}
+       r && /"scan_s":/{s=$2; gsub(/,/,"",b); gsub(/,/,"",f); gsub(/,/,"",k); gsub(/,/,"",c); print k, f, b, s, c+0}' "$1"
 }
 max_scan() { ranks "$1" | awk 'BEGIN{m=-1} $4>m{m=$4; r=$1} END{printf "%.4f (rank %d)", m, r}'; }
 same_counts() {  # abort the report if a run disagrees with the sequential reference
@@ -74,31 +86,36 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 "$B/base_log_analyser" --json "$T/big" >"$T/base.json"  # warm-up, and the reference counts
 REF=$(counts "$T/base.json")
 declare -A PT PW IMB PMIN
-: >"$T/base.t"; : >"$T/base.w"
-for np in 1 2 4 8; do : >"$T/p$np.t"; : >"$T/p$np.w"; done
+: >"$T/base.t"; : >"$T/base.w"; : >"$T/base.c"; : >"$T/base.x"
+for np in 1 2 4 8; do : >"$T/p$np.t"; : >"$T/p$np.w"; : >"$T/p$np.c"; : >"$T/p$np.x"; : >"$T/p$np.s"; done
 for round in $(seq "$REPS"); do
   log "round $round/$REPS: base_log_analyser, mpirun -np 1 2 4 8"
-  s=$(now); "$B/base_log_analyser" --json "$T/big" >"$T/b.json"; e=$(now)
+  timed "$T/b.json" base "$B/base_log_analyser" --json "$T/big"
   same_counts "$T/b.json" base_log_analyser
   jnum total_time_s "$T/b.json" >>"$T/base.t"
-  calc %.4f "$e - $s" >>"$T/base.w"
+  jnum cpu_s "$T/b.json" >>"$T/base.x"
   for np in 1 2 4 8; do
-    s=$(now)
     # shellcheck disable=SC2086
-    timeout -k 5 300 mpirun -np "$np" $MPIRUN_FLAGS "$B/parallel_log_analyser" --json "$T/big" >"$T/p$np.json" 2>"$T/p.err"
-    e=$(now)
+    timed "$T/p$np.json" "p$np" timeout -k 5 300 mpirun -np "$np" $MPIRUN_FLAGS "$B/parallel_log_analyser" --json "$T/big"
     same_counts "$T/p$np.json" "mpirun -np $np"
     jnum total_time_s "$T/p$np.json" >>"$T/p$np.t"
-    calc %.4f "$e - $s" >>"$T/p$np.w"
+    ranks "$T/p$np.json" | awk '$5>m{m=$5} END{print m+0}' >>"$T/p$np.x"   # slowest rank's scan CPU
+    ranks "$T/p$np.json" | awk '{t+=$5} END{print t+0}' >>"$T/p$np.s"      # all ranks' scan CPU
   done
 done
 SEQ=$(median <"$T/base.t")
 SEQMIN=$(minimum <"$T/base.t")
 SEQW=$(median <"$T/base.w")
+SEQC=$(median <"$T/base.c")
+SEQX=$(median <"$T/base.x")
+declare -A PC PX PS
 for np in 1 2 4 8; do
   PT[$np]=$(median <"$T/p$np.t")
   PMIN[$np]=$(minimum <"$T/p$np.t")
   PW[$np]=$(median <"$T/p$np.w")
+  PC[$np]=$(median <"$T/p$np.c")
+  PX[$np]=$(median <"$T/p$np.x")
+  PS[$np]=$(median <"$T/p$np.s")
   IMB[$np]=$(jnum max_over_mean_bytes "$T/p$np.json")
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -184,8 +201,39 @@ for np in 1 2 4 8; do
 done
 cat <<TXT
 
-Per-rank shares of the last -np 4 run (rank, files, bytes, scan seconds):
-$(ranks "$T/p4.json" | awk '{printf "  rank %s: %3s files %11s bytes  scan %.4f s\n", $1, $2, $3, $4}')
+CPU actually obtained: CPU seconds (user + sys of every process of the command: mpirun, its
+helpers and all ranks; medians) against wall seconds. "cores used" = CPU / wall: at most $(nproc) here.
+  np  | CPU (s) | wall (s) | cores used
+  ----+---------+----------+-----------
+TXT
+printf "  %-3s | %7.3f | %8.3f | %10.2f\n" seq "$SEQC" "$SEQW" "$(calc %.4f "$SEQC / $SEQW")"
+for np in 1 2 4 8; do
+  printf "  %-3s | %7.3f | %8.3f | %10.2f\n" "$np" "${PC[$np]}" "${PW[$np]}" "$(calc %.4f "${PC[$np]} / ${PW[$np]}")"
+done
+cat <<TXT
+If the parallel runs used about as many cores as the sequential one, the other jobs on the
+machine, not the design, set the wall time: two ranks can only halve the time if they get two
+cores.$(if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" == 1 ]; then printf '%s' "
+This kernel has sched_autogroup on: CPU time is shared fairly between SESSIONS first, and all
+processes of one session (here: this script, mpirun and every rank) share one session's part.
+With other busy sessions on the machine, starting more ranks does not get this job more CPU."; fi)
+
+CPU work per rank, independent of the CPU share granted: each rank measures its own scan CPU
+time (std::clock). "projected speedup" = sequential CPU time ($(calc %.3f "$SEQX") s, median) / the slowest
+rank's scan CPU time: the speedup this plan would give if every rank had a core to itself
+(for np > $(nproc) such cores do not exist on this machine). "total" = sum over the ranks: the
+work did not grow with np if it stays near the sequential CPU time.
+  np  | slowest rank CPU (s) | total CPU (s) | projected speedup | projected efficiency
+  ----+----------------------+---------------+-------------------+---------------------
+TXT
+for np in 1 2 4 8; do
+  printf "  %-3s | %20.4f | %13.4f | %17.2f | %20.2f\n" "$np" "${PX[$np]}" "${PS[$np]}" \
+    "$(calc %.4f "$SEQX / ${PX[$np]}")" "$(calc %.4f "$SEQX / ${PX[$np]} / $np")"
+done
+cat <<TXT
+
+Per-rank shares of the last -np 4 run (rank, files, bytes, scan wall and CPU seconds):
+$(ranks "$T/p4.json" | awk '{printf "  rank %s: %3s files %11s bytes  scan %.4f s, CPU %.4f s\n", $1, $2, $3, $4, $5}')
 
 mpirun flags: $MPIRUN_FLAGS. -np 4 and -np 8 are OVERSUBSCRIBED: this machine has $(nproc) cores,
 so 4 or 8 processes time-share them. No more than $(nproc) scans run at any instant; beyond np = $(nproc)
@@ -234,9 +282,10 @@ cat <<TXT
 Rank 0 lists the *.log files (sorted by name), and builds a static plan: LPT (longest processing
 time first) by bytes. Files are sorted by size, largest first, and each goes to the rank whose
 share (in bytes) is currently the smallest (ties: lowest rank). The plan (paths, sizes, owner) is
-broadcast once as JSON; each rank scans its files; partial counts (4 levels, lines, bytes,
-files, errors: 8 integers per rank) come back with one MPI_Gather, and the text of any file
-errors with one MPI_Gatherv, so the master prints them once.
+broadcast once as JSON; each rank scans its files; partial results (4 level counts, lines, bytes,
+files, unreadable files, scan time, length of the error text: 10 numbers per rank) come back with
+one MPI_Gather, and the text of any file errors with one MPI_Gatherv, so the master prints them
+once.
 
 Why bytes, not file counts: scanning time is proportional to bytes (the scanner reads every
 byte once, at about $GBPS GB/s here). File sizes vary: in this input the largest file is
@@ -267,8 +316,8 @@ files into byte ranges, --split-bytes, which removes that cap.)
 
 Rank 0 takes a share too. In a static scheme the master has nothing to do between sending the
 plan and receiving the results: if it did not scan, 1 of np processes would idle for the whole
-run (half of the machine at np = 2). Its extra work (discovery, planning, merging np x 8
-integers) is tiny next to scanning. The price: a slow or overloaded master delays everything, and
+run (half of the machine at np = 2). Its extra work (discovery, planning, merging np x 10
+numbers) is tiny next to scanning. The price: a slow or overloaded master delays everything, and
 no rank can take over work from another - exactly what Stage 2's dynamic queue changes.
 
 Static LPT by bytes assumes every rank scans at the same speed. On hetero8 that is false: each
@@ -309,14 +358,20 @@ fast ranks simply come back for more, fixes it.
   bus and one last-level cache, and the other jobs on this machine take cycles as well, so np = 2
   cannot reach 2x in practice. Measured: $(calc %.2f "$SEQ / ${PT[2]}")x$(awk -v a="$SEQ" -v b="${PT[2]}" 'BEGIN{if (a / b > 2) print " (above 2x: the sequential runs were slowed by other jobs more than these; the noise of a shared machine)"}').
 - np = 4 and 8 oversubscribe the $(nproc) cores: measured $(calc %.2f "$SEQ / ${PT[4]}")x and $(calc %.2f "$SEQ / ${PT[8]}")x (efficiency $(calc %.2f "$SEQ / ${PT[8]} / 8") at np 8).
-  On an idle machine they cannot beat np = 2: time-sharing creates no cycles. On a machine
-  shared with other jobs they can look better than np = 2$(awk -v a="${PT[8]}" -v b="${PT[2]}" 'BEGIN{if (a < b) print " (as here)"}'): Linux shares the cores between
-  runnable processes, not between jobs, so a job with 8 processes wins a larger share of the 2
-  cores against the other users' processes than a job with 2. That gain is taken from the
-  neighbours, not produced by the parallel design. (Open MPI also binds each rank to a core when
-  np <= 2 and not when oversubscribed, which would add a second difference: a bound rank cannot
-  leave a core that another job keeps busy. The script runs every np with the same flags,
-  "$MPIRUN_FLAGS", so that only the process count differs.)
+  On an idle machine they cannot beat np = 2: time-sharing creates no cycles. On a shared
+  machine the comparison is muddied by how the kernel shares the cores: without autogroup it
+  shares them between runnable processes, so a job with 8 processes takes a larger share from
+  its neighbours than a job with 2; with autogroup (on here) it shares them between sessions
+  first, so extra ranks only help when the other sessions leave a core idle. Either way such a
+  gain comes from the neighbours, not from the parallel design. (Open MPI also binds each rank
+  to a core when np <= 2 and not when oversubscribed, which would add another difference: a bound
+  rank cannot leave a core that another job keeps busy. The script runs every np with the same
+  flags, "$MPIRUN_FLAGS", so that only the process count differs.)
+- What the measurements do show: the work is divided without being inflated. The ranks' scan
+  CPU time adds up to about the sequential CPU time at every np, and the slowest rank needs
+  1/np of it (projected speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at np 8, measured in CPU seconds). On
+  $(nproc) dedicated cores, np = 2 would therefore approach 2x, less whatever the two scans lose by
+  sharing one memory system - which this shared machine cannot show.
 - Launch cost dominates small inputs: mpirun needs about $(calc %.2f "${PW[1]} - ${PT[1]}") s to start a 1-rank job,
   about $(calc %.2f "${PW[8]} - ${PT[8]}") s for 8 ranks, against $(calc %.3f "$SEQ") s of scanning for $MB MB. The 2.8 MB
   sample_logs take milliseconds to scan, so for them the sequential program always wins on wall

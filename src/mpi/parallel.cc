@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <cstring>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -19,8 +20,13 @@ namespace {
 
 // Per-rank partial result, gathered at rank 0 as a flat array in ONE collective (each collective
 // costs at least a network latency: 10 ms per WAN crossing on hetero8). kScanTime holds the bits
-// of the rank's scan time (a double); kErrText the length of its error text, gathered next.
-enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kScanTime, kErrText, kSlots };
+// of the rank's scan time (a double), kScanCpu of its scan CPU time (real MPI only: on a shared
+// machine it shows the work each rank needed, whatever CPU share the scheduler gave it); kErrText
+// the length of its error text, gathered next.
+enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kScanTime, kScanCpu, kErrText, kSlots };
+
+// CPU seconds of this process (user + sys). Under SMPI all ranks share one process: not used there.
+double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* err) {
   ScanOptions so;
@@ -112,6 +118,7 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
   std::uint64_t mine[kSlots] = {};
   std::string my_errors;  // one message per line; printed by rank 0 only
   const double ts = wtime();
+  const double cpu0 = cpu_seconds();
   for (const auto& f : files) {
     if (f["rank"].get<int>() != rank) continue;
     std::string err;
@@ -127,15 +134,18 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
   }
   const double scan_s = wtime() - ts;
   std::memcpy(&mine[kScanTime], &scan_s, sizeof scan_s);
+  const double scan_cpu = cpu_seconds() - cpu0;
+  std::memcpy(&mine[kScanCpu], &scan_cpu, sizeof scan_cpu);
   mine[kErrText] = my_errors.size();
 
   // ---- rank 0: gather and merge ----
   std::vector<std::uint64_t> all(rank == 0 ? static_cast<std::size_t>(kSlots) * size : 0);
-  std::vector<double> times(rank == 0 ? size : 0);
+  std::vector<double> times(rank == 0 ? size : 0), cpus(rank == 0 ? size : 0);
   std::vector<int> err_lens(rank == 0 ? size : 0);
   MPI_Gather(mine, kSlots, MPI_UINT64_T, all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   for (int r = 0; r < (rank == 0 ? size : 0); ++r) {
     std::memcpy(&times[r], &all[static_cast<std::size_t>(r) * kSlots + kScanTime], sizeof(double));
+    std::memcpy(&cpus[r], &all[static_cast<std::size_t>(r) * kSlots + kScanCpu], sizeof(double));
     err_lens[r] = static_cast<int>(all[static_cast<std::size_t>(r) * kSlots + kErrText]);
   }
   const std::string error_text = gather_text(my_errors, rank, size, err_lens);
@@ -173,7 +183,9 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
       if (opt.baseline_seconds > 0) out["speedup"] = opt.baseline_seconds / total;
       for (int r = 0; r < size; ++r) {
         const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
-        out["ranks"].push_back({{"rank", r}, {"files", p[kFiles]}, {"bytes", p[kBytes]}, {"scan_s", times[r]}});
+        nlohmann::json jr = {{"rank", r}, {"files", p[kFiles]}, {"bytes", p[kBytes]}, {"scan_s", times[r]}};
+        if (!sim::simulated()) jr["scan_cpu_s"] = cpus[r];
+        out["ranks"].push_back(jr);
       }
       std::cout << out.dump(2) << std::endl;
     } else {
