@@ -118,7 +118,7 @@ GanttModel build_gantt(const Trace& t) {
 std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   const int ranks = std::max(1, m.ranks);
   const double row = std::clamp(560.0 / ranks, 1.0, 18.0);
-  const double left = 64, top = 56, plot_w = std::max(200, o.width) - left - 20;
+  const double left = 84, top = 56, plot_w = std::max(200, o.width) - left - 20;
   const double plot_h = row * ranks;
   const double height = top + plot_h + 70;
   const double span = m.end > 0 ? m.end : 1;

@@ -494,10 +494,16 @@ Result<Scenario> parse_scenario(const json& j, const std::string& name, const st
         if (who != 1) throw Bad{f.path() + ": give exactly one of rank, host, master"};
         if (f.has("master")) {
           if (!f.boolean("master", false)) throw Bad{f.at("master") + ": write \"master\": true or name a rank"};
+          // The analyser injects crashes into workers only: a master crash is its host going off.
+          if (x.kind == Fault::Hang || x.kind == Fault::Exit)
+            throw Bad{f.at("kind") + ": the master can only crash (its host is switched off); hang/exit are for workers"};
+          x.kind = Fault::HostOff;
           x.rank = 0;
         }
         if (f.has("rank")) {
           x.rank = f.integer("rank", -1, 0, 1000000);
+          if (x.rank == 0 && x.kind != Fault::HostOff)
+            throw Bad{f.at("rank") + ": rank 0 is the master: write \"master\": true (its host is switched off)"};
           if (x.rank >= s.ranks) throw Bad{f.at("rank") + ": rank " + std::to_string(x.rank) + " does not exist (" + std::to_string(s.ranks) + " ranks)"};
         }
         if (f.has("host")) {
@@ -505,6 +511,7 @@ Result<Scenario> parse_scenario(const json& j, const std::string& name, const st
           if (!find_host(s, x.host)) throw Bad{f.at("host") + ": no host '" + x.host + "' in the platform's hostfile"};
           if (x.kind != Fault::HostOff) throw Bad{f.at("host") + ": a host fault has kind \"host-off\""};
         } else if (x.kind == Fault::HostOff) {
+          if (x.rank < 0) throw Bad{f.path() + ": a host-off fault needs host, rank or master"};
           x.host = s.host_of(x.rank).name;  // the host of that rank goes off
         }
         x.duration = f.unit("duration", parse_duration, -1, 1e-9, 1e6);
@@ -586,8 +593,8 @@ Result<Scenario> parse_scenario(const json& j, const std::string& name, const st
       else if (counts == "any") x.counts_match_base = false;
       else throw Bad{e.at("counts") + ": \"base\" (equal to base_log_analyser) or \"any\""};
       x.result = e.str("result", "OK");
-      if (x.result != "OK" && x.result != "INCOMPLETE" && x.result != "any")
-        throw Bad{e.at("result") + ": OK, INCOMPLETE or any"};
+      if (x.result != "OK" && x.result != "INCOMPLETE" && x.result != "any" && x.result != "none")
+        throw Bad{e.at("result") + ": OK, INCOMPLETE, none (the master dies: no RESULT line) or any"};
       if (x.result == "any") x.result.clear();
       if (e.has("failed_workers")) {
         const json& v = e.get("failed_workers");

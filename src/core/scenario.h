@@ -86,7 +86,7 @@ struct NetChange {
 
 struct Expectations {
   bool counts_match_base = true;
-  std::string result = "OK";                       // "OK" | "INCOMPLETE" | "" (any)
+  std::string result = "OK";  // "OK" | "INCOMPLETE" | "none" (the master dies: no RESULT line) | "" (any)
   std::optional<std::vector<int>> failed_workers;  // exact set, ascending
   double makespan_max = -1, makespan_min = -1;
   double detection_max = -1;  // every faulted rank's `timeout` event within this many s of the fault
@@ -166,8 +166,9 @@ struct RunOutput {
 };
 // The JSON object printed by --json (the last top-level {...} block of stdout).
 Result<nlohmann::json> extract_result_json(const std::string& stdout_text);
-// Failures of the run itself (rc, deadlock, "is gone??", missing RESULT line). Empty = fine.
-std::vector<std::string> run_failures(const RunOutput& r);
+// Failures of the run itself (rc, deadlock, "is gone??", missing RESULT line, or with
+// `expect_result_line` false: a RESULT line). Empty = fine.
+std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_line = true);
 // Expectation failures (empty = all met). `base`: base_log_analyser --json.
 std::vector<std::string> check_expectations(const Scenario& s, const nlohmann::json& result, const nlohmann::json& base,
                                             const Trace& trace);

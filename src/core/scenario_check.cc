@@ -91,7 +91,7 @@ Result<json> extract_result_json(const std::string& text) {
   return Error{"no JSON result in the program's output"};
 }
 
-std::vector<std::string> run_failures(const RunOutput& r) {
+std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_line) {
   std::vector<std::string> f;
   if (r.timed_out) f.push_back("smpirun did not finish within the time limit (killed)");
   else if (r.rc != 0) f.push_back("smpirun exited with status " + std::to_string(r.rc));
@@ -101,6 +101,10 @@ std::vector<std::string> run_failures(const RunOutput& r) {
   std::string last;
   for (const auto& l : lines_of(r.stdout_text))
     if (!l.empty()) last = l;
+  if (!expect_result_line) {
+    if (r.stdout_text.find("RESULT ") != std::string::npos) f.push_back("a RESULT line, but the master was expected to die: '" + last + "'");
+    return f;
+  }
   if (last.rfind("RESULT ", 0) != 0) f.push_back("the master's last line is not a RESULT line: '" + last + "'");
   else if (last.rfind("RESULT ERROR", 0) == 0) f.push_back("the analyser rejected its input: " + last);
   return f;

@@ -148,6 +148,29 @@ TEST_CASE("scenario: unknown keys and impossible values are errors naming the pa
   CHECK(parse_err(j).find("ranks") != std::string::npos);
 }
 
+TEST_CASE("scenario: a master crash is its host switched off") {
+  auto j = base_doc();
+  j["faults"] = json::array({{{"master", true}, {"at", 2.0}}});
+  j["expect"] = {{"result", "none"}};
+  auto s = parse_ok(j);
+  REQUIRE(s.faults.size() == 1);
+  CHECK(s.faults[0].kind == sc::Fault::HostOff);
+  CHECK(s.faults[0].host == "node-0");
+  CHECK(s.expect.result == "none");
+  auto pf = sc::platform_files(s, "/nonexistent");
+  REQUIRE(pf.ok());
+  CHECK(pf->at("state-node-0.prof") == "0 1\n2.000000000 0\n");
+  j["faults"] = json::array({{{"master", true}, {"at", 2.0}, {"kind", "hang"}}});
+  CHECK(parse_err(j).find("the master can only crash") != std::string::npos);
+  j["faults"] = json::array({{{"rank", 0}, {"at", 2.0}}});
+  CHECK(parse_err(j).find("rank 0 is the master") != std::string::npos);
+  sc::RunOutput r;
+  r.stdout_text = "";
+  CHECK(sc::run_failures(r, false).empty());
+  r.stdout_text = "RESULT OK files=1/1\n";
+  CHECK(sc::run_failures(r, false).size() == 1);
+}
+
 TEST_CASE("scenario: latencies may only rise (SimGrid 3.32 freezes messages otherwise)") {
   auto j = base_doc();
   j["network"] = json::array({{{"host", "node-1"}, {"at", 1}, {"latency", "1s"}, {"duration", 2}}});
