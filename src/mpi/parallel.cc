@@ -25,8 +25,13 @@ namespace {
 // the length of its error text, gathered next.
 enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kScanTime, kScanCpu, kErrText, kSlots };
 
-// CPU seconds of this process (user + sys). Under SMPI all ranks share one process: not used there.
-double cpu_seconds() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+// CPU seconds (user + sys) of the calling thread: the scan, without Open MPI's helper threads.
+// Under SMPI all ranks are threads of one simulator and time is simulated: not reported there.
+double cpu_seconds() {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* err) {
   ScanOptions so;
