@@ -219,10 +219,10 @@ processes of one session (here: this script, mpirun and every rank) share one se
 With other busy sessions on the machine, starting more ranks does not get this job more CPU."; fi)
 
 CPU work per rank, independent of the CPU share granted: each rank measures its own scan CPU
-time (CLOCK_THREAD_CPUTIME_ID). "projected speedup" = sequential CPU time ($(calc %.3f "$SEQX") s, median) / the slowest
-rank's scan CPU time: the speedup this plan would give if every rank had a core to itself
-(for np > $(nproc) such cores do not exist on this machine). "total" = sum over the ranks: the
-work did not grow with np if it stays near the sequential CPU time.
+time (CLOCK_THREAD_CPUTIME_ID). "projected speedup" = sequential CPU time ($(calc %.3f "$SEQX") s, median)
+/ the slowest rank's scan CPU time: the speedup this plan would give if every rank had a core to
+itself (for np > $(nproc) such cores do not exist on this machine). "total" = sum over the ranks:
+the work did not grow with np if it stays near the sequential CPU time.
   np  | slowest rank CPU (s) | total CPU (s) | projected speedup | projected efficiency
   ----+----------------------+---------------+-------------------+---------------------
 TXT
@@ -373,9 +373,10 @@ fast ranks simply come back for more, fixes it.
   flags, "$MPIRUN_FLAGS", so that only the process count differs.)
 - What the measurements do show: the work is divided without being inflated much. The ranks'
   scan CPU times add up to $(printf '%s\n' "${PS[@]}" | sort -g | head -1 | awk '{printf "%.3f", $1}') .. $(printf '%s\n' "${PS[@]}" | sort -g | tail -1 | awk '{printf "%.3f", $1}') s over np = 1..8, against $(calc %.3f "$SEQX") s for
-  the sequential program, and the slowest rank needs about 1/np of that total (projected speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at np 8, measured in CPU seconds). On
-  $(nproc) dedicated cores, np = 2 would therefore approach 2x, less whatever the two scans lose by
-  sharing one memory system - which this shared machine cannot show.
+  the sequential program, and the slowest rank needs about 1/np of that total (projected
+  speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at np 8, measured in CPU seconds). On $(nproc) dedicated
+  cores, np = 2 would therefore approach 2x, less whatever the two scans lose by sharing one
+  memory system - which this shared machine cannot show.
 - Launch cost dominates small inputs: mpirun needs about $(calc %.2f "${PW[1]} - ${PT[1]}") s to start a 1-rank job,
   about $(calc %.2f "${PW[8]} - ${PT[8]}") s for 8 ranks, against $(calc %.3f "$SEQ") s of scanning for $MB MB. The 2.8 MB
   sample_logs take milliseconds to scan, so for them the sequential program always wins on wall
