@@ -482,10 +482,47 @@ Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& in
     fs_->remove_tree(tmp);  // best effort; a leftover .tmp- is never loaded anyway
     return Error{"checkpoint " + name + ": " + msg};
   };
-  if (auto r = fs_->make_dir(tmp); !r) return fail(r.error());
+  // Recycling: the oldest checkpoint that this save makes superfluous (keep), if this store wrote
+  // it, becomes the new one's temporary directory (renamed out of the ckpt- namespace first, so it
+  // is never loaded half-updated): its files are already linked, so a save costs O(files new since
+  // then), not O(all processed files) links plus as many unlinks to delete it. Only with keep >= 2,
+  // so that a valid checkpoint stays on disk throughout.
+  std::set<std::string> have;
+  bool recycled = false;
+  if (opt_.keep >= 2) {
+    auto entries = checkpoints();
+    if (entries && entries->size() >= static_cast<std::size_t>(opt_.keep)) {
+      auto it = written_.find(entries->back().name);
+      if (it != written_.end()) {
+        if (auto r = fs_->rename(opt_.root + "/" + it->first, tmp); !r) return fail(r.error());
+        recycled = true;
+        have = std::move(it->second);
+        written_.erase(it);
+      }
+    }
+  }
+  std::set<std::string> wanted;
+  for (const auto& f : s.processed) wanted.insert(f.name);
+  if (recycled) {
+    if (auto r = fs_->remove_tree(tmp + "/" + kCheckpointJson); !r) return fail(r.error());
+    for (auto it = have.begin(); it != have.end();) {
+      if (wanted.count(*it)) {
+        ++it;
+        continue;
+      }
+      if (auto r = fs_->remove_tree(tmp + "/" + *it); !r) return fail(r.error());
+      it = have.erase(it);
+    }
+  } else if (auto r = fs_->make_dir(tmp); !r) {
+    return fail(r.error());
+  }
   std::string in = input_dir;
   while (in.size() > 1 && in.back() == '/') in.pop_back();
   for (const auto& f : s.processed) {
+    if (have.count(f.name)) {
+      ++st.reused;
+      continue;
+    }
     const std::string from = in + "/" + f.name, to = tmp + "/" + f.name;
     int e = opt_.force_copy ? EXDEV : fs_->hard_link(from, to);
     if (e == 0) {
@@ -515,6 +552,7 @@ Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& in
   if (auto r = fs_->sync_dir(opt_.root); !r) return Error{"checkpoint " + name + ": " + r.error()};
   ++saved_;
   st.dir = final_dir;
+  written_[name] = std::move(wanted);
   // Keep the newest `keep`: rename each older one out of the ckpt- namespace first (atomic), so a
   // crash in the middle of deleting never leaves a half checkpoint under a loadable name.
   auto entries = checkpoints();
@@ -523,6 +561,7 @@ Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& in
       const std::string old = opt_.root + "/" + (*entries)[i].name;
       const std::string gc = opt_.root + "/.tmp-gc-" + (*entries)[i].name;
       if (!fs_->rename(old, gc)) break;
+      written_.erase((*entries)[i].name);
       fs_->remove_tree(gc);
       ++st.removed;
     }

@@ -20,6 +20,10 @@
 // O(bytes). Across filesystems (EXDEV) a file is copied once (mtime preserved) and later
 // checkpoints hard-link that copy from the previous checkpoint.
 //
+// Recycling (keep >= 2): the oldest checkpoint a save makes superfluous, if written by this store,
+// is renamed to the save's `.tmp-` directory and updated (json removed, missing files linked), so
+// a save costs O(files processed since then) rather than O(all files) links + unlinks.
+//
 // Atomicity and durability: save() writes everything into `.tmp-<seq>-<pid>/` inside the root,
 // fsyncs checkpoint.json and the directory, renames it to `ckpt-<seq>` (atomic) and fsyncs the
 // root. A crash at any instant therefore leaves either the previous newest checkpoint or the new
@@ -37,7 +41,9 @@
 // operation (see FaultyFs in checkpoint_test.cc).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -129,6 +135,7 @@ struct SaveStats {
   int linked = 0;   // files hard-linked
   int copied = 0;   // files copied (other filesystem)
   int removed = 0;  // old checkpoints deleted (keep)
+  int reused = 0;   // files already present in a recycled old checkpoint directory
 };
 
 class CheckpointStore {
@@ -168,6 +175,7 @@ class CheckpointStore {
   int lock_fd_ = -1;
   std::uint64_t next_seq_ = 1;
   int saved_ = 0;
+  std::map<std::string, std::set<std::string>> written_;  // checkpoints this store wrote: their files
 };
 
 // ---- resuming against the current input -----------------------------------------------------

@@ -201,6 +201,7 @@ Status CheckpointDriver::start(DriverOutput* o) {
   for (const auto& n : plan_.notes) o->err.push_back("warning: " + n);
   resumed_ = true;
   last_files_ = plan_.already;
+  durable_files_ = plan_.already;  // the loaded checkpoint is durable
   committed_counts_ = plan_.base;
   o->out.push_back("Checkpoint " + l.dir + " of " + l.state.timestamp + " (" + std::to_string(l.state.processed.size()) + " files, " +
                    l.state.consistency + " consistency)");
@@ -281,19 +282,96 @@ void CheckpointDriver::commit_closed(DriverOutput* o) {
   }
 }
 
-Status CheckpointDriver::save(double now, const std::function<std::string()>& timestamp, const char* why, DriverOutput* o) {
-  auto st = snapshot(timestamp ? timestamp() : std::string());
+Status CheckpointDriver::write(const CheckpointState& st, const std::string& why, DriverOutput* o) {
   const int n = static_cast<int>(st.processed.size());
   auto r = store_->save(st, input_dir_);
-  last_save_time_ = now;
   if (!r) {
     o->err.push_back("warning: checkpoint failed: " + r.error());
     return Error{r.error()};
   }
-  ++saved_;
-  last_files_ = n;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    ++saved_;
+    durable_files_ = n;
+  }
   o->out.push_back("[Master] Checkpoint saved: " + r->dir + " (" + std::to_string(n) + "/" + std::to_string(files_.size()) + " files, " + why + ")");
   return OkStatus();
+}
+
+void CheckpointDriver::writer_loop() {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    cv_.wait(lk, [&] { return stop_ || slot_.has_value(); });
+    if (!slot_) return;  // stop_ and nothing left
+    Job job = std::move(*slot_);
+    slot_.reset();
+    busy_ = true;
+    lk.unlock();
+    DriverOutput o;
+    write(job.state, job.why, &o);
+    lk.lock();
+    busy_ = false;
+    for (auto& l : o.out) pending_out_.out.push_back(std::move(l));
+    for (auto& l : o.err) pending_out_.err.push_back(std::move(l));
+    cv_.notify_all();
+  }
+}
+
+void CheckpointDriver::collect(DriverOutput* o) {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto& l : pending_out_.out) o->out.push_back(std::move(l));
+  for (auto& l : pending_out_.err) o->err.push_back(std::move(l));
+  pending_out_ = DriverOutput{};
+}
+
+void CheckpointDriver::drain(DriverOutput* o) {
+  if (writer_.joinable()) {
+    std::unique_lock<std::mutex> lk(mu_);
+    cv_.wait(lk, [&] { return !slot_ && !busy_; });
+  }
+  collect(o);
+}
+
+void CheckpointDriver::stop_writer() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
+
+CheckpointDriver::~CheckpointDriver() { stop_writer(); }
+
+int CheckpointDriver::saved() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return saved_;
+}
+int CheckpointDriver::coalesced() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return coalesced_;
+}
+int CheckpointDriver::files_in_last_checkpoint() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return durable_files_;
+}
+
+Status CheckpointDriver::save(double now, const std::function<std::string()>& timestamp, const char* why, DriverOutput* o) {
+  auto st = snapshot(timestamp ? timestamp() : std::string());
+  last_save_time_ = now;
+  last_files_ = static_cast<int>(st.processed.size());
+  if (cfg_.async && cfg_.consistency == Consistency::Eventual) {
+    if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (slot_) ++coalesced_;  // the older request was never written: the newer state replaces it
+      slot_ = Job{std::move(st), why};
+    }
+    cv_.notify_all();
+    return OkStatus();
+  }
+  return write(st, why, o);
 }
 
 Status CheckpointDriver::poll(double now, const std::function<std::string()>& timestamp, DriverOutput* o) {
@@ -302,6 +380,7 @@ Status CheckpointDriver::poll(double now, const std::function<std::string()>& ti
     last_save_time_ = now;
   }
   if (!sched_) return OkStatus();
+  collect(o);
   if (gate_) {
     gate_->maybe_close();
     const int before = commits_;
@@ -331,11 +410,16 @@ Status CheckpointDriver::finish(double now, const std::function<std::string()>& 
     }
   }
   if (!store_) return OkStatus();
+  drain(o);  // the background writer finishes what it has
   const int n = plan_.already + static_cast<int>(consistent_files().size());
   // Nothing new since the newest checkpoint (or the resumed one, or the start: an empty checkpoint
   // would only hide the previous run's).
-  if (n == last_files_) return OkStatus();
-  return save(now, timestamp, interrupted ? "interrupted" : "final", o);
+  const int durable = files_in_last_checkpoint();
+  if (n == (durable >= 0 ? durable : plan_.already)) return OkStatus();
+  auto st = snapshot(timestamp ? timestamp() : std::string());
+  last_save_time_ = now;
+  last_files_ = n;
+  return write(st, interrupted ? "interrupted" : "final", o);
 }
 
 }  // namespace dla

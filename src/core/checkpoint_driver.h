@@ -23,8 +23,12 @@
 // new analysis), and a checkpoint of another input directory (warning). A checkpoint directory
 // locked by a concurrent run: warning, and this run neither loads nor writes checkpoints.
 #pragma once
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -46,6 +50,11 @@ struct CheckpointConfig {
   int keep = 3;                     // --keep K
   bool fresh = false;               // --fresh / --no-resume: delete old checkpoints, start over
   Consistency consistency = Consistency::Eventual;
+  // Eventual only: checkpoints are written by a background thread, so the master keeps dispatching
+  // while links, json and fsyncs happen. At most one save runs; a checkpoint requested meanwhile
+  // waits in a one-slot queue, and a newer request replaces it (coalesced: the newest state is what
+  // matters). finish() waits for the writer. Off under SMPI (saves must stay deterministic).
+  bool async = false;
 };
 
 // Lines for the user: `out` goes to stdout, `err` to stderr (already prefixed "warning: ").
@@ -122,16 +131,24 @@ class CheckpointDriver {
 
   // The counts a user may see now: live totals (eventual) or the committed ones (strong).
   Counts visible() const;
-  int saved() const { return saved_; }
+  int saved() const;
+  int coalesced() const;  // async: requests replaced by a newer one before being written
   int commits() const { return commits_; }
   Consistency consistency() const { return cfg_.consistency; }
   const CheckpointConfig& config() const { return cfg_; }
   // The state a checkpoint would hold now (exposed for tests).
   CheckpointState snapshot(const std::string& timestamp) const;
-  int files_in_last_checkpoint() const { return last_files_; }
+  int files_in_last_checkpoint() const;  // in the newest durable checkpoint (-1: none)
+  ~CheckpointDriver();
 
  private:
   Status save(double now, const std::function<std::string()>& timestamp, const char* why, DriverOutput* o);
+  // Writes `st` now (the caller's thread); output lines into `o`.
+  Status write(const CheckpointState& st, const std::string& why, DriverOutput* o);
+  void writer_loop();
+  void drain(DriverOutput* o);  // async: wait until the writer is idle, collect its lines
+  void collect(DriverOutput* o);  // async: collect the writer's lines so far
+  void stop_writer();
   void commit_closed(DriverOutput* o);
   std::vector<int> consistent_files() const;  // files (beyond the resumed ones) a checkpoint may hold
 
@@ -147,7 +164,20 @@ class CheckpointDriver {
   Counts committed_counts_;             // strong: base + committed
   int commits_ = 0;
   int saved_ = 0;
-  int last_files_ = -1;                 // files in the last checkpoint (-1: none yet)
+  int last_files_ = -1;                 // files in the last checkpoint requested (-1: none yet)
+  int durable_files_ = -1;              // files in the last checkpoint written
+  // async writer (all below under mu_)
+  struct Job {
+    CheckpointState state;
+    std::string why;
+  };
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Job> slot_;
+  bool busy_ = false, stop_ = false;
+  int coalesced_ = 0;
+  DriverOutput pending_out_;
+  std::thread writer_;
   double last_save_time_ = 0;
   bool started_clock_ = false;
 };

@@ -387,6 +387,33 @@ TEST_CASE("without hard links files are copied once and re-linked from the previ
   CHECK(inode(b->dir + "/node1.log") == inode(a->dir + "/node1.log"));
 }
 
+TEST_CASE("with keep >= 2 a save recycles the oldest checkpoint's directory", "[checkpoint]") {
+  Input in(6);
+  TempDir root;
+  CheckpointStore store({root.path, 2, false});
+  REQUIRE(store.open().ok());
+  REQUIRE(store.save(in.state(2), in.dir.path).ok());
+  REQUIRE(store.save(in.state(3), in.dir.path).ok());
+  const ino_t kept_link = inode(root.path + "/ckpt-00000001/node1.log");
+  auto c = store.save(in.state(5), in.dir.path);  // recycles ckpt-1 (node1, node2 already there)
+  REQUIRE(c.ok());
+  CHECK(c->reused == 2);
+  CHECK(c->linked == 3);
+  CHECK(c->removed == 0);
+  CHECK(*posix_fs()->list_dir(root.path) == std::vector<std::string>({".lock", "ckpt-00000002", "ckpt-00000003"}));
+  CHECK(inode(c->dir + "/node1.log") == kept_link);
+  auto l = store.load_latest();
+  REQUIRE(l.found);
+  CHECK(same_progress(l.state, in.state(5)));
+  CHECK(*posix_fs()->list_dir(c->dir) ==
+        std::vector<std::string>({"checkpoint.json", "node1.log", "node2.log", "node3.log", "node4.log", "node5.log"}));
+  // A smaller state (after a resume that dropped files) removes the extra links from the recycled dir.
+  auto d = store.save(in.state(1), in.dir.path);  // recycles ckpt-2 (node1..3)
+  REQUIRE(d.ok());
+  CHECK(*posix_fs()->list_dir(d->dir) == std::vector<std::string>({"checkpoint.json", "node1.log"}));
+  CHECK(store.load_latest().state.processed.size() == 1);
+}
+
 TEST_CASE("plan_resume skips unchanged files and re-processes changed or gone ones", "[checkpoint]") {
   Input in(4);
   CheckpointState s = in.state(3);
@@ -451,16 +478,14 @@ TEST_CASE("a crash at any file-system operation leaves the old or the new checkp
   bool completed = false;
   for (int k = 0; !completed && k < 200; ++k) {
     TempDir root;
-    {
-      CheckpointStore first({root.path, keep, copy});
-      REQUIRE(first.open().ok());
-      REQUIRE(first.save(in.state(1, "old"), in.dir.path).ok());
-      REQUIRE(first.save(in.state(2, "old"), in.dir.path).ok());
-    }
     auto faulty = std::make_shared<FaultyFs>(posix_fs(), k);
     {
+      // The same store writes the old checkpoints, so that with keep >= 2 the crashing save
+      // recycles the oldest one's directory.
       CheckpointStore crashing({root.path, keep, copy}, faulty);
       REQUIRE(crashing.open().ok());
+      REQUIRE(crashing.save(in.state(1, "old"), in.dir.path).ok());
+      REQUIRE(crashing.save(in.state(2, "old"), in.dir.path).ok());
       faulty->arm();
       auto r = crashing.save(in.state(4, "new"), in.dir.path);
       completed = !faulty->crashed();

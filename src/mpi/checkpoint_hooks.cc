@@ -43,6 +43,8 @@ void add_checkpoint_options(po::options_description& desc, CheckpointCli* cli) {
       "no-checkpoint", po::bool_switch(&cli->no_checkpoint), "neither resume from nor write checkpoints")(
       "fresh", po::bool_switch(&cli->fresh), "delete previous checkpoints and start over (alias --no-resume)")(
       "no-resume", po::bool_switch(&cli->no_resume), "same as --fresh")(
+      "checkpoint-sync", po::bool_switch(&cli->sync),
+      "eventual: write checkpoints in the master loop instead of a background thread (to measure)")(
       "consistency", po::value(&cli->consistency)->default_value(cli->consistency),
       "eventual: counts applied as results arrive | strong: results applied (and checkpointed) per complete batch");
 }
@@ -56,6 +58,7 @@ Status finish_checkpoint_options(CheckpointCli* cli) {
   if (cli->cfg.dir.empty()) return Error{"--checkpoint-dir must not be empty"};
   cli->cfg.enabled = !cli->no_checkpoint;
   cli->cfg.fresh = cli->fresh || cli->no_resume;
+  cli->cfg.async = !cli->sync;  // (CheckpointHooks turns it off under SMPI)
   return OkStatus();
 }
 
@@ -87,6 +90,7 @@ void CheckpointHooks::install(DistributedOptions* opt) {
   to_stderr_ = opt->json;
   quiet_ = opt->quiet;
   if (rank_ == 0 && !sim::simulated()) install_signal_handlers();
+  if (sim::simulated()) cfg_.async = false;  // a thread's timing would make simulated runs differ
   const std::string dir = opt->dir;
   auto ts = [this] { return timestamp(); };
 
@@ -133,7 +137,9 @@ void CheckpointHooks::install(DistributedOptions* opt) {
       driver_->finish(wtime(), ts, false, &o);
       print(o);
     }
-    extra.emplace_back("Checkpoints saved", cfg_.enabled ? std::to_string(driver_->saved()) : "0 (--no-checkpoint)");
+    std::string saved = cfg_.enabled ? std::to_string(driver_->saved()) : "0 (--no-checkpoint)";
+    if (driver_->coalesced()) saved += " (" + std::to_string(driver_->coalesced()) + " more requested while one was being written: coalesced)";
+    extra.emplace_back("Checkpoints saved", saved);
     if (driver_->resumed()) extra.emplace_back("Resumed with", std::to_string(driver_->already_processed()) + " files from a checkpoint");
     std::string model = to_string(cfg_.consistency);
     if (cfg_.consistency == Consistency::Strong) model += " (" + std::to_string(driver_->commits()) + " commits)";

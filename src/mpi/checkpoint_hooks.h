@@ -20,7 +20,8 @@ struct CheckpointCli {
   std::string consistency = "eventual";
   bool no_checkpoint = false;
   bool fresh = false;
-  bool no_resume = false;  // alias of fresh (own variable: two bool_switches on one bool overwrite each other)
+  bool no_resume = false;
+  bool sync = false;       // --checkpoint-sync: eventual checkpoints written by the master itself  // alias of fresh (own variable: two bool_switches on one bool overwrite each other)
 };
 
 // --checkpoint-dir --checkpoint-every --checkpoint-interval --keep --no-checkpoint --fresh
