@@ -299,6 +299,85 @@ json checkpoint_to_json(const CheckpointState& s) {
   return j;
 }
 
+namespace {
+// JSON string literal. Bytes >= 0x80 pass through (UTF-8 names stay UTF-8; a name that is not valid
+// UTF-8 makes the file unreadable as JSON, so that checkpoint is reported unusable on load instead
+// of crashing the writer as nlohmann's dump() would by throwing).
+void put_string(std::string& o, const std::string& v) {
+  o += '"';
+  for (unsigned char ch : v) {
+    switch (ch) {
+      case '"': o += "\\\""; break;
+      case '\\': o += "\\\\"; break;
+      case '\n': o += "\\n"; break;
+      case '\r': o += "\\r"; break;
+      case '\t': o += "\\t"; break;
+      default:
+        if (ch < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", ch);
+          o += b;
+        } else {
+          o += static_cast<char>(ch);
+        }
+    }
+  }
+  o += '"';
+}
+void put_counts(std::string& o, const Counts& c, bool lines) {
+  o += '{';
+  for (int i = 0; i < kNumLevels; ++i) {
+    if (i) o += ", ";
+    o += '"';
+    o += kLevelNames[i];
+    o += "\": " + std::to_string(c.level[i]);
+  }
+  if (lines) o += ", \"lines\": " + std::to_string(c.lines);
+  o += '}';
+}
+}  // namespace
+
+std::string checkpoint_json_text(const CheckpointState& s) {
+  std::string o;
+  o.reserve(256 + s.processed.size() * 160 + s.pending_files.size() * 24);
+  auto names = [&](const char* key, const std::vector<std::string>& v) {
+    o += "  \"";
+    o += key;
+    o += "\": [";
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      o += i ? ",\n    " : "\n    ";
+      put_string(o, v[i]);
+    }
+    o += v.empty() ? "],\n" : "\n  ],\n";
+  };
+  // Keys in nlohmann's (sorted) order, so both writers produce the same layout.
+  o += "{\n  \"consistency\": ";
+  put_string(o, s.consistency);
+  o += ",\n  \"counts\": ";
+  put_counts(o, s.counts, false);
+  o += ",\n  \"failed_workers\": [";
+  for (std::size_t i = 0; i < s.failed_workers.size(); ++i) o += (i ? ", " : "") + std::to_string(s.failed_workers[i]);
+  o += "],\n  \"file_info\": [";
+  for (std::size_t i = 0; i < s.processed.size(); ++i) {
+    const auto& f = s.processed[i];
+    o += i ? ",\n    {\"counts\": " : "\n    {\"counts\": ";
+    put_counts(o, f.counts, true);
+    o += ", \"mtime_ns\": " + std::to_string(f.mtime_ns) + ", \"name\": ";
+    put_string(o, f.name);
+    o += ", \"size\": " + std::to_string(f.size) + "}";
+  }
+  o += s.processed.empty() ? "],\n" : "\n  ],\n";
+  o += "  \"format\": \"dla-checkpoint\",\n  \"format_version\": " + std::to_string(kCheckpointFormatVersion) + ",\n  \"input_dir\": ";
+  put_string(o, s.input_dir);
+  o += ",\n  \"lines\": " + std::to_string(s.counts.lines) + ",\n";
+  names("pending_files", s.pending_files);
+  names("processed_files", s.processed_names());
+  o += "  \"sequence\": " + std::to_string(s.sequence) + ",\n  \"timestamp\": ";
+  put_string(o, s.timestamp);
+  o += "\n}\n";
+  return o;
+}
+
 Result<CheckpointState> checkpoint_from_json(const json& j) {
   if (!j.is_object()) return Error{"checkpoint.json is not a JSON object"};
   if (j.value("format", std::string()) != "dla-checkpoint") return Error{"not a dla checkpoint (format field)"};
@@ -544,7 +623,7 @@ Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& in
     ++st.copied;
   }
   s.input_dir = s.input_dir.empty() ? in : s.input_dir;
-  if (auto r = fs_->write_file(tmp + "/" + kCheckpointJson, checkpoint_to_json(s).dump(2) + "\n"); !r) return fail(r.error());
+  if (auto r = fs_->write_file(tmp + "/" + kCheckpointJson, checkpoint_json_text(s)); !r) return fail(r.error());
   if (auto r = fs_->sync_dir(tmp); !r) return fail(r.error());
   const std::string final_dir = opt_.root + "/" + name;
   if (auto r = fs_->rename(tmp, final_dir); !r) return fail(r.error());

@@ -1,6 +1,7 @@
 #include "core/checkpoint_driver.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/report.h"
 
@@ -308,12 +309,18 @@ void CheckpointDriver::writer_loop() {
     busy_ = true;
     lk.unlock();
     DriverOutput o;
+    const auto t0 = std::chrono::steady_clock::now();
     write(job.state, job.why, &o);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     lk.lock();
     busy_ = false;
     for (auto& l : o.out) pending_out_.out.push_back(std::move(l));
     for (auto& l : o.err) pending_out_.err.push_back(std::move(l));
     cv_.notify_all();
+    if (cfg_.budget > 0 && cfg_.budget < 1 && !hurry_) {
+      const std::chrono::duration<double> pause = took * (1.0 / cfg_.budget - 1.0);
+      cv_.wait_for(lk, pause, [&] { return stop_ || hurry_; });
+    }
   }
 }
 
@@ -327,6 +334,8 @@ void CheckpointDriver::collect(DriverOutput* o) {
 void CheckpointDriver::drain(DriverOutput* o) {
   if (writer_.joinable()) {
     std::unique_lock<std::mutex> lk(mu_);
+    hurry_ = true;  // no more pacing: write what is pending now
+    cv_.notify_all();
     cv_.wait(lk, [&] { return !slot_ && !busy_; });
   }
   collect(o);
@@ -337,6 +346,7 @@ void CheckpointDriver::stop_writer() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
+    hurry_ = true;
   }
   cv_.notify_all();
   writer_.join();

@@ -55,6 +55,12 @@ struct CheckpointConfig {
   // waits in a one-slot queue, and a newer request replaces it (coalesced: the newest state is what
   // matters). finish() waits for the writer. Off under SMPI (saves must stay deterministic).
   bool async = false;
+  // Async only: the writer's duty cycle is kept at or below this fraction of wall time — after a
+  // save that took d seconds it pauses d * (1/budget - 1) before the next one (requests coalesce
+  // meanwhile). Only matters when files finish faster than checkpoints can be written (thousands
+  // of small files); then "every N files" becomes "every N files, at most budget of the time".
+  // Pacing uses std::chrono::steady_clock in the writer thread: it decides when, never what.
+  double budget = 0.02;
 };
 
 // Lines for the user: `out` goes to stdout, `err` to stderr (already prefixed "warning: ").
@@ -174,7 +180,7 @@ class CheckpointDriver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Job> slot_;
-  bool busy_ = false, stop_ = false;
+  bool busy_ = false, stop_ = false, hurry_ = false;
   int coalesced_ = 0;
   DriverOutput pending_out_;
   std::thread writer_;

@@ -179,6 +179,22 @@ TEST_CASE("checkpoint json round-trip keeps the assignment's fields and the extr
   CHECK(back->consistency == "eventual");
 }
 
+TEST_CASE("the fast json writer produces exactly checkpoint_to_json's document", "[checkpoint]") {
+  Input in(4);
+  for (int k : {0, 1, 4}) {
+    CheckpointState s = in.state(k);
+    s.sequence = 12;
+    s.input_dir = "/data/with \"quotes\" and \\ back\tslash";
+    s.timestamp = "2026-11-24T10:00:00.123";
+    if (k > 0) s.processed[0].name = "we\"ird\\na\x01me \xc3\xa9.log";
+    if (k == 0) s.failed_workers.clear();
+    auto text = checkpoint_json_text(s);
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    REQUIRE_FALSE(parsed.is_discarded());
+    CHECK(parsed == checkpoint_to_json(s));
+  }
+}
+
 TEST_CASE("checkpoint json validation rejects inconsistent content", "[checkpoint]") {
   Input in(3);
   auto j = checkpoint_to_json(in.state(2));

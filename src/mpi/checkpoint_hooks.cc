@@ -43,6 +43,8 @@ void add_checkpoint_options(po::options_description& desc, CheckpointCli* cli) {
       "no-checkpoint", po::bool_switch(&cli->no_checkpoint), "neither resume from nor write checkpoints")(
       "fresh", po::bool_switch(&cli->fresh), "delete previous checkpoints and start over (alias --no-resume)")(
       "no-resume", po::bool_switch(&cli->no_resume), "same as --fresh")(
+      "checkpoint-budget", po::value(&cli->cfg.budget)->default_value(cli->cfg.budget),
+      "eventual: the background writer spends at most this fraction of the time writing (pauses between saves)")(
       "checkpoint-sync", po::bool_switch(&cli->sync),
       "eventual: write checkpoints in the master loop instead of a background thread (to measure)")(
       "consistency", po::value(&cli->consistency)->default_value(cli->consistency),
@@ -55,6 +57,7 @@ Status finish_checkpoint_options(CheckpointCli* cli) {
   if (cli->cfg.every < 1) return Error{"--checkpoint-every must be >= 1"};
   if (!(cli->cfg.interval >= 0)) return Error{"--checkpoint-interval must be >= 0"};
   if (cli->cfg.keep < 1) return Error{"--keep must be >= 1"};
+  if (!(cli->cfg.budget > 0 && cli->cfg.budget <= 1)) return Error{"--checkpoint-budget must be in (0, 1]"};
   if (cli->cfg.dir.empty()) return Error{"--checkpoint-dir must not be empty"};
   cli->cfg.enabled = !cli->no_checkpoint;
   cli->cfg.fresh = cli->fresh || cli->no_resume;
