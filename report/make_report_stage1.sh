@@ -246,8 +246,9 @@ Per-rank shares of the last -np 4 run (rank, files, bytes, scan wall and CPU sec
 $(ranks "$T/p4.json" | awk '{printf "  rank %s: %3s files %11s bytes  scan %.4f s, CPU %.4f s\n", $1, $2, $3, $4, $5}')
 
 mpirun flags: $MPIRUN_FLAGS.
--np 4 and -np 8 are OVERSUBSCRIBED: this machine has $(nproc) cores, so 4 or 8 processes time-share them. No more than $(nproc) scans run at any instant; beyond np = $(nproc)
-the extra processes only add start-up, context switches and cache interference. On this shared
+-np 4 and -np 8 are OVERSUBSCRIBED: this machine has $(nproc) cores, so 4 or 8 processes time-share
+them. No more than $(nproc) scans run at any instant; beyond np = $(nproc) the extra processes only add
+start-up, context switches and cache interference. On this shared
 machine, the CPU share the job is granted matters more than np (CPU table above, section 6).
 Either way these rows do not measure the scalability of the design: that is measured in
 simulation (section 3), on platforms with one core per rank.
