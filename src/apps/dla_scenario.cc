@@ -462,6 +462,7 @@ int cmd_compare(const Args& a, const Env& env, std::vector<std::string> paths) {
   std::snprintf(line, sizeof line, "%-26s %-8s %12s %12s %7s %10s %9s %7s %s\n", "scenario", "policy", "makespan_s", "lower_bnd_s",
                 "ratio", "reassigned", "messages", "failed", "counts");
   t << line << std::string(108, '-') << "\n";
+  std::cout << t.str() << std::flush;
   int bad = 0;
   for (const auto& p : paths) {
     const auto s = load_or_die(p, env);
@@ -469,18 +470,20 @@ int cmd_compare(const Args& a, const Env& env, std::vector<std::string> paths) {
       const std::string dir = env.runs + "/compare/" + s.name + "-" + pol;
       RunResult rr = run_once(s, env, dir, pol, false, a.verbose);
       auto lb = sc::lower_bound(s, rr.task_bytes);
-      const double mk = rr.result.value("makespan_s", -1.0);
+      const double mk = rr.result.is_object() ? rr.result.value("makespan_s", -1.0) : -1.0;  // none if the master died
       bool counts_ok = true;
       std::string why;
       for (const auto& f : rr.failures)
         if (f.rfind("count", 0) == 0 || f.rfind("lines", 0) == 0) counts_ok = false;
-      std::string failed = "[]";
+      std::string failed = rr.result.is_object() ? "[]" : "-";
       if (rr.result.contains("failed_workers")) failed = rr.result["failed_workers"].dump();
-      std::snprintf(line, sizeof line, "%-26s %-8s %12.6f %12s %7s %10s %9s %7s %s\n", s.name.c_str(), pol.c_str(), mk,
+      if (s.expect.result == "none") counts_ok = true;  // no result to count: the master dies
+      std::snprintf(line, sizeof line, "%-26s %-8s %12s %12s %7s %10s %9s %7s %s\n", s.name.c_str(), pol.c_str(),
+                    mk >= 0 ? fmt(mk, "%.6f").c_str() : "(no result)",
                     lb ? fmt(*lb, "%.6f").c_str() : "n/a", lb && *lb > 0 && mk >= 0 ? fmt(mk / *lb, "%.3f").c_str() : "n/a",
                     rr.result.contains("tasks_reassigned") ? rr.result["tasks_reassigned"].dump().c_str() : "?",
                     rr.result.contains("messages_sent") ? rr.result["messages_sent"].dump().c_str() : "?", failed.c_str(),
-                    counts_ok ? "= base" : "MISMATCH");
+                    s.expect.result == "none" ? "-" : counts_ok ? "= base" : "MISMATCH");
       t << line;
       std::cout << line << std::flush;
       if (!counts_ok) ++bad;
