@@ -451,7 +451,9 @@ int cmd_materialize(const Args& a, const Env& env) {
   auto s = load_or_die(a.pos[0], env);
   auto m = sc::materialize(s, a.out, env.repo);
   if (!m) die(m.error());
-  auto argv = sc::smpirun_argv(s, *m, env.build + "/distributed_log_analyser_smpi", "run.trace", a.paje);
+  const std::string program = env.build + "/distributed_log_analyser_smpi";
+  if (!s.options.checkpoint && program_knows(program, "no-checkpoint")) s.options.extra_args.insert(s.options.extra_args.begin(), "--no-checkpoint");
+  auto argv = sc::smpirun_argv(s, *m, program, "run.trace", a.paje);
   std::cout << "cd " << abspath(a.out) << " && " << quote(argv) << std::endl;
   return 0;
 }

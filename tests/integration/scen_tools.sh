@@ -2,6 +2,7 @@
 # needs: smpi
 # timeout: 150
 # The testbed's own checks must be able to fail, and its tools must work:
+#  0. every committed scenario validates (dla_scenario check);
 #  1. a scenario copied under another name matches its golden; a tampered golden trace, a wrong
 #     expectation, a missing golden each fail the run (exit 2) with a message saying why;
 #     --update-golden refuses to accept a failing run;
@@ -26,6 +27,9 @@ expect_rc() {  # expect_rc RC PATTERN LOG -- command...
   fi
   echo "ok: rc $rc, '$pat'"
 }
+
+# 0. every committed scenario validates
+expect_rc 0 "OK worker-crash" "$tmp/0.log" -- "$B/dla_scenario" check --repo "$S" --build "$B" --runs "$tmp/runs"
 
 # 1. goldens and expectations
 expect_rc 0 "PASS h8 (matches golden)" "$tmp/1.log" -- ds run "$R/scenarios/h8"
