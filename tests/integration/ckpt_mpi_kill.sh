@@ -50,15 +50,17 @@ rank0_of() {
   for p in $(descendants "$1"); do
     if { tr '\0' '\n' </proc/"$p"/environ; } 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=0'; then
       echo "$p"
-      return
+      return 0
     fi
   done
+  return 0
 }
 mpirun_of() {
   local p
   for p in $(descendants "$1"); do
-    [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "mpirun" ] && { echo "$p"; return; }
+    [ "$(cat /proc/"$p"/comm 2>/dev/null)" = "mpirun" ] && { echo "$p"; return 0; }
   done
+  return 0  # (none: the job already ended)
 }
 
 "$B/generate_logs" --out "$T/logs" --files 24 --lines 2000 --skew 0.6 --seed 23 >/dev/null
