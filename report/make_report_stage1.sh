@@ -368,8 +368,8 @@ fast ranks simply come back for more, fixes it.
 6. SCALABILITY OBSERVATIONS
 ---------------------------
 - The scan is close to memory-bandwidth bound: one process scans about $GBPS GB/s from the page
-  cache (read() copies every byte into the process, the scanner then touches it once with very
-  little arithmetic per byte). Two processes on two cores share one memory
+  cache (the file is mapped from the page cache and every byte is touched once, with very little
+  arithmetic per byte). Two processes on two cores share one memory
   bus and one last-level cache, and the other jobs on this machine take cycles as well, so np = 2
   cannot reach 2x in practice. Measured: $(calc %.2f "$SEQ / ${PT[2]}")x$(awk -v a="$SEQ" -v b="${PT[2]}" 'BEGIN{if (a / b > 2) print " (above 2x: the sequential runs were slowed by other jobs more than these; the noise of a shared machine)"}').
 - np = 4 and 8 oversubscribe the $(nproc) cores: measured $(calc %.2f "$SEQ / ${PT[4]}")x and $(calc %.2f "$SEQ / ${PT[8]}")x (efficiency $(calc %.2f "$SEQ / ${PT[8]} / 8") at np 8).
@@ -384,10 +384,12 @@ fast ranks simply come back for more, fixes it.
   flags, "$MPIRUN_FLAGS", so that only the process count differs.)
 - What the measurements do show: the work is divided without being inflated much. The ranks'
   scan CPU times add up to $(printf '%s\n' "${PS[@]}" | sort -g | head -1 | awk '{printf "%.3f", $1}') .. $(printf '%s\n' "${PS[@]}" | sort -g | tail -1 | awk '{printf "%.3f", $1}') s over np = 1..8, against $(calc %.3f "$SEQX") s for
-  the sequential program, and the slowest rank needs about 1/np of that total (projected
-  speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at np 8, measured in CPU seconds). On $(nproc) dedicated
-  cores, np = 2 would therefore approach 2x, less whatever the two scans lose by sharing one
-  memory system - which this shared machine cannot show.
+  the sequential program (at np 1 the same scan costs $(calc %.0f "100 * (${PS[1]} / $SEQX - 1)") % more CPU inside an MPI process
+  than in the plain program: the price of the MPI runtime around it, or noise), and the slowest
+  rank needs about 1/np of that total (projected speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at
+  np 8, in CPU seconds). On $(nproc) dedicated cores, np = 2 would get close to its projected speedup,
+  less whatever the two scans lose by sharing one memory system - which this shared machine
+  cannot show.
 - Launch cost dominates small inputs: mpirun needs about $(calc %.2f "${PW[1]} - ${PT[1]}") s to start a 1-rank job,
   about $(calc %.2f "${PW[8]} - ${PT[8]}") s for 8 ranks, against $(calc %.3f "$SEQ") s of scanning for $MB MB. The 2.8 MB
   sample_logs take milliseconds to scan, so for them the sequential program always wins on wall
