@@ -384,8 +384,8 @@ fast ranks simply come back for more, fixes it.
   flags, "$MPIRUN_FLAGS", so that only the process count differs.)
 - What the measurements do show: the work is divided without being inflated much. The ranks'
   scan CPU times add up to $(printf '%s\n' "${PS[@]}" | sort -g | head -1 | awk '{printf "%.3f", $1}') .. $(printf '%s\n' "${PS[@]}" | sort -g | tail -1 | awk '{printf "%.3f", $1}') s over np = 1..8, against $(calc %.3f "$SEQX") s for
-  the sequential program (at np 1 the same scan costs $(calc %.0f "100 * (${PS[1]} / $SEQX - 1)") % more CPU inside an MPI process
-  than in the plain program: the price of the MPI runtime around it, or noise), and the slowest
+  the sequential program (at np 1 the same scan's CPU time differs by $(calc %+.0f "100 * (${PS[1]} / $SEQX - 1)") % inside an MPI
+  process from the plain program: the MPI runtime around it, plus noise), and the slowest
   rank needs about 1/np of that total (projected speedup $(calc %.2f "$SEQX / ${PX[2]}")x at np 2, $(calc %.2f "$SEQX / ${PX[8]}")x at
   np 8, in CPU seconds). On $(nproc) dedicated cores, np = 2 would get close to its projected speedup,
   less whatever the two scans lose by sharing one memory system - which this shared machine
