@@ -327,6 +327,10 @@ RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run
   bool has_exit_fault = false;
   for (const auto& f : s.faults) has_exit_fault |= f.kind == sc::Fault::Exit;
   if (!r.timed_out && ((r.rc == 1 && has_exit_fault) || (r.rc == 3 && s.expect.result != "OK"))) r.rc = 0;
+  // stdout.txt keeps the program's output only (smpirun's epilogue goes to stdout.raw.txt).
+  write_file(run_dir + "/stdout.raw.txt", r.stdout_text);
+  r.stdout_text = sc::strip_smpirun_lines(r.stdout_text, program);
+  write_file(run_dir + "/stdout.txt", r.stdout_text);
   const bool master_dies = s.expect.result == "none";
   rr.failures = sc::run_failures(r, !master_dies);
   rr.out_text = r.stdout_text;

@@ -164,6 +164,9 @@ struct RunOutput {
   bool timed_out = false;
   std::string stdout_text, stderr_text;
 };
+// smpirun's own lines removed from the program's stdout: on a non-zero exit it echoes the
+// simulator command line (absolute paths: not reproducible) and "Execution failed with code N.".
+std::string strip_smpirun_lines(const std::string& stdout_text, const std::string& program);
 // The JSON object printed by --json (the last top-level {...} block of stdout).
 Result<nlohmann::json> extract_result_json(const std::string& stdout_text);
 // Failures of the run itself (rc, deadlock, "is gone??", missing RESULT line, or with

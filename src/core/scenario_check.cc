@@ -69,6 +69,18 @@ std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, 
   return a;
 }
 
+std::string strip_smpirun_lines(const std::string& text, const std::string& program) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("Execution failed with code ", 0) == 0) continue;
+    if (!program.empty() && l.rfind(program + " --cfg=", 0) == 0) continue;
+    out += l + "\n";
+  }
+  if (!text.empty() && text.back() != '\n' && !out.empty()) out.pop_back();
+  return out;
+}
+
 Result<json> extract_result_json(const std::string& text) {
   auto ls = lines_of(text);
   int close = -1;
@@ -98,9 +110,9 @@ std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_lin
   for (const char* pat : {"Deadlock detected", "is gone??"})
     if (r.stderr_text.find(pat) != std::string::npos || r.stdout_text.find(pat) != std::string::npos)
       f.push_back(std::string("the simulation reported \"") + pat + "\"");
-  std::string last;
+  std::string last;  // the master's last line (smpirun itself may add "Execution failed with code N.")
   for (const auto& l : lines_of(r.stdout_text))
-    if (!l.empty()) last = l;
+    if (!l.empty() && l.rfind("Execution failed with code ", 0) != 0) last = l;
   if (!expect_result_line) {
     if (r.stdout_text.find("RESULT ") != std::string::npos) f.push_back("a RESULT line, but the master was expected to die: '" + last + "'");
     return f;

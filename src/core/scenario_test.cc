@@ -327,6 +327,11 @@ TEST_CASE("scenario: result JSON extraction and run failures") {
   r.stderr_text.clear();
   r.stdout_text = "{\n}\n";
   CHECK(sc::run_failures(r).size() == 1);  // no RESULT line
+  r.stdout_text = out + "Execution failed with code 1.\n";  // smpirun's own line after an exit fault
+  r.rc = 0;
+  CHECK(sc::run_failures(r).empty());
+  CHECK(sc::strip_smpirun_lines(out + "/b/prog_smpi --cfg=smpi/privatization:1 platform.xml\nExecution failed with code 1.\n",
+                                "/b/prog_smpi") == out);
   r.stdout_text = "RESULT ERROR bad dir\n";
   CHECK(sc::run_failures(r).size() == 1);
 }
