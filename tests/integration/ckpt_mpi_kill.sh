@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # needs: mpi
-# timeout: 240
+# timeout: 300
 # Kill-and-restart trials on real Open MPI (tools/dla-mpirun). Each trial starts a throttled
 # distributed_log_analyser job (~2 s) with checkpoints every 2 files, stops it at a random instant
 # in one of three ways, checks every checkpoint left on disk, then restarts the same command and
