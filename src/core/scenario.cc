@@ -614,8 +614,24 @@ Result<Scenario> parse_scenario(const json& j, const std::string& name, const st
       x.detection_max = e.unit("detection_max", parse_duration, -1, 0, 1e9);
       x.reassigned_min = e.integer("reassigned_min", -1, 0, 100000000);
       x.reassigned_max = e.integer("reassigned_max", -1, 0, 100000000);
+      if (e.has("silence")) {
+        const json& v = e.get("silence");
+        if (!v.is_array()) throw Bad{e.at("silence") + ": must be a list of {\"rank\": R, \"min\": S, \"max\": S}"};
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          Obj q(v[i], e.at("silence") + "[" + std::to_string(i) + "]");
+          Expectations::Silence x;
+          if (!q.has("rank")) throw Bad{q.path() + ": needs rank"};
+          x.rank = q.integer("rank", 1, 1, s.ranks - 1);
+          x.min = q.unit("min", parse_duration, -1, 0, 1e9);
+          x.max = q.unit("max", parse_duration, -1, 0, 1e9);
+          if (x.min < 0 && x.max < 0) throw Bad{q.path() + ": give min and/or max"};
+          if (x.max >= 0 && x.min > x.max) throw Bad{q.path() + ": min > max"};
+          q.done({"rank", "min", "max"});
+          s.expect.silences.push_back(x);
+        }
+      }
       e.done({"counts", "result", "failed_workers", "makespan_max", "makespan_min", "detection_max", "reassigned_min",
-              "reassigned_max"});
+              "reassigned_max", "silence"});
     }
     s.time_limit = o.unit("time_limit", parse_duration, s.time_limit, 1, 3600);
     o.done({"description", "tags", "platform", "ranks_per_host", "ranks", "input", "options", "faults", "slowdowns",

@@ -91,6 +91,14 @@ struct Expectations {
   double makespan_max = -1, makespan_min = -1;
   double detection_max = -1;  // every faulted rank's `timeout` event within this many s of the fault
   int reassigned_min = -1, reassigned_max = -1;
+  // The longest silence of a rank as the master saw it: the largest gap between consecutive trace
+  // events about that rank (up to its stop/timeout), within [min, max] (< 0: unchecked). Shows
+  // that a delay scenario really produced long silences (and not a vacuous pass).
+  struct Silence {
+    int rank = 0;
+    double min = -1, max = -1;
+  };
+  std::vector<Silence> silences;
 };
 
 struct Scenario {
@@ -182,6 +190,9 @@ std::vector<std::string> check_expectations(const Scenario& s, const nlohmann::j
 // `task_bytes`: the tasks the analyser makes. Needs host speeds (generated platforms, or file
 // platforms whose hosts' speeds could be read). Rank 0 (the master) does not count as a worker.
 Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes);
+
+// The largest gap between consecutive events about `rank` (until its timeout or stop).
+double longest_silence(const Trace& t, int rank);
 
 // First difference between two texts: "" when equal, else "line N: expected '...' got '...'".
 std::string first_difference(const std::string& expected, const std::string& got);

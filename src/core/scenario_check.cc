@@ -173,6 +173,11 @@ std::vector<std::string> check_expectations(const Scenario& s, const json& res, 
     f.push_back("tasks_reassigned " + num(re) + " < reassigned_min " + std::to_string(e.reassigned_min));
   if (e.reassigned_max >= 0 && get_num("tasks_reassigned", &re) && re > e.reassigned_max)
     f.push_back("tasks_reassigned " + num(re) + " > reassigned_max " + std::to_string(e.reassigned_max));
+  for (const auto& q : e.silences) {
+    const double g = longest_silence(trace, q.rank);
+    if (q.min >= 0 && g < q.min) f.push_back("rank " + std::to_string(q.rank) + "'s longest silence " + num(g) + " s < silence min " + num(q.min) + " s");
+    if (q.max >= 0 && g > q.max) f.push_back("rank " + std::to_string(q.rank) + "'s longest silence " + num(g) + " s > silence max " + num(q.max) + " s");
+  }
   if (e.detection_max >= 0) {
     for (const auto& x : s.faults) {
       std::vector<int> ranks;
@@ -196,6 +201,17 @@ std::vector<std::string> check_expectations(const Scenario& s, const json& res, 
     }
   }
   return f;
+}
+
+double longest_silence(const Trace& t, int rank) {
+  double prev = -1, gap = 0;
+  for (const auto& e : t.events()) {
+    if (e.rank != rank) continue;
+    if (prev >= 0) gap = std::max(gap, e.time - prev);
+    prev = e.time;
+    if (e.event == "timeout" || e.event == "stop") break;
+  }
+  return gap;
 }
 
 Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes) {

@@ -366,6 +366,23 @@ TEST_CASE("scenario: expectations against the result, the base count and the tra
   CHECK(f.size() == 5);
 }
 
+TEST_CASE("scenario: longest silence of a rank") {
+  auto t = dla::Trace::parse("0.0 2 assign 0 1\n0.5 2 heartbeat 0 1\n2.9 2 heartbeat 0 2\n3.0 3 result 1 1\n3.1 2 result 0 3\n"
+                             "3.2 2 stop -1 0\n9.0 2 duplicate 0 3\n");
+  REQUIRE(t.ok());
+  CHECK(sc::longest_silence(*t, 2) == Approx(2.4));  // not the 5.8 s after its stop
+  auto j = base_doc();
+  j["expect"] = {{"counts", "any"}, {"result", "any"}, {"silence", {{{"rank", 2}, {"min", 2.5}}}}};
+  auto s = parse_ok(j);
+  auto f = sc::check_expectations(s, json::object(), json::object(), *t);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].find("longest silence 2.4 s < silence min 2.5 s") != std::string::npos);
+  j["expect"]["silence"] = {{{"rank", 2}, {"min", 2}, {"max", 3}}};
+  CHECK(sc::check_expectations(parse_ok(j), json::object(), json::object(), *t).empty());
+  j["expect"]["silence"] = {{{"rank", 2}}};
+  CHECK(parse_err(j).find("give min and/or max") != std::string::npos);
+}
+
 TEST_CASE("scenario: first difference of golden and run") {
   CHECK(sc::first_difference("a\nb\n", "a\nb\n").empty());
   CHECK(sc::first_difference("a\nb\nc\n", "a\nX\nc\n") == "line 2: expected 'b', got 'X' (1 of 3 lines differ)");
