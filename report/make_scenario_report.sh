@@ -37,6 +37,9 @@ done
   echo "# Scale: scenarios/large-1024 = 1024 simulated ranks (1023 workers), 10,000 tasks (target: <= 5 s real)."
   echo "# The machine is shared with other jobs: the load average is printed; CPU time is the stabler figure."
   printf "%s" "$timing"
+  echo
+  echo "# A real Open MPI run and its replay in simulation (dla-scenario summary): the structure compares, times are real vs simulated."
+  "${ds[@]}" summary scenarios/replay-real-crash/real.trace traces/replay-real-crash.trace
 } > "$out"
 cat "$out"
 

@@ -46,6 +46,8 @@ Commands
                           ratio, tasks reassigned, messages (default: every scenario not tagged large)
   timeline TRACE -o OUT.svg [--title T]
                           Gantt chart (SVG) of any event trace, simulated or real
+  summary TRACE...        per rank: tasks, bytes, busy time, lost and duplicate runs; failures and
+                          reassignments (the structure of a run: compare a real trace with its replay)
   replay TRACE -o DIR     turn a real run's trace into a scenario (DIR/scenario.json) that replays its
                           per-task costs and failure times in simulation
 
@@ -523,6 +525,55 @@ int cmd_timeline(const Args& a) {
   return 0;
 }
 
+// Structure of a trace, comparable between a real run and a simulated one (times differ).
+int cmd_summary(const Args& a) {
+  if (a.pos.empty()) die("summary: one or more TRACE files");
+  for (const auto& path : a.pos) {
+    auto t = dla::Trace::read(path);
+    if (!t) die(t.error());
+    auto m = dla::build_gantt(*t);
+    struct Row {
+      int done = 0, lost = 0, dup = 0;
+      std::uint64_t bytes = 0;
+      double busy = 0;
+    };
+    std::vector<Row> rows(static_cast<std::size_t>(std::max(m.ranks, 1)));
+    double last_result = 0;
+    for (const auto& b : m.bars) {
+      auto& r = rows[static_cast<std::size_t>(b.rank)];
+      r.busy += b.end - b.begin;
+      if (b.outcome == dla::GanttBar::Done) {
+        ++r.done;
+        r.bytes += b.bytes;
+        last_result = std::max(last_result, b.end);
+      }
+      if (b.outcome == dla::GanttBar::Lost) ++r.lost;
+      if (b.outcome == dla::GanttBar::Duplicate) ++r.dup;
+    }
+    std::cout << "== " << path << "\n";
+    for (const auto& c : dla::scen::trace_comments(read_file(path))) std::cout << "# " << c << "\n";
+    char line[200];
+    std::snprintf(line, sizeof line, "%6s %7s %12s %9s %6s %6s\n", "rank", "tasks", "bytes", "busy_s", "lost", "dup");
+    std::cout << line;
+    int tasks = 0;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      std::snprintf(line, sizeof line, "%6zu %7d %12llu %9.3f %6d %6d\n", r, rows[r].done, static_cast<unsigned long long>(rows[r].bytes),
+                    rows[r].busy, rows[r].lost, rows[r].dup);
+      std::cout << line;
+      tasks += rows[r].done;
+    }
+    std::string failures;
+    int reassigns = 0;
+    for (const auto& k : m.marks) {
+      if (k.event == "timeout") failures += " " + std::to_string(k.rank) + "@" + fmt(k.time, "%.3f");
+      if (k.event == "reassign") ++reassigns;
+    }
+    std::cout << "tasks " << tasks << ", last result at " << fmt(last_result, "%.3f") << " s, failures:" << (failures.empty() ? " none" : failures)
+              << ", reassignments " << reassigns << "\n";
+  }
+  return 0;
+}
+
 int cmd_replay(const Args& a, const Env& env) {
   if (a.pos.size() != 1 || a.out.empty()) die("replay: one TRACE and -o DIR (e.g. scenarios/my-incident)");
   bool ok = false;
@@ -619,6 +670,7 @@ int main(int argc, char** argv) {
     else a.pos.push_back(s);
   }
   if (a.cmd == "timeline") return cmd_timeline(a);
+  if (a.cmd == "summary") return cmd_summary(a);
   if (a.policies.empty()) die("--policies: give at least one");
   for (const auto& p : a.policies)
     if (p != "static" && p != "dynamic") die("--policies: unknown policy '" + p + "' (known: static, dynamic)");

@@ -74,6 +74,10 @@ echo "timeline: $done_bars done bars for $results results, $marks failure marks 
 tail -c 7 "$tmp/t.svg" | grep -q '</svg>'
 expect_rc 1 "error: cannot read trace" "$tmp/tl.log" -- "$B/dla_scenario" timeline "$tmp/none.trace" -o "$tmp/x.svg"
 
+"$B/dla_scenario" summary "$g" > "$tmp/sum.log"
+grep -q "^tasks $results, .* failures: 2@[0-9.]* 5@[0-9.]*, reassignments 2" "$tmp/sum.log" || { echo "FAIL: summary"; cat "$tmp/sum.log"; exit 1; }
+echo "ok: summary of two-crashes: $(tail -1 "$tmp/sum.log")"
+
 # 4. replay: the worker-crash trace (rank 3 dies) as if it were a real incident
 "$B/dla_scenario" replay "$S/traces/worker-crash.trace" -o "$R/scenarios/incident" --repo "$R"
 grep -q '"rank": 3' "$R/scenarios/incident/scenario.json"
