@@ -57,6 +57,7 @@ std::string task_color(int task) {
 GanttModel build_gantt(const Trace& t) {
   GanttModel m;
   std::map<std::pair<int, int>, std::size_t> open;  // (rank, task) -> index of its open bar
+  std::map<std::pair<int, int>, std::size_t> lost;  // bars cut by a timeout: a late result may still come
   int max_rank = 0;
   for (const auto& e : t.events()) {
     max_rank = std::max(max_rank, e.rank);
@@ -79,6 +80,15 @@ GanttModel build_gantt(const Trace& t) {
     } else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) {
       auto it = open.find(key);
       if (it == open.end()) {
+        auto l = lost.find(key);
+        if (l != lost.end()) {  // the rank was declared failed, yet its result arrives: a false failure
+          auto& b = m.bars[l->second];
+          b.end = e.time;
+          b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+          b.late = true;
+          lost.erase(l);
+          continue;
+        }
         GanttBar b;  // a result without a recorded start: a zero-length bar
         b.rank = e.rank;
         b.task = e.task;
@@ -97,6 +107,7 @@ GanttModel build_gantt(const Trace& t) {
         if (it->first.first == e.rank) {
           m.bars[it->second].end = e.time;
           m.bars[it->second].outcome = GanttBar::Lost;
+          lost[it->first] = it->second;
           it = open.erase(it);
         } else {
           ++it;
@@ -125,8 +136,9 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   auto X = [&](double t) { return left + plot_w * t / span; };
   auto Y = [&](int r) { return top + row * r; };
 
-  int done = 0, lost = 0, dup = 0, timeouts = 0, crashes = 0, reassigns = 0;
+  int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, crashes = 0, reassigns = 0;
   for (const auto& b : m.bars) {
+    if (b.late) ++late;
     if (b.outcome == GanttBar::Done) ++done;
     if (b.outcome == GanttBar::Lost) ++lost;
     if (b.outcome == GanttBar::Duplicate) ++dup;
@@ -144,7 +156,7 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     << "<text x=\"" << left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
     << "<text x=\"" << left << "\" y=\"38\">" << ranks << " ranks, " << done << " task results, " << lost
-    << " lost, " << dup << " duplicates, " << timeouts << " failures detected, " << reassigns
+    << " lost, " << dup << " duplicates, " << late << " late, " << timeouts << " failures detected, " << reassigns
     << " reassignments, end " << secs(m.end) << " s</text>\n";
   // Row backgrounds and labels.
   const int label_every = std::max(1, static_cast<int>(std::ceil(11.0 / row)));
@@ -178,16 +190,20 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
     const char* what = "done";
     if (b.outcome == GanttBar::Duplicate) {
       fill = "#9e9e9e";
-      what = "duplicate (result dropped)";
+      what = b.late ? "late duplicate (rank declared failed, result dropped)" : "duplicate (result dropped)";
+      if (b.late) extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
     } else if (b.outcome == GanttBar::Lost) {
       fill = "#e8a0a0";
       extra = " stroke=\"#c00\" stroke-width=\"1\"";
       what = "lost (rank declared failed)";
+    } else if (b.late) {
+      extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
+      what = "late result: the rank had been declared failed";
     } else if (b.outcome == GanttBar::Open) {
       extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
       what = "unfinished at the end of the trace";
     }
-    s << "<rect class=\"task " << (b.outcome == GanttBar::Done ? "done" : b.outcome == GanttBar::Lost ? "lost" : b.outcome == GanttBar::Duplicate ? "duplicate" : "open")
+    s << "<rect class=\"task " << (b.late ? "late " : "") << (b.outcome == GanttBar::Done ? "done" : b.outcome == GanttBar::Lost ? "lost" : b.outcome == GanttBar::Duplicate ? "duplicate" : "open")
       << "\" x=\"" << f2(x) << "\" y=\"" << f2(y) << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
     if (tooltips)
       s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
@@ -234,6 +250,8 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"" + task_color(3) + "\"/>", "task (colour = task id)");
   legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#e8a0a0\" stroke=\"#c00\"/>", "lost to a failure");
   legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#9e9e9e\"/>", "duplicate");
+  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#ddd\" stroke=\"#c00\" stroke-dasharray=\"4,2\"/>",
+         "late (after a false failure)");
   legend("<path d=\"M" + f2(lx + 1) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 10) + " M" + f2(lx + 1) + "," + f2(ly + 10) + " L" +
              f2(lx + 11) + "," + f2(ly) + "\" stroke=\"#d00\" stroke-width=\"2.2\"/>",
          "declared failed (timeout)");

@@ -4,7 +4,9 @@
 // Bars come from the events of one (rank, task) pair: they begin at `start` (or at `assign` /
 // `reassign` when the worker's start is not recorded) and end at `result` (done), `duplicate` (a copy whose result
 // was dropped), or — when the master declares the rank failed (`timeout`) before its result — at
-// the timeout (lost). A bar still open at the end of the trace is drawn to the end (open).
+// the timeout (lost), unless the rank's result still arrives later (a false failure: the bar then
+// runs to that result and is marked late). A bar still open at the end of the trace is drawn to the
+// end (open).
 // Marks: timeout (red cross and a dashed line down the rank's row), crash (black cross),
 // reassign (orange triangle), checkpoint (green diamond), stop (grey tick).
 #pragma once
@@ -23,6 +25,7 @@ struct GanttBar {
   double begin = 0, end = 0;
   Outcome outcome = Open;
   std::uint64_t bytes = 0;
+  bool late = false;  // finished after its rank had been declared failed (a false failure)
 };
 
 struct GanttMark {

@@ -88,7 +88,7 @@ TEST_CASE("gantt: the SVG shows every bar and mark, escaped title") {
   CHECK(count(svg, "class=\"crash\"") == 1);
   CHECK(count(svg, "class=\"reassign\"") == 1);
   CHECK(count(svg, "class=\"checkpoint\"") == 1);
-  CHECK(svg.find("4 ranks, 2 task results, 1 lost, 1 duplicates, 1 failures detected, 1 reassignments") != std::string::npos);
+  CHECK(svg.find("4 ranks, 2 task results, 1 lost, 1 duplicates, 0 late, 1 failures detected, 1 reassignments") != std::string::npos);
   CHECK(count(svg, "<svg") == 1);
 }
 
@@ -97,4 +97,22 @@ TEST_CASE("gantt: an empty trace still renders") {
   CHECK(m.bars.empty());
   const std::string svg = dla::render_gantt_svg(m, {});
   CHECK(svg.find("</svg>") != std::string::npos);
+}
+
+TEST_CASE("gantt: a result after the rank's timeout turns the lost bar into a late one") {
+  auto t = dla::Trace::parse(
+      "0.0 5 assign 7 100 x.log\n0.0 5 start 7 100 x.log\n3.9 5 timeout 7 0\n4.4 4 reassign 7 100 x.log\n"
+      "5.3 5 result 7 100 x.log late\n5.4 4 duplicate 7 100 x.log\n");
+  REQUIRE(t.ok());
+  auto m = dla::build_gantt(*t);
+  REQUIRE(m.bars.size() == 2);
+  CHECK(m.bars[0].rank == 5);
+  CHECK(m.bars[0].late);
+  CHECK(m.bars[0].outcome == dla::GanttBar::Done);
+  CHECK(m.bars[0].end == Approx(5.3));
+  CHECK(m.bars[1].outcome == dla::GanttBar::Duplicate);
+  CHECK_FALSE(m.bars[1].late);
+  const std::string svg = dla::render_gantt_svg(m, {});
+  CHECK(count(svg, "class=\"task late done\"") == 1);
+  CHECK(count(svg, "class=\"task lost\"") == 0);
 }

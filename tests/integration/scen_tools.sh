@@ -68,7 +68,7 @@ bad speed "{\"platform\": {\"hosts\": 2, \"speed\": \"fast\"}, \"input\": {\"fil
 g="$S/traces/two-crashes.trace"
 "$B/dla_scenario" timeline "$g" -o "$tmp/t.svg" --title "two crashes"
 results=$(grep -c ' result ' "$g"); timeouts=$(grep -c ' timeout ' "$g")
-done_bars=$(grep -o 'class="task done"' "$tmp/t.svg" | wc -l); marks=$(grep -o 'class="timeout"' "$tmp/t.svg" | wc -l)
+done_bars=$(grep -oE 'class="task (late )?done"' "$tmp/t.svg" | wc -l); marks=$(grep -o 'class="timeout"' "$tmp/t.svg" | wc -l)
 echo "timeline: $done_bars done bars for $results results, $marks failure marks for $timeouts timeouts"
 [ "$done_bars" -eq "$results" ] && [ "$marks" -eq "$timeouts" ] && [ "$timeouts" -eq 2 ]
 tail -c 7 "$tmp/t.svg" | grep -q '</svg>'
