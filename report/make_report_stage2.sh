@@ -230,9 +230,9 @@ w ""
 w "5.5 SMPI: power cut of every host (master included) at 1.0 s simulated (platforms/ckpt/alloff8.xml),"
 w "    then the same command on the intact cluster8 platform (deterministic: identical every run)"
 sm() { local plat=$1 hosts=$2 out=$3; shift 3; timeout -k 5 60 smpirun -platform "$plat" -hostfile "$hosts" -np 4 "${DET[@]}" \
-  "$B/distributed_log_analyser_smpi" --flops-per-byte 5000 --checkpoint-every 2 "$@" sample_logs >"$out" 2>&1 || true; }
+  "$B/distributed_log_analyser_smpi" --flops-per-byte 1600 --checkpoint-every 2 "$@" sample_logs >"$out" 2>&1 || true; }
 sm "$SRC/platforms/ckpt/alloff8.xml" "$SRC/platforms/ckpt/alloff8.hosts" p1.out --checkpoint-dir ckp --quiet
-show "smpirun -platform platforms/ckpt/alloff8.xml -np 4 ... build/distributed_log_analyser_smpi --flops-per-byte 5000 --checkpoint-every 2 --checkpoint-dir ckp --quiet sample_logs" p1.out
+show "smpirun -platform platforms/ckpt/alloff8.xml -np 4 ... build/distributed_log_analyser_smpi --flops-per-byte 1600 --checkpoint-every 2 --checkpoint-dir ckp --quiet sample_logs" p1.out
 w "  left on disk: $(ls ckp | tr '\n' ' ')"
 sm "$SRC/platforms/cluster8.xml" "$SRC/platforms/cluster8.hosts" p2.out --checkpoint-dir ckp --quiet
 show "smpirun -platform platforms/cluster8.xml -np 4 ... (the same arguments)" p2.out
