@@ -431,6 +431,10 @@ int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
   }
   std::cout << (failed ? "FAILED: " : "OK: ") << paths.size() - static_cast<std::size_t>(failed) << "/" << paths.size()
             << " scenario(s) passed" << std::endl;
+  if (failed && golden && !a.update_golden)
+    std::cout << "If a trace or output changed ON PURPOSE (the analyser's behaviour or output format changed), accept it with\n"
+                 "  tools/dla-scenario run scenarios/NAME --repeat 2 --update-golden\n"
+                 "then review `git diff traces/` and commit the goldens with the change." << std::endl;
   return failed ? 2 : 0;
 }
 
