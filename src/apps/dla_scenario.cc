@@ -124,8 +124,11 @@ void mkdirs(const std::string& d) {
     if (i < d.size()) cur.push_back(d[i]);
   }
 }
+// Removes a file, a symlink (never what it points to) or a directory tree.
 void remove_tree(const std::string& d) {
-  if (!is_dir(d)) {
+  struct stat lst;
+  if (::lstat(d.c_str(), &lst) != 0) return;
+  if (!S_ISDIR(lst.st_mode)) {
     ::unlink(d.c_str());
     return;
   }
@@ -295,13 +298,12 @@ RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run
   mkdirs(run_dir);
   for (const char* old : {"run.trace", "stdout.txt", "stderr.txt", "result.json", "run.paje"}) ::unlink((run_dir + "/" + old).c_str());
   remove_tree(run_dir + "/checkpoints");  // never resume from an earlier run
-  auto m = sc::materialize(s, run_dir, env.repo);
+  // Generated inputs live in a cache shared by all runs of the same input (RUNS/.inputs/<hash>).
+  remove_tree(run_dir + "/input");
+  auto m = sc::materialize(s, run_dir, env.repo, env.runs + "/.inputs");
   if (!m) die(s.name + ": " + m.error());
-  // The program always sees "input" (a symlink for existing dirs), so outputs do not depend on paths.
-  if (s.input.kind == sc::InputSpec::Dir) {
-    ::unlink((run_dir + "/input").c_str());
-    if (::symlink(m->input_dir.c_str(), (run_dir + "/input").c_str()) != 0) die("cannot link " + run_dir + "/input");
-  }
+  // The program always sees "input" (a symlink), so its outputs do not depend on paths.
+  if (::symlink(m->input_dir.c_str(), (run_dir + "/input").c_str()) != 0) die("cannot link " + run_dir + "/input");
   m->input_dir = "input";
   // Tasks, for the lower bound.
   auto files = dla::discover_logs(run_dir + "/input");

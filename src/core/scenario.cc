@@ -964,7 +964,8 @@ Result<std::map<std::string, std::string>> platform_files(const Scenario& s, con
   return out;
 }
 
-Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root) {
+Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root,
+                                 const std::string& input_cache) {
   Materialized m;
   if (auto st = make_dirs(run_dir); !st) return Error{st.error()};
   auto pf = platform_files(s, repo_root);
@@ -982,10 +983,6 @@ Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, 
     m.input_dir = d;
     return m;
   }
-  std::string abs_run = run_dir;
-  char buf[4096];
-  if (::realpath(run_dir.c_str(), buf)) abs_run = buf;
-  m.input_dir = abs_run + "/input";
   std::ostringstream stamp;
   if (s.input.kind == InputSpec::Lines) {
     const auto& g = s.input.gen;
@@ -997,6 +994,17 @@ Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, 
     for (auto v : s.input.sizes) h = (h ^ v) * 1099511628211ull;
     stamp << " hash=" << h << "\n";
   }
+  std::string base = run_dir + "/input";
+  if (!input_cache.empty()) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : stamp.str()) h = (h ^ c) * 1099511628211ull;
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    base = input_cache + "/" + hex;
+  }
+  if (auto st = make_dirs(base); !st) return Error{st.error()};
+  char buf[4096];
+  m.input_dir = ::realpath(base.c_str(), buf) ? std::string(buf) : base;
   bool ok = false;
   if (read_text(m.input_dir + "/.stamp", &ok) == stamp.str() && ok) return m;
   // Fresh directory: remove old *.log files first (a stale file would change the input).

@@ -150,9 +150,12 @@ struct Materialized {
   std::string input_dir;     // absolute path
   std::map<std::string, std::string> files;  // every file written: name -> content (for tests)
 };
-// Writes platform, hostfile, profiles and input into `run_dir` (created). Generated input is
-// reused when `run_dir/input/.stamp` matches the input spec.
-Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root);
+// Writes platform, hostfile, profiles and input into `run_dir` (created). Generated input goes to
+// `run_dir/input`, or, when `input_cache` is given, to `input_cache/<hash of the input spec>` (shared
+// by every run of the same input); it is reused while its `.stamp` matches the input spec.
+// `input_dir` is absolute.
+Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root,
+                                 const std::string& input_cache = "");
 // The platform XML and profiles only (no files written): name -> content.
 Result<std::map<std::string, std::string>> platform_files(const Scenario& s, const std::string& repo_root);
 
