@@ -166,14 +166,14 @@ EOF
 section "5. Test results (captured runs)"
 w ""
 w "5.1 Normal operation (4 ranks: master + 3 workers)"
-"$RUN" -np 4 "$APP" --checkpoint-dir "$T/ck-normal" sample_logs >normal.out 2>&1 || true
+"$RUN" -np 4 "$APP" --checkpoint-dir ck-normal sample_logs >normal.out 2>&1 || true
 show "tools/dla-mpirun -np 4 build/distributed_log_analyser --checkpoint-dir ck-normal sample_logs" normal.out
 w "counts vs base_log_analyser: $( [ "$(result_counts normal.out)" = "$BASE" ] && echo equal || echo DIFFERENT)"
 
 w ""
 w "5.2 Simulated worker crash: rank 2 exits (exit(1)) 2 s into the run (scans throttled to 300 kB/s"
 w "    per worker so that the run lasts a few seconds, as the assignment's sleep(5) did)"
-"$RUN" -np 4 "$APP" --checkpoint-dir "$T/ck-crash" --throttle 300000 --inject-crash 2@2:exit sample_logs >crash.out 2>&1 || true
+"$RUN" -np 4 "$APP" --checkpoint-dir ck-crash --throttle 300000 --inject-crash 2@2:exit sample_logs >crash.out 2>&1 || true
 show "tools/dla-mpirun -np 4 build/distributed_log_analyser --throttle 300000 --inject-crash 2@2:exit sample_logs" crash.out
 w "counts vs base_log_analyser: $( [ "$(result_counts crash.out)" = "$BASE" ] && echo equal || echo DIFFERENT)"
 
@@ -191,7 +191,8 @@ m=$(rank0_of $job)
 wait $job || true
 show "tools/dla-mpirun -np 4 build/distributed_log_analyser --checkpoint-dir ck --checkpoint-every 2 --throttle 200000 --timeout 1.5 --heartbeat 0.3 --inject-crash 2@1:exit sample_logs    (SIGINT to the master at 3.5 s)" rec1.out
 w ""
-w "The checkpoint directory after the interrupt (link count 2 = hard link shared with sample_logs/):"
+w "The checkpoint directory after the interrupt (hard links: the link count covers the input file and every"
+w "checkpoint holding it; same inode as in sample_logs/):"
 newest=$(ls -d ck/ckpt-* | sort | tail -n 1)
 for d in ck/ckpt-*; do
   w "  $d/: $(ls "$d" | tr '\n' ' ')"

@@ -5,6 +5,12 @@
 
 #include "core/report.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace dla {
 
 const char* to_string(Consistency c) { return c == Consistency::Strong ? "strong" : "eventual"; }
@@ -300,6 +306,12 @@ Status CheckpointDriver::write(const CheckpointState& st, const std::string& why
 }
 
 void CheckpointDriver::writer_loop() {
+#ifdef __linux__
+  // Lowest CPU priority for this thread only (Linux: a thread is a schedulable task with its own
+  // nice value): on a machine whose cores are all busy scanning, the writer uses what the workers
+  // leave; the final checkpoint is written by the master thread at normal priority.
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 19);
+#endif
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
     cv_.wait(lk, [&] { return stop_ || slot_.has_value(); });
@@ -319,7 +331,9 @@ void CheckpointDriver::writer_loop() {
     cv_.notify_all();
     if (cfg_.budget > 0 && cfg_.budget < 1 && !hurry_) {
       const std::chrono::duration<double> pause = took * (1.0 / cfg_.budget - 1.0);
+      pausing_ = true;
       cv_.wait_for(lk, pause, [&] { return stop_ || hurry_; });
+      pausing_ = false;
     }
   }
 }
@@ -360,7 +374,14 @@ int CheckpointDriver::saved() const {
 }
 int CheckpointDriver::coalesced() const {
   std::lock_guard<std::mutex> lk(mu_);
-  return coalesced_;
+  return coalesced_ + std::max(0, requested_ - submitted_);
+}
+
+bool CheckpointDriver::async_active() const { return cfg_.async && cfg_.consistency == Consistency::Eventual; }
+
+bool CheckpointDriver::writer_ready() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return !slot_ && !busy_ && !pausing_;
 }
 int CheckpointDriver::files_in_last_checkpoint() const {
   std::lock_guard<std::mutex> lk(mu_);
@@ -371,10 +392,11 @@ Status CheckpointDriver::save(double now, const std::function<std::string()>& ti
   auto st = snapshot(timestamp ? timestamp() : std::string());
   last_save_time_ = now;
   last_files_ = static_cast<int>(st.processed.size());
-  if (cfg_.async && cfg_.consistency == Consistency::Eventual) {
+  if (async_active()) {
     if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
     {
       std::lock_guard<std::mutex> lk(mu_);
+      ++submitted_;
       if (slot_) ++coalesced_;  // the older request was never written: the newer state replaces it
       slot_ = Job{std::move(st), why};
     }
@@ -401,9 +423,17 @@ Status CheckpointDriver::poll(double now, const std::function<std::string()>& ti
   if (!store_) return OkStatus();
   // (processed_files() holds the resumed files too: O(1) per poll, the master polls every ms)
   const int n = static_cast<int>(sched_->processed_files().size());
-  if (n - last_files_ >= cfg_.every) return save(now, timestamp, "every", o);
-  if (cfg_.interval > 0 && now - last_save_time_ >= cfg_.interval && n != last_files_) return save(now, timestamp, "interval", o);
-  return OkStatus();
+  const bool every = n - last_files_ >= cfg_.every;
+  const bool interval = cfg_.interval > 0 && now - last_save_time_ >= cfg_.interval && n != last_files_;
+  if (!every && !interval) return OkStatus();
+  if (async_active() && !writer_ready()) {
+    // The writer is busy or pausing (budget): no snapshot now (it would only be replaced); the
+    // request stays due and the newest state is taken as soon as the writer can write it.
+    return OkStatus();
+  }
+  if (every) requested_ += (n - last_files_) / cfg_.every;
+  else ++requested_;
+  return save(now, timestamp, every ? "every" : "interval", o);
 }
 
 Status CheckpointDriver::finish(double now, const std::function<std::string()>& timestamp, bool interrupted, DriverOutput* o) {

@@ -60,6 +60,7 @@ struct CheckpointConfig {
   // meanwhile). Only matters when files finish faster than checkpoints can be written (thousands
   // of small files); then "every N files" becomes "every N files, at most budget of the time".
   // Pacing uses std::chrono::steady_clock in the writer thread: it decides when, never what.
+  // The writer thread also runs at the lowest CPU priority (nice 19, Linux).
   double budget = 0.02;
 };
 
@@ -138,7 +139,9 @@ class CheckpointDriver {
   // The counts a user may see now: live totals (eventual) or the committed ones (strong).
   Counts visible() const;
   int saved() const;
-  int coalesced() const;  // async: requests replaced by a newer one before being written
+  // async: checkpoints asked for (every N files / interval) but folded into a later save because
+  // the writer was busy or pausing (budget)
+  int coalesced() const;
   int commits() const { return commits_; }
   Consistency consistency() const { return cfg_.consistency; }
   const CheckpointConfig& config() const { return cfg_; }
@@ -155,6 +158,8 @@ class CheckpointDriver {
   void drain(DriverOutput* o);  // async: wait until the writer is idle, collect its lines
   void collect(DriverOutput* o);  // async: collect the writer's lines so far
   void stop_writer();
+  bool async_active() const;
+  bool writer_ready() const;  // async: nothing queued, not writing, not pausing
   void commit_closed(DriverOutput* o);
   std::vector<int> consistent_files() const;  // files (beyond the resumed ones) a checkpoint may hold
 
@@ -180,8 +185,10 @@ class CheckpointDriver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Job> slot_;
-  bool busy_ = false, stop_ = false, hurry_ = false;
-  int coalesced_ = 0;
+  bool busy_ = false, stop_ = false, hurry_ = false, pausing_ = false;
+  int coalesced_ = 0;   // requests replaced in the slot before being written
+  int submitted_ = 0;   // requests handed to the writer
+  int requested_ = 0;   // (master thread) checkpoints "every N" / "interval" asked for
   DriverOutput pending_out_;
   std::thread writer_;
   double last_save_time_ = 0;

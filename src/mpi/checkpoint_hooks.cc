@@ -1,6 +1,7 @@
 #include "mpi/checkpoint_hooks.h"
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -70,7 +71,7 @@ CheckpointHooks::~CheckpointHooks() = default;
 
 std::string CheckpointHooks::timestamp() const {
   if (sim::simulated()) return iso8601_utc(kSimEpoch + wtime());
-  return iso8601_utc(static_cast<double>(std::time(nullptr)));
+  return iso8601_utc(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
 void CheckpointHooks::print(const DriverOutput& o) const {
@@ -141,7 +142,8 @@ void CheckpointHooks::install(DistributedOptions* opt) {
       print(o);
     }
     std::string saved = cfg_.enabled ? std::to_string(driver_->saved()) : "0 (--no-checkpoint)";
-    if (driver_->coalesced()) saved += " (" + std::to_string(driver_->coalesced()) + " more requested while one was being written: coalesced)";
+    if (driver_->coalesced())
+      saved += " (+" + std::to_string(driver_->coalesced()) + " requested while the writer was busy: folded into later saves)";
     extra.emplace_back("Checkpoints saved", saved);
     if (driver_->resumed()) extra.emplace_back("Resumed with", std::to_string(driver_->already_processed()) + " files from a checkpoint");
     std::string model = to_string(cfg_.consistency);
