@@ -45,7 +45,7 @@ cat "$out"
 
 echo "== timelines"
 tl() { "${ds[@]}" timeline "$1" -o "report/timeline_$2.svg" --title "$3"; }
-tl traces/crash-during-recovery.trace crash-during-recovery "crash-during-recovery (simulated): rank 3 dies at 1.5 s, rank 7 dies at 4.8 s re-running rank 3's task"
+tl traces/crash-during-recovery.trace crash-during-recovery "crash-during-recovery (simulated): rank 3 dies at 1.5 s, rank 4 dies at 4.8 s re-running rank 3's task"
 tl traces/stall-false-failure.trace stall-false-failure "stall-false-failure (simulated): rank 5 stalls 1.0-4.5 s, is declared failed, its late result wins"
 tl "$runs/compare/heterogeneous-static/run.trace" heterogeneous-static "heterogeneous, static LPT plan (simulated): speeds 4x 4x 1x 1x 1x 0.25x 0.25x"
 tl "$runs/compare/heterogeneous-dynamic/run.trace" heterogeneous-dynamic "heterogeneous, dynamic on-demand (simulated): speeds 4x 4x 1x 1x 1x 0.25x 0.25x"

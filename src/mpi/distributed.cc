@@ -86,24 +86,62 @@ struct Incoming {
   std::string text;
 };
 
-// Non-blocking: receives one message from `source` (or any) if there is one.
+// Non-blocking: receives one message from `source` (or any) if there is one. A probed message is
+// received with MPI_Irecv and handed out once MPI_Test completes it, never with a blocking
+// MPI_Recv: in SMPI the probe matches as soon as the sender posts, so a blocking receive would
+// wait for the whole transfer and a slow link to one peer would stall this rank for everyone.
+// Messages of one source are handed out in the order they were probed.
+struct PendingRecv {
+  MPI_Request req = MPI_REQUEST_NULL;
+  bool done = false;
+  Incoming in;
+};
+std::list<PendingRecv> g_pending_recv;  // per rank (SMPI privatizes globals); stable addresses
+
+// Hands out the oldest completed receive (from `source` or any), keeping each source's order.
+bool pop_completed(int source, Incoming* in) {
+  std::vector<int> blocked;  // sources with an earlier message still in transit
+  for (auto it = g_pending_recv.begin(); it != g_pending_recv.end(); ++it) {
+    if (source != MPI_ANY_SOURCE && it->in.source != source) continue;
+    if (!it->done) {
+      int flag = 0;
+      MPI_Test(&it->req, &flag, MPI_STATUS_IGNORE);
+      it->done = flag != 0;
+    }
+    const bool earlier = std::find(blocked.begin(), blocked.end(), it->in.source) != blocked.end();
+    if (it->done && !earlier) {
+      *in = std::move(it->in);
+      g_pending_recv.erase(it);
+      return true;
+    }
+    if (!it->done) blocked.push_back(it->in.source);
+  }
+  return false;
+}
+
+// One probe per call (in SMPI every probe costs simulated time and a context switch): a message
+// already received is handed out first; otherwise a newly probed one is posted and, usually
+// complete at once, handed out.
 bool try_recv(int source, Incoming* in) {
+  if (!g_pending_recv.empty() && pop_completed(source, in)) return true;
   int flag = 0;
   MPI_Status st;
   MPI_Iprobe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st);
   if (!flag) return false;
-  in->source = st.MPI_SOURCE;
-  in->tag = st.MPI_TAG;
-  if (in->tag == wire::kHello) {
+  g_pending_recv.emplace_back();
+  PendingRecv& p = g_pending_recv.back();
+  p.in.source = st.MPI_SOURCE;
+  p.in.tag = st.MPI_TAG;
+  if (p.in.tag == wire::kHello) {
     int n = 0;
     MPI_Get_count(&st, MPI_CHAR, &n);
-    in->text.assign(static_cast<std::size_t>(std::max(n, 0)), '\0');
-    MPI_Recv(in->text.data(), n, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    p.in.text.assign(static_cast<std::size_t>(std::max(n, 0)), '\0');
+    MPI_Irecv(p.in.text.data(), n, MPI_CHAR, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, &p.req);
   } else {
-    in->nums.assign(wire::kWireLen, 0);
-    MPI_Recv(in->nums.data(), wire::kWireLen, MPI_LONG_LONG, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    p.in.nums.assign(wire::kWireLen, 0);
+    MPI_Irecv(p.in.nums.data(), wire::kWireLen, MPI_LONG_LONG, st.MPI_SOURCE, st.MPI_TAG, MPI_COMM_WORLD, &p.req);
   }
-  return true;
+  return pop_completed(source, in);
 }
 
 // Times printed on stdout: real seconds ("2.14s") or, in simulation, exact simulated seconds.
@@ -161,14 +199,22 @@ class Worker {
     std::string hello = std::to_string(sim::simulated() ? 0L : static_cast<long>(::getpid())) + " " + sim::host_name();
     out_.send_text(0, wire::kHello, hello);
     send(wire::kRequest, {0});
+    // Told WAIT (nothing to hand out now, tasks still in flight elsewhere), a worker asks again
+    // after a delay that doubles up to the heartbeat interval: an idle worker costs the master
+    // about one message per heartbeat instead of one per wait_delay, and is still heard from
+    // well within the timeout. It resets when work arrives.
+    double wait = opt_.wait_delay;
+    const double wait_max = std::max(opt_.wait_delay, opt_.heartbeat);
     while (true) {
       Incoming m;
       if (!wait_reply(&m)) break;
       if (m.tag == wire::kStop) break;
       if (m.tag == wire::kWait) {
-        nap(opt_.wait_delay);
+        nap(wait);
+        wait = std::min(wait * 2, wait_max);
         send(wire::kRequest, {0});
       } else if (m.tag == wire::kAssign) {
+        wait = opt_.wait_delay;
         work(m.nums);
       }
     }

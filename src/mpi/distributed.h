@@ -66,7 +66,7 @@ struct DistributedOptions {
   double heartbeat = 0.5;        // worker heartbeat interval while scanning
   double master_timeout = 10.0;  // worker leaves when the master is silent this long
   double poll = 0.001;           // master (and waiting worker) sleep when idle
-  double wait_delay = 0.05;      // a worker told WAIT asks again after this long
+  double wait_delay = 0.05;      // a worker told WAIT asks again after this long (doubling up to heartbeat)
   std::uint64_t split_bytes = 0;
   std::vector<CrashSpec> crashes;
   std::vector<SlowSpec> slow;

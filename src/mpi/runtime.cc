@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include <exception>
+
 #include <ctime>
 
 namespace dla::mpi {
@@ -12,7 +14,10 @@ Session::Session(int* argc, char*** argv) {
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
 }
 
-Session::~Session() { MPI_Finalize(); }
+Session::~Session() {
+  // A rank being killed (SMPI actor kill unwinds its stack with an exception) must not finalize.
+  if (std::uncaught_exceptions() == 0) MPI_Finalize();
+}
 
 double wtime() { return MPI_Wtime(); }
 

@@ -21,7 +21,7 @@ cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser_smpi"
 FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
-       --cfg=smpi/async-small-thresh:65536)
+       --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6)
 F=4000        # flops per byte: a 250 KB file costs ~1 s on a 1 Gf host
 POLL=0.001
 LAT=0.0002
