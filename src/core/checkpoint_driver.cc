@@ -373,6 +373,7 @@ int CheckpointDriver::saved() const {
   return saved_;
 }
 int CheckpointDriver::coalesced() const {
+  if (!async_active()) return 0;  // synchronous saves are never folded
   std::lock_guard<std::mutex> lk(mu_);
   return coalesced_ + std::max(0, requested_ - submitted_);
 }
