@@ -1,7 +1,6 @@
 #include "core/checkpoint_driver.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "core/report.h"
 
@@ -321,20 +320,12 @@ void CheckpointDriver::writer_loop() {
     busy_ = true;
     lk.unlock();
     DriverOutput o;
-    const auto t0 = std::chrono::steady_clock::now();
     write(job.state, job.why, &o);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
     lk.lock();
     busy_ = false;
     for (auto& l : o.out) pending_out_.out.push_back(std::move(l));
     for (auto& l : o.err) pending_out_.err.push_back(std::move(l));
     cv_.notify_all();
-    if (cfg_.budget > 0 && cfg_.budget < 1 && !hurry_) {
-      const std::chrono::duration<double> pause = took * (1.0 / cfg_.budget - 1.0);
-      pausing_ = true;
-      cv_.wait_for(lk, pause, [&] { return stop_ || hurry_; });
-      pausing_ = false;
-    }
   }
 }
 
@@ -348,8 +339,6 @@ void CheckpointDriver::collect(DriverOutput* o) {
 void CheckpointDriver::drain(DriverOutput* o) {
   if (writer_.joinable()) {
     std::unique_lock<std::mutex> lk(mu_);
-    hurry_ = true;  // no more pacing: write what is pending now
-    cv_.notify_all();
     cv_.wait(lk, [&] { return !slot_ && !busy_; });
   }
   collect(o);
@@ -360,7 +349,6 @@ void CheckpointDriver::stop_writer() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
-    hurry_ = true;
   }
   cv_.notify_all();
   writer_.join();
@@ -380,9 +368,19 @@ int CheckpointDriver::coalesced() const {
 
 bool CheckpointDriver::async_active() const { return cfg_.async && cfg_.consistency == Consistency::Eventual; }
 
-bool CheckpointDriver::writer_ready() const {
-  std::lock_guard<std::mutex> lk(mu_);
-  return !slot_ && !busy_ && !pausing_;
+bool CheckpointDriver::writer_ready(double now) {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (slot_ || busy_) return false;
+  }
+  if (handed_at_ >= 0) {
+    // The save handed over at handed_at_ is done (seen at this poll, so `took` is within one poll
+    // interval). Pacing is decided here, on the master's clock: the writer thread reads none.
+    const double took = now - handed_at_;
+    handed_at_ = -1;
+    if (cfg_.budget > 0 && cfg_.budget < 1) not_before_ = now + took * (1.0 / cfg_.budget - 1.0);
+  }
+  return now >= not_before_;
 }
 int CheckpointDriver::files_in_last_checkpoint() const {
   std::lock_guard<std::mutex> lk(mu_);
@@ -395,6 +393,7 @@ Status CheckpointDriver::save(double now, const std::function<std::string()>& ti
   last_files_ = static_cast<int>(st.processed.size());
   if (async_active()) {
     if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+    handed_at_ = now;
     {
       std::lock_guard<std::mutex> lk(mu_);
       ++submitted_;
@@ -427,7 +426,7 @@ Status CheckpointDriver::poll(double now, const std::function<std::string()>& ti
   const bool every = n - last_files_ >= cfg_.every;
   const bool interval = cfg_.interval > 0 && now - last_save_time_ >= cfg_.interval && n != last_files_;
   if (!every && !interval) return OkStatus();
-  if (async_active() && !writer_ready()) {
+  if (async_active() && !writer_ready(now)) {
     // The writer is busy or pausing (budget): no snapshot now (it would only be replaced); the
     // request stays due and the newest state is taken as soon as the writer can write it.
     return OkStatus();

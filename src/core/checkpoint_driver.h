@@ -59,7 +59,8 @@ struct CheckpointConfig {
   // save that took d seconds it pauses d * (1/budget - 1) before the next one (requests coalesce
   // meanwhile). Only matters when files finish faster than checkpoints can be written (thousands
   // of small files); then "every N files" becomes "every N files, at most budget of the time".
-  // Pacing uses std::chrono::steady_clock in the writer thread: it decides when, never what.
+  // Pacing runs in the master thread on the `now` it passes to poll(): a save's duration is the
+  // time from its hand-over to the first poll that sees it done; the writer thread reads no clock.
   // The writer thread also runs at the lowest CPU priority (nice 19, Linux).
   double budget = 0.02;
 };
@@ -159,7 +160,8 @@ class CheckpointDriver {
   void collect(DriverOutput* o);  // async: collect the writer's lines so far
   void stop_writer();
   bool async_active() const;
-  bool writer_ready() const;  // async: nothing queued, not writing, not pausing
+  // async, master thread: nothing queued or being written, and the budget's pause is over.
+  bool writer_ready(double now);
   void commit_closed(DriverOutput* o);
   std::vector<int> consistent_files() const;  // files (beyond the resumed ones) a checkpoint may hold
 
@@ -185,13 +187,15 @@ class CheckpointDriver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Job> slot_;
-  bool busy_ = false, stop_ = false, hurry_ = false, pausing_ = false;
+  bool busy_ = false, stop_ = false;
   int coalesced_ = 0;   // requests replaced in the slot before being written
   int submitted_ = 0;   // requests handed to the writer
   int requested_ = 0;   // (master thread) checkpoints "every N" / "interval" asked for
   DriverOutput pending_out_;
   std::thread writer_;
   double last_save_time_ = 0;
+  double handed_at_ = -1;   // (master thread) when the save being written was handed over; -1: none
+  double not_before_ = 0;   // (master thread) no new hand-over before this time (budget)
   bool started_clock_ = false;
 };
 

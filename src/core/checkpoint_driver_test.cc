@@ -226,6 +226,54 @@ TEST_CASE("driver: asynchronous eventual checkpoints stay valid and resume exact
   }
 }
 
+TEST_CASE("driver: the writer's budget is paced on the master's clock, not the wall", "[checkpoint][driver]") {
+  // Times are whatever the master passes in (here: made up), so pacing is testable and would
+  // follow simulated time too. A save handed over at t=1 and seen done at t=3 took 2 s; with a
+  // budget of 0.5 the next may start at 3 + 2 * (1/0.5 - 1) = 5, however fast the disk was.
+  Logs logs(6, 5);
+  Scratch ck;
+  CheckpointConfig cfg;
+  cfg.dir = ck.path + "/c";
+  cfg.every = 1;
+  cfg.async = true;
+  cfg.budget = 0.5;
+  CheckpointDriver d(cfg, logs.dir.path, logs.files);
+  DriverOutput o;
+  REQUIRE(d.start(&o).ok());
+  auto tasks = make_tasks(logs.files, 0);
+  SchedulerOptions so;
+  so.timeout = 1e9;
+  Scheduler s(tasks, static_cast<int>(logs.files.size()), {1}, d.wrap_policy(make_policy("dynamic")), so, 0);
+  d.attach(&s);
+  auto complete_one = [&](double now) {
+    auto r = s.on_request(1, now);
+    REQUIRE(r.kind == Scheduler::Reply::Assign);
+    auto c = scan_file(logs.files[static_cast<std::size_t>(tasks[static_cast<std::size_t>(r.task)].file)].path);
+    REQUIRE(c.ok());
+    s.on_result(1, r.task, *c, now);
+  };
+  auto wait_saved = [&](int n) {
+    for (int i = 0; i < 5000 && d.saved() < n; ++i) ::usleep(1000);
+    REQUIRE(d.saved() == n);
+  };
+  REQUIRE(d.poll(0, ts, &o).ok());
+  complete_one(1.0);
+  REQUIRE(d.poll(1.0, ts, &o).ok());  // due and the writer is idle: handed over at t=1
+  wait_saved(1);
+  complete_one(2.0);
+  REQUIRE(d.poll(3.0, ts, &o).ok());  // sees the save done: took 2 s, next not before t=5
+  REQUIRE(d.poll(4.99, ts, &o).ok());
+  ::usleep(20000);
+  CHECK(d.saved() == 1);
+  REQUIRE(d.poll(5.0, ts, &o).ok());  // the pause is over: the newest state goes out
+  wait_saved(2);
+  CheckpointStore st({cfg.dir, 3, false});
+  auto l = st.load_latest();
+  REQUIRE(l.found);
+  CHECK(l.state.processed_names().size() == 2);
+  REQUIRE(d.finish(6.0, ts, false, &o).ok());
+}
+
 TEST_CASE("driver: strong commits whole batches behind a barrier; crash loses at most the open batch", "[checkpoint][driver]") {
   const std::uint64_t split = GENERATE(0, 300);
   Logs logs(17, 3);
