@@ -40,24 +40,7 @@ class PosixFs final : public CheckpointFs {
     if (::mkdir(p.c_str(), 0755) != 0) return Error{errno_text("cannot create directory", p, errno)};
     return OkStatus();
   }
-  Status make_dirs(const std::string& p) override {
-    std::string cur;
-    std::size_t i = 0;
-    while (i <= p.size()) {
-      std::size_t j = p.find('/', i);
-      if (j == std::string::npos) j = p.size();
-      cur = p.substr(0, j);
-      i = j + 1;
-      if (cur.empty()) continue;
-      struct stat st {};
-      if (::stat(cur.c_str(), &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) return Error{"checkpoint path " + cur + " exists and is not a directory"};
-        continue;
-      }
-      if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST) return Error{errno_text("cannot create directory", cur, errno)};
-    }
-    return OkStatus();
-  }
+  Status make_dirs(const std::string& p) override { return dla::make_dirs(p); }
   int hard_link(const std::string& from, const std::string& to) override {
     return ::link(from.c_str(), to.c_str()) == 0 ? 0 : errno;
   }

@@ -22,6 +22,25 @@ Result<FileInfo> stat_file(const std::string& path) {
   return f;
 }
 
+Status make_dirs(const std::string& dir) {
+  std::size_t i = 0;
+  while (i <= dir.size()) {
+    std::size_t j = dir.find('/', i);
+    if (j == std::string::npos) j = dir.size();
+    const std::string cur = dir.substr(0, j);
+    i = j + 1;
+    if (cur.empty()) continue;
+    struct stat st {};
+    if (::stat(cur.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return Error{"path " + cur + " exists and is not a directory"};
+      continue;
+    }
+    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
+      return Error{"cannot create directory " + cur + ": " + std::strerror(errno)};
+  }
+  return OkStatus();
+}
+
 Result<std::vector<FileInfo>> discover_logs(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return Error{"input directory " + dir + ": " + std::strerror(errno)};

@@ -23,6 +23,10 @@ Result<std::vector<FileInfo>> discover_logs(const std::string& dir);
 // Re-reads size/mtime of one file (to check that input did not change).
 Result<FileInfo> stat_file(const std::string& path);
 
+// mkdir -p: creates `dir` and its missing parents. Error if a component exists and is not a
+// directory, or cannot be created.
+Status make_dirs(const std::string& dir);
+
 // A unit of work: a byte range of one file. Tasks are numbered 0..n-1 in file order.
 struct Task {
   int id = 0;

@@ -1,5 +1,7 @@
 #include "core/loggen.h"
 
+#include "core/discovery.h"
+
 #include <cerrno>
 #include <cinttypes>
 #include <cmath>
@@ -15,17 +17,6 @@ const char* const kMessages[] = {"Connection established", "Request processed", 
                                  "Cache miss",             "Authentication failed", "Disk read failed",
                                  "Memory allocation error", "Network timeout"};
 
-Status make_dirs(const std::string& dir) {
-  std::string cur;
-  for (std::size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      if (!cur.empty() && ::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
-        return Error{"cannot create directory " + cur + ": " + std::strerror(errno)};
-    }
-    if (i < dir.size()) cur.push_back(dir[i]);
-  }
-  return OkStatus();
-}
 
 // ISO-8601 timestamp with microseconds, from a simulated clock (never the wall clock).
 int format_ts(char* out, std::uint64_t us) {

@@ -1,5 +1,7 @@
 #include "core/scenario.h"
 
+#include "core/discovery.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -136,17 +138,6 @@ bool is_dir(const std::string& p) {
   return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Status make_dirs(const std::string& dir) {
-  std::string cur;
-  for (std::size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      if (!cur.empty() && ::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
-        return Error{"cannot create directory " + cur + ": " + std::strerror(errno)};
-    }
-    if (i < dir.size()) cur.push_back(dir[i]);
-  }
-  return OkStatus();
-}
 
 Status write_text(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
