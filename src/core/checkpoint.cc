@@ -167,18 +167,7 @@ class PosixFs final : public CheckpointFs {
     ::close(fd);
     return out;
   }
-  Result<FileInfo> stat_regular(const std::string& p) override {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0) return Error{errno_text("cannot stat", p, errno)};
-    if (!S_ISREG(st.st_mode)) return Error{p + " is not a regular file"};
-    FileInfo f;
-    f.path = p;
-    auto slash = p.find_last_of('/');
-    f.name = slash == std::string::npos ? p : p.substr(slash + 1);
-    f.size = static_cast<std::uint64_t>(st.st_size);
-    f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
-    return f;
-  }
+  Result<FileInfo> stat_regular(const std::string& p) override { return stat_file(p, /*require_regular=*/true); }
 };
 
 bool valid_name(const std::string& n) {

@@ -10,9 +10,10 @@
 
 namespace dla {
 
-Result<FileInfo> stat_file(const std::string& path) {
+Result<FileInfo> stat_file(const std::string& path, bool require_regular) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Error{"cannot stat " + path + ": " + std::strerror(errno)};
+  if (require_regular && !S_ISREG(st.st_mode)) return Error{path + " is not a regular file"};
   FileInfo f;
   f.path = path;
   auto slash = path.find_last_of('/');

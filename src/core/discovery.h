@@ -20,8 +20,9 @@ struct FileInfo {
 // sorted by name (byte order). Errors: dir missing or not a directory, or no .log file in it.
 Result<std::vector<FileInfo>> discover_logs(const std::string& dir);
 
-// Re-reads size/mtime of one file (to check that input did not change).
-Result<FileInfo> stat_file(const std::string& path);
+// Re-reads size/mtime of one file (to check that input did not change). With require_regular,
+// anything but a regular file (after following links) is an error too.
+Result<FileInfo> stat_file(const std::string& path, bool require_regular = false);
 
 // mkdir -p: creates `dir` and its missing parents. Error if a component exists and is not a
 // directory, or cannot be created.
