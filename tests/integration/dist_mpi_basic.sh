@@ -8,6 +8,7 @@
 # (plain mpirun, no recovery: the exit status comes through); an unreadable file: RESULT
 # INCOMPLETE, exit 3 (through plain mpirun and through tools/dla-mpirun).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
 SRC=$(cd "${DLA_SRC:-.}" && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -17,15 +18,8 @@ cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser"
 
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
 result_counts() { tail -n 1 "$1" | grep -o 'DEBUG=.*' || true; }
 json_field() { awk -v k="\"$1\":" '$1==k {v=$2; gsub(/[",]/,"",v); print v; exit}' "$2"; }
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
-}
 run() {  # np args... (plain mpirun: no recovery) -> $T/out $T/err $rc
   local np=$1
   shift

@@ -15,6 +15,7 @@
 # Each: RESULT OK, counts equal base_log_analyser's, the expected failed workers, the wrapper's
 # exit status 0, and a wall-time bound (no hang).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
 SRC=$(cd "${DLA_SRC:-.}" && pwd)
 T=$(mktemp -d)
@@ -24,13 +25,6 @@ fail=0
 APP="$B/distributed_log_analyser"
 RUN="$SRC/tools/dla-mpirun"
 
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
-}
 # scenario NAME MAX_WALL_SECONDS EXPECTED_FAILED np args...
 scenario() {
   local name=$1 maxwall=$2 failed=$3 np=$4

@@ -9,6 +9,7 @@
 # (failed=N in the RESULT line), printed RESULT OK with counts equal to base_log_analyser's, and
 # the job ended on its own. Seed the randomness with DLA_SEED to replay a trial sequence.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
 SRC=$(cd "${DLA_SRC:-.}" && pwd)
 T=$(mktemp -d)
@@ -19,13 +20,6 @@ APP="$B/distributed_log_analyser"
 RANDOM=${DLA_SEED:-$$}
 echo "seed: ${DLA_SEED:-$$}"
 
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
-}
 
 "$B/generate_logs" --out "$T/logs" --files 12 --lines 5000 --seed 17 >/dev/null
 base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)

@@ -13,6 +13,7 @@
 # worker that heartbeats and must not be declared failed, and exit(1) (smpirun then returns 1:
 # SimGrid reports the non-zero return of that rank).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
 SRC=$(cd "${DLA_SRC:-.}" && pwd)
 T=$(mktemp -d)
@@ -20,19 +21,11 @@ trap 'rm -rf "$T"' EXIT
 cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser_smpi"
-FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
-       --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6)
+FLAGS=("${SMPI_DET_FLAGS[@]}")
 F=4000        # flops per byte: a 250 KB file costs ~1 s on a 1 Gf host
 POLL=0.001
 LAT=0.0002
 
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
-}
 # scenario NAME PLATFORM EXPECTED_RC EXPECTED_FAILED TIMEOUT HEARTBEAT "CRASHES" args...
 #   CRASHES: "rank:time ..." for host crashes ('-' for injected: read from the worker's line)
 scenario() {

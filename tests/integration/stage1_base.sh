@@ -5,6 +5,7 @@
 # against wc -l plus the unterminated last line; bad input (exit 1, one `error:` line) and a
 # dangling .log symlink among good files (exit 2, named, the others counted).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
 SRC=${DLA_SRC:-$(pwd)}
 T=$(mktemp -d)
@@ -17,10 +18,6 @@ awk_counts() {
     END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], NR}' "$@"
 }
 # The same fields out of the analyser's pretty-printed JSON (no jq/python needed).
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
 # Lines by a third method: wc -l counts newlines; a non-empty file whose last byte is not a newline
 # has one more (unterminated) line.
 wc_lines() {
@@ -30,9 +27,6 @@ wc_lines() {
     if [ -s "$f" ] && [ "$(tail -c1 "$f" | od -An -tx1 | tr -d ' \n')" != "0a" ]; then n=$((n + 1)); fi
   done
   echo "$n"
-}
-check() {  # name expected actual
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
 }
 compare_dir() {  # name dir
   local want got files

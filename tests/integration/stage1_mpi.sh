@@ -7,6 +7,7 @@
 # plans (LPT by bytes, round-robin); every input file is scanned by exactly one rank. Bad input:
 # exit 1 and the master's single `error:` line; a dangling .log symlink: named once, exit 2.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
 SRC=${DLA_SRC:-$(pwd)}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -18,16 +19,9 @@ awk_counts() {
   LC_ALL=C awk 'match($0,/\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/){t=substr($0,RSTART+1,RLENGTH-2); if(t=="WARNING")t="WARN"; c[t]++}
     END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], NR}' "$@"
 }
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
 # Sum of one numeric field over the per-rank entries of the parallel JSON ("files" or "bytes").
 rank_sum() {
   awk -v k="\"$1\":" '/"ranks": \[/{in_r=1} in_r && $1==k {v=$2; gsub(/[^0-9]/,"",v); s+=v} END{print s+0}'
-}
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
 }
 run_mpi() {  # np args... ; stdout to $T/out, stderr to $T/err, rc in $rc
   local np=$1

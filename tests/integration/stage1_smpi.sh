@@ -9,22 +9,16 @@
 # beats round-robin by count on a skewed set; bad input exits 1 and a dangling .log exits 2, with
 # one error line from the master.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
 SRC=${DLA_SRC:-$(pwd)}
 P="$SRC/platforms"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
-DET=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6 --cfg=smpi/async-small-thresh:65536)
+DET=("${SMPI_DET_FLAGS[@]}")
 
-json_counts() {
-  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
-}
 total_time() { sed -n 's/^  "total_time_s": \([0-9.e+-]*\).*/\1/p'; }
-check() {
-  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
-}
 check_lt() {  # name a b : a < b (floats)
   if awk -v a="$2" -v b="$3" 'BEGIN{exit !(a < b)}'; then echo "ok   $1: $2 < $3"; else echo "FAIL $1: $2 not < $3"; fail=1; fi
 }

@@ -1,0 +1,17 @@
+# Shared by the integration scripts (sourced, not a test: ctest runs tests/integration/*.sh only).
+
+# The SMPI flags that make a simulation deterministic (the same list as the scenario runner's
+# determinism_flags() in src/core/scenario_check.cc; see platforms/README.md).
+SMPI_DET_FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
+                --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6)
+
+# JSON on stdin (base_log_analyser --json, distributed --json, ...) -> "DEBUG=n ERROR=n INFO=n WARN=n lines=n"
+json_counts() {
+  awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
+    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
+}
+
+# check NAME EXPECTED ACTUAL: prints ok/FAIL; a mismatch sets fail=1 (the script exits with it).
+check() {
+  if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
+}
