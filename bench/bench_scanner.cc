@@ -28,8 +28,8 @@
 #include <unistd.h>
 #include <vector>
 
-#include "core/loggen.h"
-#include "core/scanner.h"
+#include "scan/loggen.h"
+#include "scan/scanner.h"
 
 namespace po = boost::program_options;
 

@@ -362,7 +362,7 @@ fast ranks simply come back for more, fixes it.
 - Deterministic simulation: SMPI would otherwise time the real CPU bursts (noisy). The scanner
   instead charges bytes x F flops (smpi_execute_flops) with smpi/simulate-computation off, plus
   the flags that stop injected polling costs from growing. Two runs give identical output.
-- One source, two back-ends: all MPI code is in src/mpi, the counting code in src/core has no
+- One source, two back-ends: all MPI code is in src/mpi, the counting code (src/base, src/scan) has no
   MPI at all (and is unit-tested alone); the SMPI build differs only in sim_hooks.
 
 6. SCALABILITY OBSERVATIONS

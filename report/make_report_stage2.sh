@@ -61,7 +61,7 @@ w "assignment's. base_log_analyser (sequential, independent of the MPI code) cou
 section "1. Fault detection"
 cat >>"$R" <<'EOF'
 Rank 0 is the master; ranks 1..n-1 are workers (src/mpi/distributed.cc, decisions in the pure
-state machine src/core/scheduler.cc). The master never blocks on a peer: it polls MPI_Iprobe every
+state machine src/sched/scheduler.cc). The master never blocks on a peer: it polls MPI_Iprobe every
 millisecond and sends only with MPI_Isend (a send to a dead peer may never complete on Open MPI).
   * Every message from a worker (HELLO, REQUEST, RESULT, HEARTBEAT) counts as "heard from".
   * A worker busy on a file sends a HEARTBEAT every --heartbeat seconds (default 0.5) between 64 KiB
@@ -110,7 +110,7 @@ only bites when files complete faster than checkpoints can be written (1000 x 1 
 about 1.5 s); with files that take seconds, "every N files" holds exactly. Strong consistency and
 SMPI runs write synchronously (strong: the commit IS the checkpoint; SMPI: determinism).
 
-How (src/core/checkpoint.cc):
+How (src/ckpt/checkpoint.cc):
   * O(files), not O(bytes): files are hard-linked into the checkpoint directory (copied once, mtime
     kept, if the checkpoint root is on another filesystem; later checkpoints re-link that copy).
     A save recycles the oldest checkpoint that the save makes superfluous (--keep K, default 3): it
@@ -144,7 +144,7 @@ How (src/core/checkpoint.cc):
 EOF
 section "4. Consistency models (--consistency eventual|strong)"
 cat >>"$R" <<'EOF'
-Both are implemented (src/core/checkpoint_driver.cc) and selectable:
+Both are implemented (src/ckpt/checkpoint_driver.cc) and selectable:
   eventual (default)  results are applied to the live counts as they arrive; intermediate state is
                       visible at once (also partial files). Checkpoints hold every completed file.
   strong              results are staged and applied only at commit points: files are handed out
@@ -260,7 +260,7 @@ w "counts vs base_log_analyser: $( [ "$(result_counts strong.out)" = "$BASE" ] &
 section "6. Automated tests of checkpointing (run now)"
 log "unit tests"
 "$B/dla_unit_tests" "[checkpoint]" >unit.out 2>&1 || true
-w "dla_unit_tests \"[checkpoint]\" (src/core/checkpoint_test.cc, checkpoint_driver_test.cc): $(tail -n 2 unit.out | tr -s '\n' ' ')"
+w "dla_unit_tests \"[checkpoint]\" (src/ckpt/checkpoint_test.cc, checkpoint_driver_test.cc): $(tail -n 2 unit.out | tr -s '\n' ' ')"
 w "  round-trip and validation, keep-K, corrupt/truncated/empty/missing json, missing linked file,"
 w "  counts mismatch, sequence mismatch -> previous used; .tmp leftovers; the lock; hard link = same"
 w "  inode; copy fallback re-linked; recycling; a crash injected at every file-system operation;"
@@ -309,7 +309,7 @@ EOF
 
 section "8. Design decisions"
 cat >>"$R" <<'EOF'
-  * Checkpointing lives in src/core (pure C++, no MPI, no clock reads: the master passes `now` and a
+  * Checkpointing lives in src/ckpt (pure C++, no MPI, no clock reads: the master passes `now` and a
     timestamp function) so that the store, the resume logic and both consistency models are unit
     tested with fake runs and an injected-crash file system; src/mpi/checkpoint_hooks.cc only wires
     it into the master through four hooks (on_start, wrap_policy, on_poll, at_end).

@@ -7,9 +7,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "core/discovery.h"
-#include "core/report.h"
-#include "core/scanner.h"
+#include "scan/discovery.h"
+#include "obs/report.h"
+#include "scan/scanner.h"
 
 namespace po = boost::program_options;
 

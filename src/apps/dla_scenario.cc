@@ -22,10 +22,10 @@
 #include <thread>
 #include <vector>
 
-#include "core/discovery.h"
-#include "core/gantt.h"
-#include "core/scenario.h"
-#include "core/trace.h"
+#include "scan/discovery.h"
+#include "obs/gantt.h"
+#include "testbed/scenario.h"
+#include "base/trace.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "core/loggen.h"
+#include "scan/loggen.h"
 
 namespace po = boost::program_options;
 

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "core/checkpoint_driver.h"
+#include "ckpt/checkpoint_driver.h"
 #include "mpi/distributed.h"
 
 namespace dla::mpi {

@@ -15,8 +15,8 @@
 #include <optional>
 #include <sstream>
 
-#include "core/report.h"
-#include "core/scanner.h"
+#include "obs/report.h"
+#include "scan/scanner.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 

@@ -36,9 +36,9 @@
 #include <string>
 #include <vector>
 
-#include "core/discovery.h"
-#include "core/scheduler.h"
-#include "core/status.h"
+#include "scan/discovery.h"
+#include "sched/scheduler.h"
+#include "base/status.h"
 #include "mpi/runtime.h"
 
 namespace dla::mpi {

@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/discovery.h"
-#include "core/report.h"
-#include "core/scanner.h"
+#include "scan/discovery.h"
+#include "obs/report.h"
+#include "scan/scanner.h"
 #include "mpi/sim_hooks.h"
 
 namespace dla::mpi {

@@ -1,0 +1,268 @@
+#include "obs/gantt.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace dla {
+namespace {
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::string f2(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
+std::string secs(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+double nice_step(double span, int target) {
+  if (span <= 0) return 1;
+  const double raw = span / target;
+  const double p = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+std::string task_color(int task) {
+  // Golden-angle hues: neighbouring task ids get distinct colours; a reassigned task keeps its colour.
+  const double hue = std::fmod(static_cast<double>(task < 0 ? 0 : task) * 137.508, 360.0);
+  char b[48];
+  std::snprintf(b, sizeof b, "hsl(%.0f,55%%,62%%)", hue);
+  return b;
+}
+
+}  // namespace
+
+GanttModel build_gantt(const Trace& t) {
+  GanttModel m;
+  std::map<std::pair<int, int>, std::size_t> open;  // (rank, task) -> index of its open bar
+  std::map<std::pair<int, int>, std::size_t> lost;  // bars cut by a timeout: a late result may still come
+  int max_rank = 0;
+  for (const auto& e : t.events()) {
+    max_rank = std::max(max_rank, e.rank);
+    m.end = std::max(m.end, e.time);
+    const auto key = std::make_pair(e.rank, e.task);
+    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start")) {
+      if (e.event == "reassign") m.marks.push_back({e.rank, e.time, e.event, e.task});
+      auto it = open.find(key);
+      if (it == open.end()) {
+        GanttBar b;
+        b.rank = e.rank;
+        b.task = e.task;
+        b.begin = b.end = e.time;
+        b.bytes = e.bytes;
+        m.bars.push_back(b);
+        open[key] = m.bars.size() - 1;
+      } else if (e.event == "start") {
+        m.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
+      }
+    } else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) {
+      auto it = open.find(key);
+      if (it == open.end()) {
+        auto l = lost.find(key);
+        if (l != lost.end()) {  // the rank was declared failed, yet its result arrives: a false failure
+          auto& b = m.bars[l->second];
+          b.end = e.time;
+          b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+          b.late = true;
+          lost.erase(l);
+          continue;
+        }
+        GanttBar b;  // a result without a recorded start: a zero-length bar
+        b.rank = e.rank;
+        b.task = e.task;
+        b.begin = e.time;
+        b.bytes = e.bytes;
+        m.bars.push_back(b);
+        it = open.emplace(key, m.bars.size() - 1).first;
+      }
+      auto& b = m.bars[it->second];
+      b.end = e.time;
+      b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+      if (e.bytes) b.bytes = e.bytes;
+      open.erase(it);
+    } else if (e.event == "timeout") {
+      for (auto it = open.begin(); it != open.end();) {
+        if (it->first.first == e.rank) {
+          m.bars[it->second].end = e.time;
+          m.bars[it->second].outcome = GanttBar::Lost;
+          lost[it->first] = it->second;
+          it = open.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      m.marks.push_back({e.rank, e.time, e.event, e.task});
+    } else if (e.event == "crash" || e.event == "checkpoint" || e.event == "stop") {
+      m.marks.push_back({e.rank, e.time, e.event, e.task});
+    }
+  }
+  for (auto& [key, idx] : open) {
+    m.bars[idx].end = m.end;
+    m.bars[idx].outcome = GanttBar::Open;
+  }
+  m.ranks = max_rank + 1;
+  return m;
+}
+
+std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
+  const int ranks = std::max(1, m.ranks);
+  const double row = std::clamp(560.0 / ranks, 1.0, 18.0);
+  const double left = 84, top = 56, plot_w = std::max(200, o.width) - left - 20;
+  const double plot_h = row * ranks;
+  const double height = top + plot_h + 70;
+  const double span = m.end > 0 ? m.end : 1;
+  auto X = [&](double t) { return left + plot_w * t / span; };
+  auto Y = [&](int r) { return top + row * r; };
+
+  int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, crashes = 0, reassigns = 0;
+  for (const auto& b : m.bars) {
+    if (b.late) ++late;
+    if (b.outcome == GanttBar::Done) ++done;
+    if (b.outcome == GanttBar::Lost) ++lost;
+    if (b.outcome == GanttBar::Duplicate) ++dup;
+  }
+  for (const auto& k : m.marks) {
+    if (k.event == "timeout") ++timeouts;
+    if (k.event == "crash") ++crashes;
+    if (k.event == "reassign") ++reassigns;
+  }
+
+  std::ostringstream s;
+  s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << f2(height)
+    << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
+    << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    << "<text x=\"" << left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
+    << "<text x=\"" << left << "\" y=\"38\">" << ranks << " ranks, " << done << " task results, " << lost
+    << " lost, " << dup << " duplicates, " << late << " late, " << timeouts << " failures detected, " << reassigns
+    << " reassignments, end " << secs(m.end) << " s</text>\n";
+  // Row backgrounds and labels.
+  const int label_every = std::max(1, static_cast<int>(std::ceil(11.0 / row)));
+  s << "<g id=\"rows\">\n";
+  for (int r = 0; r < ranks; ++r) {
+    if (r % 2 == 1 && row >= 3)
+      s << "<rect x=\"" << left << "\" y=\"" << f2(Y(r)) << "\" width=\"" << f2(plot_w) << "\" height=\"" << f2(row) << "\" fill=\"#f3f3f3\"/>\n";
+    if (r % label_every == 0)
+      s << "<text x=\"" << left - 6 << "\" y=\"" << f2(Y(r) + std::min(row, 11.0) * 0.85) << "\" text-anchor=\"end\" font-size=\""
+        << f2(std::min(11.0, std::max(row, 7.0))) << "\">" << (r == 0 ? "0 (master)" : std::to_string(r)) << "</text>\n";
+  }
+  s << "</g>\n";
+  // Time axis.
+  const double step = nice_step(span, 10);
+  s << "<g id=\"axis\" stroke=\"#bbb\">\n";
+  for (double t = 0; t <= span * 1.0001; t += step) {
+    s << "<line x1=\"" << f2(X(t)) << "\" y1=\"" << f2(top) << "\" x2=\"" << f2(X(t)) << "\" y2=\"" << f2(top + plot_h)
+      << "\" stroke-dasharray=\"2,3\"/>\n"
+      << "<text x=\"" << f2(X(t)) << "\" y=\"" << f2(top + plot_h + 14) << "\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">"
+      << secs(t) << "</text>\n";
+  }
+  s << "</g>\n<text x=\"" << f2(left + plot_w / 2) << "\" y=\"" << f2(top + plot_h + 30)
+    << "\" text-anchor=\"middle\">time (s)</text>\n";
+  // Bars.
+  const bool tooltips = m.bars.size() <= 50000;
+  s << "<g id=\"bars\">\n";
+  for (const auto& b : m.bars) {
+    const double x = X(b.begin), w = std::max(X(b.end) - x, 0.8);
+    const double y = Y(b.rank) + (row >= 4 ? 1 : 0), h = std::max(row - (row >= 4 ? 2 : 0), 0.8);
+    std::string fill = task_color(b.task), extra;
+    const char* what = "done";
+    if (b.outcome == GanttBar::Duplicate) {
+      fill = "#9e9e9e";
+      what = b.late ? "late duplicate (rank declared failed, result dropped)" : "duplicate (result dropped)";
+      if (b.late) extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
+    } else if (b.outcome == GanttBar::Lost) {
+      fill = "#e8a0a0";
+      extra = " stroke=\"#c00\" stroke-width=\"1\"";
+      what = "lost (rank declared failed)";
+    } else if (b.late) {
+      extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
+      what = "late result: the rank had been declared failed";
+    } else if (b.outcome == GanttBar::Open) {
+      extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
+      what = "unfinished at the end of the trace";
+    }
+    s << "<rect class=\"task " << (b.late ? "late " : "") << (b.outcome == GanttBar::Done ? "done" : b.outcome == GanttBar::Lost ? "lost" : b.outcome == GanttBar::Duplicate ? "duplicate" : "open")
+      << "\" x=\"" << f2(x) << "\" y=\"" << f2(y) << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
+    if (tooltips)
+      s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
+        << b.bytes << " bytes, " << what << "</title></rect>\n";
+    else
+      s << "/>\n";
+    if (w > 22 && row >= 10)
+      s << "<text x=\"" << f2(x + 3) << "\" y=\"" << f2(y + h - 3) << "\" font-size=\"9\" fill=\"#222\">" << b.task << "</text>\n";
+  }
+  s << "</g>\n<g id=\"marks\">\n";
+  const double ms = std::max(3.0, std::min(row * 0.45, 7.0));
+  for (const auto& k : m.marks) {
+    const double x = X(k.time), yc = Y(k.rank) + row / 2;
+    if (k.event == "timeout" || k.event == "crash") {
+      const char* col = k.event == "timeout" ? "#d00" : "#000";
+      if (k.event == "timeout")
+        s << "<line class=\"failure\" x1=\"" << f2(x) << "\" y1=\"" << f2(top) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(top + plot_h)
+          << "\" stroke=\"#d00\" stroke-width=\"0.8\" stroke-dasharray=\"5,3\" opacity=\"0.6\"/>\n";
+      s << "<path class=\"" << k.event << "\" d=\"M" << f2(x - ms) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " M"
+        << f2(x - ms) << "," << f2(yc + ms) << " L" << f2(x + ms) << "," << f2(yc - ms) << "\" stroke=\"" << col
+        << "\" stroke-width=\"2.2\"><title>rank " << k.rank << " " << (k.event == "timeout" ? "declared failed" : "crashed") << " at "
+        << secs(k.time) << " s</title></path>\n";
+    } else if (k.event == "reassign") {
+      s << "<path class=\"reassign\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " L"
+        << f2(x - ms) << "," << f2(yc + ms) << " Z\" fill=\"#f80\"><title>task " << k.task << " reassigned (rank " << k.rank
+        << ") at " << secs(k.time) << " s</title></path>\n";
+    } else if (k.event == "checkpoint") {
+      s << "<path class=\"checkpoint\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc) << " L" << f2(x) << ","
+        << f2(yc + ms) << " L" << f2(x - ms) << "," << f2(yc) << " Z\" fill=\"#2a2\"><title>checkpoint at " << secs(k.time)
+        << " s</title></path>\n";
+    } else if (k.event == "stop" && row >= 3) {
+      s << "<line class=\"stop\" x1=\"" << f2(x) << "\" y1=\"" << f2(Y(k.rank)) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(Y(k.rank) + row)
+        << "\" stroke=\"#777\" stroke-width=\"1.5\"/>\n";
+    }
+  }
+  s << "</g>\n";
+  // Legend.
+  const double ly = top + plot_h + 48;
+  double lx = left;
+  auto legend = [&](const std::string& shape, const std::string& text) {
+    s << shape << "<text x=\"" << f2(lx + 16) << "\" y=\"" << f2(ly + 9) << "\">" << text << "</text>\n";
+    lx += 16 + 7.0 * static_cast<double>(text.size()) + 18;
+  };
+  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"" + task_color(3) + "\"/>", "task (colour = task id)");
+  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#e8a0a0\" stroke=\"#c00\"/>", "lost to a failure");
+  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#9e9e9e\"/>", "duplicate");
+  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#ddd\" stroke=\"#c00\" stroke-dasharray=\"4,2\"/>",
+         "late (after a false failure)");
+  legend("<path d=\"M" + f2(lx + 1) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 10) + " M" + f2(lx + 1) + "," + f2(ly + 10) + " L" +
+             f2(lx + 11) + "," + f2(ly) + "\" stroke=\"#d00\" stroke-width=\"2.2\"/>",
+         "declared failed (timeout)");
+  legend("<path d=\"M" + f2(lx + 6) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 10) + " L" + f2(lx + 1) + "," + f2(ly + 10) +
+             " Z\" fill=\"#f80\"/>",
+         "reassigned");
+  legend("<path d=\"M" + f2(lx + 6) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 5) + " L" + f2(lx + 6) + "," + f2(ly + 10) + " L" +
+             f2(lx + 1) + "," + f2(ly + 5) + " Z\" fill=\"#2a2\"/>",
+         "checkpoint");
+  s << "</svg>\n";
+  return s.str();
+}
+
+}  // namespace dla

@@ -1,0 +1,71 @@
+// Unit tests for core/report: the printed result block and its JSON twin.
+#include "obs/report.h"
+
+#include <catch2/catch.hpp>
+
+namespace {
+dla::Counts sample() {
+  dla::Counts c;
+  c[dla::Level::Debug] = 89;
+  c[dla::Level::Error] = 18;
+  c[dla::Level::Info] = 152;
+  c[dla::Level::Warn] = 43;
+  c.lines = 400;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("format_results: the assignment's block, levels in alphabetical order, footer between rules", "[report]") {
+  const std::string expected =
+      "=================================================\n"
+      "ANALYSIS RESULTS\n"
+      "=================================================\n"
+      "DEBUG: 89\n"
+      "ERROR: 18\n"
+      "INFO: 152\n"
+      "WARN: 43\n"
+      "=================================================\n"
+      "Total time: 0.35s\n"
+      "Speedup: 2.3x\n"
+      "=================================================\n";
+  CHECK(dla::format_results(sample(), {{"Total time", "0.35s"}, {"Speedup", "2.3x"}}) == expected);
+}
+
+TEST_CASE("format_results: no footer means no second rule; zero counts are printed", "[report]") {
+  const std::string expected =
+      "=================================================\n"
+      "ANALYSIS RESULTS\n"
+      "=================================================\n"
+      "DEBUG: 0\n"
+      "ERROR: 0\n"
+      "INFO: 0\n"
+      "WARN: 0\n"
+      "=================================================\n";
+  CHECK(dla::format_results(dla::Counts{}, {}) == expected);
+  CHECK(std::string(dla::kRule).size() == 49);
+}
+
+TEST_CASE("counts_json and counts_from_json", "[report]") {
+  auto j = dla::counts_json(sample());
+  CHECK(j.dump() == R"({"DEBUG":89,"ERROR":18,"INFO":152,"WARN":43})");
+  auto back = dla::counts_from_json(j);
+  CHECK(back.level == sample().level);
+  CHECK(back.lines == 0);  // counts_json carries no "lines"
+  auto with_lines = dla::counts_from_json(nlohmann::json{{"INFO", 5}, {"lines", 9}});
+  CHECK(with_lines[dla::Level::Info] == 5);
+  CHECK(with_lines[dla::Level::Debug] == 0);
+  CHECK(with_lines[dla::Level::Warn] == 0);
+  CHECK(with_lines.lines == 9);
+  // uint64 values beyond 2^53 survive the round trip
+  dla::Counts big;
+  big[dla::Level::Error] = (1ull << 60) + 1;
+  CHECK(dla::counts_from_json(dla::counts_json(big))[dla::Level::Error] == (1ull << 60) + 1);
+}
+
+TEST_CASE("format_seconds: two decimals and an s", "[report]") {
+  CHECK(dla::format_seconds(0) == "0.00s");
+  CHECK(dla::format_seconds(0.354) == "0.35s");
+  CHECK(dla::format_seconds(2) == "2.00s");
+  CHECK(dla::format_seconds(12.3456) == "12.35s");
+  CHECK(dla::format_seconds(1234.5) == "1234.50s");
+}

@@ -1,0 +1,218 @@
+// Simulation scenarios (issue 5): a JSON file that describes a platform, an input set, the
+// analyser's options, faults, slowdowns, network changes and what the run must show. This module is
+// pure C++ (no MPI, no process spawning): it parses and validates a scenario, writes the material a
+// run needs (SimGrid platform XML, hostfile, profiles, generated logs), builds the smpirun command
+// line, and checks a finished run (its JSON result and event trace) against the expectations.
+// src/apps/dla_scenario.cc runs the commands. Format reference: scenarios/README.md.
+//
+// Units in scenario files: times and durations are seconds (numbers) or strings with a unit
+// ("50us", "10ms", "2s"); speeds are Gflop/s (numbers) or strings ("250Mf", "4Gf"); bandwidths
+// bytes/s (numbers) or strings ("1.25GBps", "1Gbps"); sizes bytes (numbers) or "64KiB", "2MiB".
+#pragma once
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scan/loggen.h"
+#include "base/status.h"
+#include "base/trace.h"
+
+namespace dla::scen {
+
+struct HostSpec {
+  std::string name;
+  double speed = 1e9;  // flop/s at full speed
+  int cores = 1;
+};
+
+struct PlatformSpec {
+  // Either a platform file (XML + hostfile, paths relative to the repository root) ...
+  std::string file, hostfile;
+  // ... or a generated star: every host has its own link to one backbone (SimGrid "Cluster" zone).
+  bool generated = false;
+  std::vector<HostSpec> hosts;  // generated: all; file: only those named in the hostfile, speeds unknown (0)
+  double bandwidth = 1.25e9, latency = 50e-6;            // per-host link (bytes/s, s)
+  double backbone_bandwidth = 10e9, backbone_latency = 50e-6;
+};
+
+struct InputSpec {
+  enum Kind { Dir, Lines, Sizes } kind = Lines;
+  std::string dir;                   // Dir: path relative to the repository root
+  GenOptions gen;                    // Lines: core/loggen.h
+  std::vector<std::uint64_t> sizes;  // Sizes: exact byte size of each generated file
+  std::uint64_t seed = 1;            // Sizes: content seed
+};
+
+struct SlowRank {
+  int rank = 0;
+  double factor = 1;
+};
+
+struct ProgramOptions {
+  std::string policy = "dynamic";
+  double timeout = 3, heartbeat = 0.5, master_timeout = 10;
+  double poll = -1;  // idle polling interval of master and waiting workers (< 0: the program's default)
+  std::uint64_t split_bytes = 0;
+  double flops_per_byte = 1;
+  double throttle = 0;  // bytes/s, 0 = off
+  std::vector<SlowRank> slow;
+  bool checkpoint = false;
+  int checkpoint_every = 5;
+  double checkpoint_interval = 0;
+  std::vector<std::string> extra_args;
+};
+
+struct Fault {
+  enum Kind { Crash, Hang, Exit, HostOff } kind = Crash;
+  double at = 0;
+  int rank = -1;      // Crash/Hang/Exit (0 = the master); HostOff: -1 unless given as a rank
+  std::string host;   // HostOff
+  double duration = -1;  // HostOff: back on after this long (< 0: never)
+};
+
+struct Slowdown {
+  std::string host;
+  double at = 0, speed = 1, duration = -1;  // speed: fraction of peak
+};
+
+struct NetChange {
+  std::string link;
+  double at = 0, duration = -1;
+  double latency = -1, bandwidth = -1;  // new values (absolute); < 0 = unchanged
+};
+
+struct Expectations {
+  bool counts_match_base = true;
+  std::string result = "OK";  // "OK" | "INCOMPLETE" | "none" (the master dies: no RESULT line) | "" (any)
+  std::optional<std::vector<int>> failed_workers;  // exact set, ascending
+  double makespan_max = -1, makespan_min = -1;
+  double detection_max = -1;  // every faulted rank's `timeout` event within this many s of the fault
+  int reassigned_min = -1, reassigned_max = -1;
+  // The longest silence of a rank as the master saw it: the largest gap between consecutive trace
+  // events about that rank (up to its stop/timeout), within [min, max] (< 0: unchecked). Shows
+  // that a delay scenario really produced long silences (and not a vacuous pass).
+  struct Silence {
+    int rank = 0;
+    double min = -1, max = -1;
+  };
+  std::vector<Silence> silences;
+};
+
+struct Scenario {
+  std::string name;    // folder name
+  std::string path;    // the scenario.json as given
+  std::string description;
+  std::vector<std::string> tags;
+  PlatformSpec platform;
+  int ranks_per_host = 1;
+  int ranks = 0;  // total ranks (np)
+  InputSpec input;
+  ProgramOptions options;
+  std::vector<Fault> faults;
+  std::vector<Slowdown> slowdowns;
+  std::vector<NetChange> network;
+  Expectations expect;
+  double time_limit = 120;  // real seconds before smpirun is killed
+
+  // Host of a rank: ranks go round-robin over the hostfile lines (smpirun's rule).
+  const HostSpec& host_of(int rank) const;
+};
+
+// ---- units ----
+Result<double> parse_duration(const nlohmann::json& v);   // seconds
+Result<double> parse_speed(const nlohmann::json& v);      // flop/s (number = Gf)
+Result<double> parse_bandwidth(const nlohmann::json& v);  // bytes/s
+Result<std::uint64_t> parse_size(const nlohmann::json& v);
+
+// ---- loading ----
+// `j`: the scenario document; `name`: its name; `repo_root`: where platform files and input dirs
+// are looked up. Every unknown key and impossible value is an error naming the JSON path.
+Result<Scenario> parse_scenario(const nlohmann::json& j, const std::string& name, const std::string& repo_root);
+// `path`: a scenario folder (holding scenario.json) or the JSON file itself.
+Result<Scenario> load_scenario(const std::string& path, const std::string& repo_root);
+
+// ---- materialisation ----
+// Draws the file sizes of a `{"files": n, "size": {...}}` input (deterministic in its seed).
+Result<std::vector<std::uint64_t>> draw_sizes(const nlohmann::json& size_spec, int files, std::uint64_t seed);
+// Writes `sizes.size()` log files of exactly those sizes (names t00001.log ...), levelled lines.
+Status write_sized_logs(const std::string& dir, const std::vector<std::uint64_t>& sizes, std::uint64_t seed);
+
+// SimGrid profile text ("date value" lines) for a value that starts at `base` and changes at the
+// given times; `changes` are (time, value) pairs, sorted here.
+std::string profile_text(double base, std::vector<std::pair<double, double>> changes);
+
+struct Materialized {
+  std::string platform_xml;  // file names, relative to the run dir
+  std::string hostfile;
+  std::string input_dir;     // absolute path
+  std::map<std::string, std::string> files;  // every file written: name -> content (for tests)
+};
+// Writes platform, hostfile, profiles and input into `run_dir` (created). Generated input goes to
+// `run_dir/input`, or, when `input_cache` is given, to `input_cache/<hash of the input spec>` (shared
+// by every run of the same input); it is reused while its `.stamp` matches the input spec.
+// `input_dir` is absolute.
+Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root,
+                                 const std::string& input_cache = "");
+// The platform XML and profiles only (no files written): name -> content.
+Result<std::map<std::string, std::string>> platform_files(const Scenario& s, const std::string& repo_root);
+
+// The pinned determinism flags.
+std::vector<std::string> determinism_flags();
+// smpirun argv (starting with "smpirun"), to be run with cwd = run_dir. `program`: the
+// distributed_log_analyser_smpi path; `policy_override` replaces options.policy when not empty.
+std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
+                                      const std::string& trace_file, bool paje, const std::string& policy_override = "");
+// The analyser's own options (after the program path).
+std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
+                                      const std::string& policy_override = "");
+
+// ---- checking a run ----
+struct RunOutput {
+  int rc = 0;
+  bool timed_out = false;
+  std::string stdout_text, stderr_text;
+};
+// smpirun's own lines removed from the program's stdout: on a non-zero exit it echoes the
+// simulator command line (absolute paths: not reproducible) and "Execution failed with code N.".
+std::string strip_smpirun_lines(const std::string& stdout_text, const std::string& program);
+// The JSON object printed by --json (the last top-level {...} block of stdout).
+Result<nlohmann::json> extract_result_json(const std::string& stdout_text);
+// Failures of the run itself (rc, deadlock, "is gone??", missing RESULT line, or with
+// `expect_result_line` false: a RESULT line). Empty = fine.
+std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_line = true);
+// Expectation failures (empty = all met). `base`: base_log_analyser --json.
+std::vector<std::string> check_expectations(const Scenario& s, const nlohmann::json& result, const nlohmann::json& base,
+                                            const Trace& trace);
+
+// ---- analysis ----
+// Work lower bound: max(total work / sum of worker speeds, largest task / fastest worker speed),
+// work = task bytes * flops_per_byte, speeds at peak (slowdowns and crashes only make it looser).
+// `task_bytes`: the tasks the analyser makes. Needs host speeds (generated platforms, or file
+// platforms whose hosts' speeds could be read). Rank 0 (the master) does not count as a worker.
+Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes);
+
+// The largest gap between consecutive events about `rank` (until its timeout or stop).
+double longest_silence(const Trace& t, int rank);
+
+// First difference between two texts: "" when equal, else "line N: expected '...' got '...'".
+std::string first_difference(const std::string& expected, const std::string& got);
+
+// ---- replay of a real run ----
+struct ReplayOptions {
+  double speed = 1e9;          // flop/s of every simulated host
+  std::string policy;          // "" = the one in the trace header, else dynamic
+  double timeout = -1, heartbeat = -1;  // < 0 = from the trace header, else the defaults
+  std::uint64_t max_file_bytes = 256 * 1024;  // the longest task becomes a file this large
+};
+// Turns a real run's trace into a scenario document: one generated file per task whose size
+// reproduces the task's measured duration at `speed` (flops_per_byte chosen accordingly), one host
+// per rank, and a crash fault for every rank the master timed out (at its last sign of life).
+// `header`: the trace's comment lines ("key=value" tokens give policy, timeout, heartbeat, ranks).
+Result<nlohmann::json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o);
+// The comment lines of a trace text (without the leading "# ").
+std::vector<std::string> trace_comments(const std::string& text);
+
+}  // namespace dla::scen

@@ -1,0 +1,367 @@
+// scenario.h, second half: command lines, checking a finished run, the lower bound, replay.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "testbed/scenario.h"
+
+namespace dla::scen {
+namespace {
+
+using nlohmann::json;
+
+std::string num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> determinism_flags() {
+  return {"--cfg=smpi/simulate-computation:no", "--cfg=smpi/grow-injected-times:no", "--cfg=smpi/iprobe:1e-6",
+          "--cfg=smpi/async-small-thresh:65536",
+          // MPI_Test costs 1e-4 s of simulated time by default; the master tests every receive
+          // (MPI_Irecv + MPI_Test, so a slow link cannot stall it), which would charge it ~0.1 ms
+          // per message: a modelling artefact, pinned as small as iprobe's.
+          "--cfg=smpi/test:1e-6"};
+}
+
+std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
+                                      const std::string& policy_override) {
+  const auto& o = s.options;
+  std::vector<std::string> a = {"--policy", policy_override.empty() ? o.policy : policy_override,
+                                "--timeout", num(o.timeout), "--heartbeat", num(o.heartbeat),
+                                "--master-timeout", num(o.master_timeout), "--flops-per-byte", num(o.flops_per_byte)};
+  if (o.poll > 0) a.insert(a.end(), {"--poll", num(o.poll)});
+  if (o.split_bytes) a.insert(a.end(), {"--split-bytes", std::to_string(o.split_bytes)});
+  if (o.throttle > 0) a.insert(a.end(), {"--throttle", num(o.throttle)});
+  for (const auto& sl : o.slow) a.insert(a.end(), {"--inject-slow", std::to_string(sl.rank) + "@" + num(sl.factor)});
+  for (const auto& f : s.faults) {
+    const char* kind = f.kind == Fault::Crash ? "kill" : f.kind == Fault::Hang ? "hang" : f.kind == Fault::Exit ? "exit" : nullptr;
+    if (!kind) continue;  // host-off: a state profile in the platform
+    a.insert(a.end(), {"--inject-crash", std::to_string(f.rank) + "@" + num(f.at) + ":" + kind});
+  }
+  if (o.checkpoint) {
+    a.insert(a.end(), {"--checkpoint-dir", "checkpoints", "--checkpoint-every", std::to_string(o.checkpoint_every), "--fresh"});
+    if (o.checkpoint_interval > 0) a.insert(a.end(), {"--checkpoint-interval", num(o.checkpoint_interval)});
+  }
+  a.insert(a.end(), {"--trace", trace_file, "--json", "--quiet"});
+  a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
+  a.push_back(input_dir);
+  return a;
+}
+
+std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
+                                      const std::string& trace_file, bool paje, const std::string& policy_override) {
+  std::vector<std::string> a = {"smpirun", "-platform", m.platform_xml, "-hostfile", m.hostfile, "-np", std::to_string(s.ranks)};
+  if (paje) a.insert(a.end(), {"-trace", "-trace-file", "run.paje"});
+  for (const auto& f : determinism_flags()) a.push_back(f);
+  a.push_back("--log=root.thres:warning");
+  a.push_back(program);
+  for (const auto& x : program_args(s, m.input_dir, trace_file, policy_override)) a.push_back(x);
+  return a;
+}
+
+std::string strip_smpirun_lines(const std::string& text, const std::string& program) {
+  std::string out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind("Execution failed with code ", 0) == 0) continue;
+    if (!program.empty() && l.rfind(program + " --cfg=", 0) == 0) continue;
+    out += l + "\n";
+  }
+  if (!text.empty() && text.back() != '\n' && !out.empty()) out.pop_back();
+  return out;
+}
+
+Result<json> extract_result_json(const std::string& text) {
+  auto ls = lines_of(text);
+  int close = -1;
+  for (int i = static_cast<int>(ls.size()) - 1; i >= 0; --i)
+    if (ls[static_cast<std::size_t>(i)] == "}") {
+      close = i;
+      break;
+    }
+  if (close < 0) return Error{"no JSON result in the program's output"};
+  for (int i = close; i >= 0; --i) {
+    if (ls[static_cast<std::size_t>(i)] != "{") continue;
+    std::string block;
+    for (int k = i; k <= close; ++k) block += ls[static_cast<std::size_t>(k)] + "\n";
+    try {
+      return json::parse(block);
+    } catch (const json::exception& e) {
+      return Error{std::string("the program's JSON result does not parse: ") + e.what()};
+    }
+  }
+  return Error{"no JSON result in the program's output"};
+}
+
+std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_line) {
+  std::vector<std::string> f;
+  if (r.timed_out) f.push_back("smpirun did not finish within the time limit (killed)");
+  else if (r.rc != 0) f.push_back("smpirun exited with status " + std::to_string(r.rc));
+  for (const char* pat : {"Deadlock detected", "is gone??"})
+    if (r.stderr_text.find(pat) != std::string::npos || r.stdout_text.find(pat) != std::string::npos)
+      f.push_back(std::string("the simulation reported \"") + pat + "\"");
+  std::string last;  // the master's last line (smpirun itself may add "Execution failed with code N.")
+  for (const auto& l : lines_of(r.stdout_text))
+    if (!l.empty() && l.rfind("Execution failed with code ", 0) != 0) last = l;
+  if (!expect_result_line) {
+    if (r.stdout_text.find("RESULT ") != std::string::npos) f.push_back("a RESULT line, but the master was expected to die: '" + last + "'");
+    return f;
+  }
+  if (last.rfind("RESULT ", 0) != 0) f.push_back("the master's last line is not a RESULT line: '" + last + "'");
+  else if (last.rfind("RESULT ERROR", 0) == 0) f.push_back("the analyser rejected its input: " + last);
+  return f;
+}
+
+std::vector<std::string> check_expectations(const Scenario& s, const json& res, const json& base, const Trace& trace) {
+  std::vector<std::string> f;
+  const auto& e = s.expect;
+  auto get_num = [&](const char* k, double* out) {
+    if (!res.contains(k) || !res[k].is_number()) {
+      f.push_back(std::string("the result JSON has no number '") + k + "'");
+      return false;
+    }
+    *out = res[k].get<double>();
+    return true;
+  };
+  if (e.counts_match_base) {
+    if (!res.contains("counts") || !base.contains("counts")) {
+      f.push_back("counts missing from the result or from base_log_analyser's output");
+    } else {
+      for (const char* lv : {"DEBUG", "ERROR", "INFO", "WARN"}) {
+        auto a = res["counts"].value(lv, -1LL), b = base["counts"].value(lv, -1LL);
+        if (a != b) f.push_back(std::string("count ") + lv + " = " + std::to_string(a) + ", base_log_analyser says " + std::to_string(b));
+      }
+      if (res.contains("lines") && base.contains("lines") && res["lines"] != base["lines"])
+        f.push_back("lines = " + res["lines"].dump() + ", base_log_analyser says " + base["lines"].dump());
+    }
+  }
+  if (!e.result.empty()) {
+    std::string got = res.value("result", std::string("?"));
+    if (got != e.result) f.push_back("result is " + got + ", expected " + e.result);
+  }
+  if (e.failed_workers) {
+    std::vector<int> got;
+    if (res.contains("failed_workers") && res["failed_workers"].is_array())
+      for (const auto& r : res["failed_workers"]) got.push_back(r.get<int>());
+    std::sort(got.begin(), got.end());
+    if (got != *e.failed_workers) {
+      auto show = [](const std::vector<int>& v) {
+        std::string s = "[";
+        for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+        return s + "]";
+      };
+      f.push_back("failed workers " + show(got) + ", expected " + show(*e.failed_workers));
+    }
+  }
+  double mk = 0;
+  if ((e.makespan_max >= 0 || e.makespan_min >= 0) && get_num("makespan_s", &mk)) {
+    if (e.makespan_max >= 0 && mk > e.makespan_max) f.push_back("makespan " + num(mk) + " s > makespan_max " + num(e.makespan_max) + " s");
+    if (e.makespan_min >= 0 && mk < e.makespan_min) f.push_back("makespan " + num(mk) + " s < makespan_min " + num(e.makespan_min) + " s");
+  }
+  double re = 0;
+  if (e.reassigned_min >= 0 && get_num("tasks_reassigned", &re) && re < e.reassigned_min)
+    f.push_back("tasks_reassigned " + num(re) + " < reassigned_min " + std::to_string(e.reassigned_min));
+  if (e.reassigned_max >= 0 && get_num("tasks_reassigned", &re) && re > e.reassigned_max)
+    f.push_back("tasks_reassigned " + num(re) + " > reassigned_max " + std::to_string(e.reassigned_max));
+  for (const auto& q : e.silences) {
+    const double g = longest_silence(trace, q.rank);
+    if (q.min >= 0 && g < q.min) f.push_back("rank " + std::to_string(q.rank) + "'s longest silence " + num(g) + " s < silence min " + num(q.min) + " s");
+    if (q.max >= 0 && g > q.max) f.push_back("rank " + std::to_string(q.rank) + "'s longest silence " + num(g) + " s > silence max " + num(q.max) + " s");
+  }
+  if (e.detection_max >= 0) {
+    for (const auto& x : s.faults) {
+      std::vector<int> ranks;
+      if (x.kind == Fault::HostOff) {
+        for (int r = 1; r < s.ranks; ++r)
+          if (s.host_of(r).name == x.host) ranks.push_back(r);
+      } else if (x.rank > 0) {
+        ranks.push_back(x.rank);
+      }
+      for (int r : ranks) {
+        double t = -1;
+        for (const auto& ev : trace.events())
+          if (ev.event == "timeout" && ev.rank == r && ev.time >= x.at) {
+            t = ev.time;
+            break;
+          }
+        if (t < 0) f.push_back("rank " + std::to_string(r) + " (fault at " + num(x.at) + " s) has no timeout event in the trace");
+        else if (t - x.at > e.detection_max + 1e-9)
+          f.push_back("rank " + std::to_string(r) + " detected " + num(t - x.at) + " s after its fault > detection_max " + num(e.detection_max) + " s");
+      }
+    }
+  }
+  return f;
+}
+
+double longest_silence(const Trace& t, int rank) {
+  double prev = -1, gap = 0;
+  for (const auto& e : t.events()) {
+    if (e.rank != rank) continue;
+    if (prev >= 0) gap = std::max(gap, e.time - prev);
+    prev = e.time;
+    if (e.event == "timeout" || e.event == "stop") break;
+  }
+  return gap;
+}
+
+Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes) {
+  if (task_bytes.empty()) return 0.0;
+  std::map<std::string, int> workers_on;
+  std::map<std::string, const HostSpec*> host;
+  for (int r = 1; r < s.ranks; ++r) {
+    const auto& h = s.host_of(r);
+    ++workers_on[h.name];
+    host[h.name] = &h;
+  }
+  double sum = 0, fastest = 0;
+  for (const auto& [name, n] : workers_on) {
+    const HostSpec* h = host[name];
+    if (h->speed <= 0) return Error{"host " + name + ": speed unknown (not declared as <host> or <cluster> in the platform file)"};
+    sum += h->speed * std::min(n, h->cores);
+    fastest = std::max(fastest, h->speed);
+  }
+  double total = 0, largest = 0;
+  for (auto b : task_bytes) {
+    total += static_cast<double>(b) * s.options.flops_per_byte;
+    largest = std::max(largest, static_cast<double>(b) * s.options.flops_per_byte);
+  }
+  return std::max(total / sum, largest / fastest);
+}
+
+std::string first_difference(const std::string& expected, const std::string& got) {
+  if (expected == got) return "";
+  auto a = lines_of(expected), b = lines_of(got);
+  std::size_t n = std::max(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string* x = i < a.size() ? &a[i] : nullptr;
+    const std::string* y = i < b.size() ? &b[i] : nullptr;
+    if (x && y && *x == *y) continue;
+    std::string msg = "line " + std::to_string(i + 1) + ": expected " + (x ? "'" + *x + "'" : "end of file") + ", got " +
+                      (y ? "'" + *y + "'" : "end of file");
+    std::size_t diff = 0;
+    for (std::size_t k = i; k < n; ++k)
+      if (k >= a.size() || k >= b.size() || a[k] != b[k]) ++diff;
+    return msg + " (" + std::to_string(diff) + " of " + std::to_string(n) + " lines differ)";
+  }
+  return "the texts differ only in their final newline";
+}
+
+// ---- replay ----
+
+std::vector<std::string> trace_comments(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& l : lines_of(text))
+    if (!l.empty() && l[0] == '#') out.push_back(l.size() > 2 ? l.substr(2) : "");
+  return out;
+}
+
+Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o) {
+  // Header parameters: "key=value" tokens in the comments.
+  std::map<std::string, std::string> hdr;
+  for (const auto& line : header) {
+    std::istringstream in(line);
+    for (std::string tok; in >> tok;) {
+      auto eq = tok.find('=');
+      if (eq != std::string::npos && eq > 0) hdr[tok.substr(0, eq)] = tok.substr(eq + 1);
+    }
+  }
+  int max_rank = 0, max_task = -1;
+  for (const auto& e : real.events()) {
+    max_rank = std::max(max_rank, e.rank);
+    max_task = std::max(max_task, e.task);
+  }
+  int ranks = max_rank + 1;
+  if (hdr.count("ranks")) ranks = std::max(ranks, std::atoi(hdr["ranks"].c_str()));
+  if (hdr.count("np")) ranks = std::max(ranks, std::atoi(hdr["np"].c_str()));
+  if (max_task < 0) return Error{"the trace has no task events: nothing to replay"};
+  if (ranks < 2) ranks = 2;
+  const std::size_t ntasks = static_cast<std::size_t>(max_task) + 1;
+
+  // Per task: duration of its first successful execution (start -> result on the same rank).
+  std::vector<double> cost(ntasks, -1);
+  std::map<std::pair<int, int>, double> began;  // (rank, task) -> start or assign time
+  for (const auto& e : real.events()) {
+    if (e.task < 0) continue;
+    const auto key = std::make_pair(e.rank, e.task);
+    if (e.event == "assign") {
+      began[key] = e.time;
+    } else if (e.event == "start") {
+      began[key] = e.time;
+    } else if (e.event == "result" && cost[static_cast<std::size_t>(e.task)] < 0) {
+      auto it = began.find(key);
+      if (it != began.end()) cost[static_cast<std::size_t>(e.task)] = std::max(0.0, e.time - it->second);
+    }
+  }
+  double known = 0, max_cost = 0;
+  int n_known = 0;
+  for (double c : cost)
+    if (c >= 0) {
+      known += c;
+      ++n_known;
+      max_cost = std::max(max_cost, c);
+    }
+  if (n_known == 0) return Error{"the trace has no task with both a start (or assign) and a result event"};
+  const double mean = known / n_known;
+  int guessed = 0;
+  for (double& c : cost)
+    if (c < 0) {
+      c = mean;  // never finished in the real run: assume an average task
+      ++guessed;
+      max_cost = std::max(max_cost, c);
+    }
+  if (max_cost <= 0) max_cost = 1e-6;
+  const double fpb = max_cost * o.speed / static_cast<double>(o.max_file_bytes);
+  json sizes = json::array();
+  for (double c : cost) sizes.push_back(static_cast<std::uint64_t>(std::llround(c * o.speed / fpb)));
+
+  // Failures: every rank the master timed out crashed at its last sign of life (or a crash event).
+  json faults = json::array();
+  std::set<int> faulted;
+  for (const auto& e : real.events()) {
+    if ((e.event != "timeout" && e.event != "crash") || e.rank <= 0 || faulted.count(e.rank)) continue;
+    double at = e.time;
+    if (e.event == "timeout") {
+      at = 0;
+      for (const auto& x : real.events()) {
+        if (x.time > e.time) break;
+        if (x.rank == e.rank && (x.event == "start" || x.event == "heartbeat" || x.event == "result" || x.event == "duplicate"))
+          at = x.time;
+      }
+    }
+    faulted.insert(e.rank);
+    faults.push_back({{"rank", e.rank}, {"at", std::round(at * 1e6) / 1e6}, {"kind", "crash"}});
+  }
+  std::string policy = o.policy.empty() ? (hdr.count("policy") ? hdr["policy"] : "dynamic") : o.policy;
+  double timeout = o.timeout >= 0 ? o.timeout : hdr.count("timeout") ? std::atof(hdr["timeout"].c_str()) : 3.0;
+  double heartbeat = o.heartbeat >= 0 ? o.heartbeat : hdr.count("heartbeat") ? std::atof(hdr["heartbeat"].c_str()) : 0.5;
+  if (!(timeout > 0)) timeout = 3;
+  if (!(heartbeat > 0) || heartbeat >= timeout) heartbeat = timeout / 6;
+
+  json sc;
+  sc["description"] = "Replay of a real run: " + std::to_string(ntasks) + " tasks whose simulated costs equal their measured durations (" +
+                      std::to_string(guessed) + " unfinished tasks given the mean cost), " + std::to_string(faults.size()) +
+                      " worker crash(es) at their last sign of life. Change options.policy / timeout to ask what-if.";
+  sc["tags"] = {"replay"};
+  sc["platform"] = {{"hosts", ranks}, {"speed", o.speed / 1e9}};
+  sc["input"] = {{"sizes", sizes}, {"seed", 1}};
+  sc["options"] = {{"policy", policy}, {"timeout", timeout}, {"heartbeat", heartbeat}, {"flops_per_byte", fpb}};
+  sc["faults"] = faults;
+  sc["expect"] = {{"counts", "base"}, {"result", "any"}};
+  return sc;
+}
+
+}  // namespace dla::scen
