@@ -126,17 +126,27 @@ GanttModel build_gantt(const Trace& t) {
   return m;
 }
 
-std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
-  const int ranks = std::max(1, m.ranks);
-  const double row = std::clamp(560.0 / ranks, 1.0, 18.0);
-  const double left = 84, top = 56, plot_w = std::max(200, o.width) - left - 20;
-  const double plot_h = row * ranks;
-  const double height = top + plot_h + 70;
-  const double span = m.end > 0 ? m.end : 1;
-  auto X = [&](double t) { return left + plot_w * t / span; };
-  auto Y = [&](int r) { return top + row * r; };
+namespace {
 
-  int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, crashes = 0, reassigns = 0;
+// The drawing's geometry: one row per rank under a title, a time axis and a legend below.
+struct Frame {
+  int ranks;
+  double row, left, top, plot_w, plot_h, height, span;
+  Frame(const GanttModel& m, const GanttOptions& o)
+      : ranks(std::max(1, m.ranks)),
+        row(std::clamp(560.0 / ranks, 1.0, 18.0)),
+        left(84),
+        top(56),
+        plot_w(std::max(200, o.width) - left - 20),
+        plot_h(row * ranks),
+        height(top + plot_h + 70),
+        span(m.end > 0 ? m.end : 1) {}
+  double X(double t) const { return left + plot_w * t / span; }
+  double Y(int r) const { return top + row * r; }
+};
+
+void write_header(std::ostringstream& s, const GanttModel& m, const GanttOptions& o, const Frame& f) {
+  int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, reassigns = 0;
   for (const auto& b : m.bars) {
     if (b.late) ++late;
     if (b.outcome == GanttBar::Done) ++done;
@@ -145,113 +155,118 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   }
   for (const auto& k : m.marks) {
     if (k.event == "timeout") ++timeouts;
-    if (k.event == "crash") ++crashes;
     if (k.event == "reassign") ++reassigns;
   }
-
-  std::ostringstream s;
   s << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << f2(height)
+    << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << o.width << "\" height=\"" << f2(f.height)
     << "\" font-family=\"sans-serif\" font-size=\"11\">\n"
     << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-    << "<text x=\"" << left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
-    << "<text x=\"" << left << "\" y=\"38\">" << ranks << " ranks, " << done << " task results, " << lost
+    << "<text x=\"" << f.left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
+    << "<text x=\"" << f.left << "\" y=\"38\">" << f.ranks << " ranks, " << done << " task results, " << lost
     << " lost, " << dup << " duplicates, " << late << " late, " << timeouts << " failures detected, " << reassigns
     << " reassignments, end " << secs(m.end) << " s</text>\n";
-  // Row backgrounds and labels.
+}
+
+void write_rows_and_axis(std::ostringstream& s, const Frame& f) {
+  const double row = f.row;
   const int label_every = std::max(1, static_cast<int>(std::ceil(11.0 / row)));
   s << "<g id=\"rows\">\n";
-  for (int r = 0; r < ranks; ++r) {
+  for (int r = 0; r < f.ranks; ++r) {
     if (r % 2 == 1 && row >= 3)
-      s << "<rect x=\"" << left << "\" y=\"" << f2(Y(r)) << "\" width=\"" << f2(plot_w) << "\" height=\"" << f2(row) << "\" fill=\"#f3f3f3\"/>\n";
+      s << "<rect x=\"" << f.left << "\" y=\"" << f2(f.Y(r)) << "\" width=\"" << f2(f.plot_w) << "\" height=\"" << f2(row) << "\" fill=\"#f3f3f3\"/>\n";
     if (r % label_every == 0)
-      s << "<text x=\"" << left - 6 << "\" y=\"" << f2(Y(r) + std::min(row, 11.0) * 0.85) << "\" text-anchor=\"end\" font-size=\""
+      s << "<text x=\"" << f.left - 6 << "\" y=\"" << f2(f.Y(r) + std::min(row, 11.0) * 0.85) << "\" text-anchor=\"end\" font-size=\""
         << f2(std::min(11.0, std::max(row, 7.0))) << "\">" << (r == 0 ? "0 (master)" : std::to_string(r)) << "</text>\n";
   }
   s << "</g>\n";
-  // Time axis.
-  const double step = nice_step(span, 10);
+  const double step = nice_step(f.span, 10);
   s << "<g id=\"axis\" stroke=\"#bbb\">\n";
-  for (double t = 0; t <= span * 1.0001; t += step) {
-    s << "<line x1=\"" << f2(X(t)) << "\" y1=\"" << f2(top) << "\" x2=\"" << f2(X(t)) << "\" y2=\"" << f2(top + plot_h)
+  for (double t = 0; t <= f.span * 1.0001; t += step) {
+    s << "<line x1=\"" << f2(f.X(t)) << "\" y1=\"" << f2(f.top) << "\" x2=\"" << f2(f.X(t)) << "\" y2=\"" << f2(f.top + f.plot_h)
       << "\" stroke-dasharray=\"2,3\"/>\n"
-      << "<text x=\"" << f2(X(t)) << "\" y=\"" << f2(top + plot_h + 14) << "\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">"
+      << "<text x=\"" << f2(f.X(t)) << "\" y=\"" << f2(f.top + f.plot_h + 14) << "\" text-anchor=\"middle\" stroke=\"none\" fill=\"#333\">"
       << secs(t) << "</text>\n";
   }
-  s << "</g>\n<text x=\"" << f2(left + plot_w / 2) << "\" y=\"" << f2(top + plot_h + 30)
+  s << "</g>\n<text x=\"" << f2(f.left + f.plot_w / 2) << "\" y=\"" << f2(f.top + f.plot_h + 30)
     << "\" text-anchor=\"middle\">time (s)</text>\n";
-  // Bars.
-  const bool tooltips = m.bars.size() <= 50000;
-  s << "<g id=\"bars\">\n";
-  for (const auto& b : m.bars) {
-    const double x = X(b.begin), w = std::max(X(b.end) - x, 0.8);
-    const double y = Y(b.rank) + (row >= 4 ? 1 : 0), h = std::max(row - (row >= 4 ? 2 : 0), 0.8);
-    std::string fill = task_color(b.task), extra;
-    const char* what = "done";
-    if (b.outcome == GanttBar::Duplicate) {
-      fill = "#9e9e9e";
-      what = b.late ? "late duplicate (rank declared failed, result dropped)" : "duplicate (result dropped)";
-      if (b.late) extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
-    } else if (b.outcome == GanttBar::Lost) {
-      fill = "#e8a0a0";
-      extra = " stroke=\"#c00\" stroke-width=\"1\"";
-      what = "lost (rank declared failed)";
-    } else if (b.late) {
-      extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
-      what = "late result: the rank had been declared failed";
-    } else if (b.outcome == GanttBar::Open) {
-      extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
-      what = "unfinished at the end of the trace";
-    }
-    s << "<rect class=\"task " << (b.late ? "late " : "") << (b.outcome == GanttBar::Done ? "done" : b.outcome == GanttBar::Lost ? "lost" : b.outcome == GanttBar::Duplicate ? "duplicate" : "open")
-      << "\" x=\"" << f2(x) << "\" y=\"" << f2(y) << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
-    if (tooltips)
-      s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
-        << b.bytes << " bytes, " << what << "</title></rect>\n";
-    else
-      s << "/>\n";
-    if (w > 22 && row >= 10)
-      s << "<text x=\"" << f2(x + 3) << "\" y=\"" << f2(y + h - 3) << "\" font-size=\"9\" fill=\"#222\">" << b.task << "</text>\n";
+}
+
+const char* outcome_class(GanttBar::Outcome o) {
+  return o == GanttBar::Done ? "done" : o == GanttBar::Lost ? "lost" : o == GanttBar::Duplicate ? "duplicate" : "open";
+}
+
+void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool tooltips) {
+  const double row = f.row;
+  const double x = f.X(b.begin), w = std::max(f.X(b.end) - x, 0.8);
+  const double y = f.Y(b.rank) + (row >= 4 ? 1 : 0), h = std::max(row - (row >= 4 ? 2 : 0), 0.8);
+  std::string fill = task_color(b.task), extra;
+  const char* what = "done";
+  if (b.outcome == GanttBar::Duplicate) {
+    fill = "#9e9e9e";
+    what = b.late ? "late duplicate (rank declared failed, result dropped)" : "duplicate (result dropped)";
+    if (b.late) extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
+  } else if (b.outcome == GanttBar::Lost) {
+    fill = "#e8a0a0";
+    extra = " stroke=\"#c00\" stroke-width=\"1\"";
+    what = "lost (rank declared failed)";
+  } else if (b.late) {
+    extra = " stroke=\"#c00\" stroke-width=\"1.5\" stroke-dasharray=\"4,2\"";
+    what = "late result: the rank had been declared failed";
+  } else if (b.outcome == GanttBar::Open) {
+    extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
+    what = "unfinished at the end of the trace";
   }
-  s << "</g>\n<g id=\"marks\">\n";
-  const double ms = std::max(3.0, std::min(row * 0.45, 7.0));
-  for (const auto& k : m.marks) {
-    const double x = X(k.time), yc = Y(k.rank) + row / 2;
-    if (k.event == "timeout" || k.event == "crash") {
-      const char* col = k.event == "timeout" ? "#d00" : "#000";
-      if (k.event == "timeout")
-        s << "<line class=\"failure\" x1=\"" << f2(x) << "\" y1=\"" << f2(top) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(top + plot_h)
-          << "\" stroke=\"#d00\" stroke-width=\"0.8\" stroke-dasharray=\"5,3\" opacity=\"0.6\"/>\n";
-      s << "<path class=\"" << k.event << "\" d=\"M" << f2(x - ms) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " M"
-        << f2(x - ms) << "," << f2(yc + ms) << " L" << f2(x + ms) << "," << f2(yc - ms) << "\" stroke=\"" << col
-        << "\" stroke-width=\"2.2\"><title>rank " << k.rank << " " << (k.event == "timeout" ? "declared failed" : "crashed") << " at "
-        << secs(k.time) << " s</title></path>\n";
-    } else if (k.event == "reassign") {
-      s << "<path class=\"reassign\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " L"
-        << f2(x - ms) << "," << f2(yc + ms) << " Z\" fill=\"#f80\"><title>task " << k.task << " reassigned (rank " << k.rank
-        << ") at " << secs(k.time) << " s</title></path>\n";
-    } else if (k.event == "checkpoint") {
-      s << "<path class=\"checkpoint\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc) << " L" << f2(x) << ","
-        << f2(yc + ms) << " L" << f2(x - ms) << "," << f2(yc) << " Z\" fill=\"#2a2\"><title>checkpoint at " << secs(k.time)
-        << " s</title></path>\n";
-    } else if (k.event == "stop" && row >= 3) {
-      s << "<line class=\"stop\" x1=\"" << f2(x) << "\" y1=\"" << f2(Y(k.rank)) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(Y(k.rank) + row)
-        << "\" stroke=\"#777\" stroke-width=\"1.5\"/>\n";
-    }
+  s << "<rect class=\"task " << (b.late ? "late " : "") << outcome_class(b.outcome) << "\" x=\"" << f2(x) << "\" y=\"" << f2(y)
+    << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
+  if (tooltips)
+    s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
+      << b.bytes << " bytes, " << what << "</title></rect>\n";
+  else
+    s << "/>\n";
+  if (w > 22 && row >= 10)
+    s << "<text x=\"" << f2(x + 3) << "\" y=\"" << f2(y + h - 3) << "\" font-size=\"9\" fill=\"#222\">" << b.task << "</text>\n";
+}
+
+void write_mark(std::ostringstream& s, const GanttMark& k, const Frame& f) {
+  const double ms = std::max(3.0, std::min(f.row * 0.45, 7.0));
+  const double x = f.X(k.time), yc = f.Y(k.rank) + f.row / 2;
+  if (k.event == "timeout" || k.event == "crash") {
+    const char* col = k.event == "timeout" ? "#d00" : "#000";
+    if (k.event == "timeout")
+      s << "<line class=\"failure\" x1=\"" << f2(x) << "\" y1=\"" << f2(f.top) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(f.top + f.plot_h)
+        << "\" stroke=\"#d00\" stroke-width=\"0.8\" stroke-dasharray=\"5,3\" opacity=\"0.6\"/>\n";
+    s << "<path class=\"" << k.event << "\" d=\"M" << f2(x - ms) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " M"
+      << f2(x - ms) << "," << f2(yc + ms) << " L" << f2(x + ms) << "," << f2(yc - ms) << "\" stroke=\"" << col
+      << "\" stroke-width=\"2.2\"><title>rank " << k.rank << " " << (k.event == "timeout" ? "declared failed" : "crashed") << " at "
+      << secs(k.time) << " s</title></path>\n";
+  } else if (k.event == "reassign") {
+    s << "<path class=\"reassign\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc + ms) << " L"
+      << f2(x - ms) << "," << f2(yc + ms) << " Z\" fill=\"#f80\"><title>task " << k.task << " reassigned (rank " << k.rank
+      << ") at " << secs(k.time) << " s</title></path>\n";
+  } else if (k.event == "checkpoint") {
+    s << "<path class=\"checkpoint\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc) << " L" << f2(x) << ","
+      << f2(yc + ms) << " L" << f2(x - ms) << "," << f2(yc) << " Z\" fill=\"#2a2\"><title>checkpoint at " << secs(k.time)
+      << " s</title></path>\n";
+  } else if (k.event == "stop" && f.row >= 3) {
+    s << "<line class=\"stop\" x1=\"" << f2(x) << "\" y1=\"" << f2(f.Y(k.rank)) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(f.Y(k.rank) + f.row)
+      << "\" stroke=\"#777\" stroke-width=\"1.5\"/>\n";
   }
-  s << "</g>\n";
-  // Legend.
-  const double ly = top + plot_h + 48;
-  double lx = left;
+}
+
+void write_legend(std::ostringstream& s, const Frame& f) {
+  const double ly = f.top + f.plot_h + 48;
+  double lx = f.left;
   auto legend = [&](const std::string& shape, const std::string& text) {
     s << shape << "<text x=\"" << f2(lx + 16) << "\" y=\"" << f2(ly + 9) << "\">" << text << "</text>\n";
     lx += 16 + 7.0 * static_cast<double>(text.size()) + 18;
   };
-  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"" + task_color(3) + "\"/>", "task (colour = task id)");
-  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#e8a0a0\" stroke=\"#c00\"/>", "lost to a failure");
-  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#9e9e9e\"/>", "duplicate");
-  legend("<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" fill=\"#ddd\" stroke=\"#c00\" stroke-dasharray=\"4,2\"/>",
-         "late (after a false failure)");
+  auto box = [&](const std::string& style) {
+    return "<rect x=\"" + f2(lx) + "\" y=\"" + f2(ly) + "\" width=\"12\" height=\"10\" " + style + "/>";
+  };
+  legend(box("fill=\"" + task_color(3) + "\""), "task (colour = task id)");
+  legend(box("fill=\"#e8a0a0\" stroke=\"#c00\""), "lost to a failure");
+  legend(box("fill=\"#9e9e9e\""), "duplicate");
+  legend(box("fill=\"#ddd\" stroke=\"#c00\" stroke-dasharray=\"4,2\""), "late (after a false failure)");
   legend("<path d=\"M" + f2(lx + 1) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 10) + " M" + f2(lx + 1) + "," + f2(ly + 10) + " L" +
              f2(lx + 11) + "," + f2(ly) + "\" stroke=\"#d00\" stroke-width=\"2.2\"/>",
          "declared failed (timeout)");
@@ -261,6 +276,22 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   legend("<path d=\"M" + f2(lx + 6) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 5) + " L" + f2(lx + 6) + "," + f2(ly + 10) + " L" +
              f2(lx + 1) + "," + f2(ly + 5) + " Z\" fill=\"#2a2\"/>",
          "checkpoint");
+}
+
+}  // namespace
+
+std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
+  const Frame f(m, o);
+  std::ostringstream s;
+  write_header(s, m, o, f);
+  write_rows_and_axis(s, f);
+  const bool tooltips = m.bars.size() <= 50000;
+  s << "<g id=\"bars\">\n";
+  for (const auto& b : m.bars) write_bar(s, b, f, tooltips);
+  s << "</g>\n<g id=\"marks\">\n";
+  for (const auto& k : m.marks) write_mark(s, k, f);
+  s << "</g>\n";
+  write_legend(s, f);
   s << "</svg>\n";
   return s.str();
 }
