@@ -5,11 +5,17 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "base/version.h"
 #include "mpi/parallel.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  // --version before MPI_Init: answered without a launcher, and once under mpirun (rank 0).
+  if (dla::wants_version(argc, argv)) {
+    if (dla::launcher_rank() <= 0) std::cout << dla::version_line("parallel_log_analyser") << std::endl;
+    return 0;
+  }
   dla::mpi::Session session(&argc, &argv);
   dla::mpi::ParallelOptions opt;
   po::options_description desc("Usage: parallel_log_analyser [options] DIR\nOptions");
@@ -21,6 +27,7 @@ int main(int argc, char** argv) {
       "partition", po::value(&opt.partition)->default_value(opt.partition),
       "static plan: lpt (largest files first to the least loaded rank, by bytes) or roundrobin (file i to rank i % np)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
+  desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
