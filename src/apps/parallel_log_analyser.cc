@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&opt.json), "print the result as JSON")(
       "verbose,v", po::bool_switch(&opt.verbose), "print each rank's share")(
       "baseline-seconds", po::value(&opt.baseline_seconds), "sequential time to report speedup against")(
+      "baseline", po::bool_switch(&opt.measure_baseline),
+      "also time a sequential pass over the same files on rank 0 (after the parallel one) and report the speedup against it")(
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0),
       "simulation only: modelled scan cost per byte")(
       "partition", po::value(&opt.partition)->default_value(opt.partition),
