@@ -107,6 +107,27 @@ double measure_baseline(const std::string& dir, const nlohmann::json& files, int
   return secs;
 }
 
+// The footer's baseline and speedup lines: measured (--baseline), given (--baseline-seconds) or n/a.
+void add_speedup_lines(const ParallelOptions& opt, double measured, double total,
+                       std::vector<std::pair<std::string, std::string>>* footer) {
+  char buf[160];
+  if (opt.measure_baseline) {
+    std::string shown = format_time(measured);
+    if (!sim::simulated() && measured < 0.1) {  // (more digits: sample_logs scans in about a millisecond)
+      std::snprintf(buf, sizeof buf, "%.4fs", measured);
+      shown = buf;
+    }
+    footer->emplace_back("Baseline (sequential, measured in this run)", shown);
+    std::snprintf(buf, sizeof buf, "%.2fx (baseline / total time)", measured / total);
+    footer->emplace_back("Speedup", measured > 0 && total > 0 ? buf : "n/a (the baseline took no measurable time)");
+  } else if (opt.baseline_seconds > 0) {
+    std::snprintf(buf, sizeof buf, "%.2fx (sequential baseline %.2fs / this run)", opt.baseline_seconds / total, opt.baseline_seconds);
+    footer->emplace_back("Speedup", buf);
+  } else {
+    footer->emplace_back("Speedup", "n/a (pass --baseline to measure one, or --baseline-seconds)");
+  }
+}
+
 }  // namespace
 
 int run_parallel(const Session& s, const ParallelOptions& opt) {
@@ -241,21 +262,7 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
       std::vector<std::pair<std::string, std::string>> footer;
       footer.emplace_back("Total time", format_time(total));
       char buf[160];
-      if (opt.measure_baseline) {
-        std::string shown = format_time(measured);
-        if (!sim::simulated() && measured < 0.1) {  // (more digits: sample_logs scans in about a millisecond)
-          std::snprintf(buf, sizeof buf, "%.4fs", measured);
-          shown = buf;
-        }
-        footer.emplace_back("Baseline (sequential, measured in this run)", shown);
-        std::snprintf(buf, sizeof buf, "%.2fx (baseline / total time)", measured / total);
-        footer.emplace_back("Speedup", measured > 0 && total > 0 ? buf : "n/a (the baseline took no measurable time)");
-      } else if (opt.baseline_seconds > 0) {
-        std::snprintf(buf, sizeof buf, "%.2fx (sequential baseline %.2fs / this run)", opt.baseline_seconds / total, opt.baseline_seconds);
-        footer.emplace_back("Speedup", buf);
-      } else {
-        footer.emplace_back("Speedup", "n/a (pass --baseline to measure one, or --baseline-seconds)");
-      }
+      add_speedup_lines(opt, measured, total, &footer);
       std::snprintf(buf, sizeof buf, "%d process(es), %s plan, largest share %.2fx the mean (bytes)", size,
                     opt.partition == "roundrobin" ? "round-robin" : "LPT-by-bytes", imbalance);
       footer.emplace_back("Distribution", buf);
