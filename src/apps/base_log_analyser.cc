@@ -10,6 +10,7 @@
 #include "scan/discovery.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
+#include "base/version.h"
 
 namespace po = boost::program_options;
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   po::options_description desc("Usage: base_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&json), "print the result as JSON")(
       "dir", po::value(&dir), "directory holding *.log files");
+  desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
@@ -28,6 +30,10 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (see --help)" << std::endl;
     return 1;
+  }
+  if (vm.count("version")) {
+    std::cout << dla::version_line("base_log_analyser") << std::endl;
+    return 0;
   }
   if (vm.count("help")) {
     std::cout << desc << std::endl;

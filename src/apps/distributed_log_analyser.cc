@@ -9,12 +9,18 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "base/version.h"
 #include "mpi/checkpoint_hooks.h"
 #include "mpi/distributed.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  // --version before MPI_Init: answered without a launcher, and once under mpirun (rank 0).
+  if (dla::wants_version(argc, argv)) {
+    if (dla::launcher_rank() <= 0) std::cout << dla::version_line("distributed_log_analyser") << std::endl;
+    return 0;
+  }
   dla::mpi::Session session(&argc, &argv);
   dla::mpi::DistributedOptions opt;
   std::vector<std::string> crashes, slow;
@@ -35,6 +41,7 @@ int main(int argc, char** argv) {
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
+  desc.add_options()("version", "print the version (git describe at build time) and exit");
   dla::mpi::CheckpointCli ckpt;
   dla::mpi::add_checkpoint_options(desc, &ckpt);
   po::positional_options_description pos;

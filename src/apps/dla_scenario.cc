@@ -26,6 +26,7 @@
 #include "obs/gantt.h"
 #include "testbed/scenario.h"
 #include "base/trace.h"
+#include "base/version.h"
 
 namespace {
 
@@ -69,6 +70,7 @@ Options
   --speed S               replay: host speed (default 1Gf)
   --timeout SEC, --heartbeat SEC   replay: options of the replay scenario (default: from the trace)
   -v, --verbose           print the smpirun command lines
+  --version               print the version (git describe at build time) and exit
 Exit status: 0 all passed, 1 bad usage or bad scenario, 2 some run failed.
 )";
 
@@ -628,6 +630,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   a.cmd = argv[1];
+  if (dla::wants_version(argc, argv)) {
+    std::cout << dla::version_line("dla_scenario") << std::endl;
+    return 0;
+  }
   if (a.cmd == "-h" || a.cmd == "--help" || a.cmd == "help") {
     std::cout << kUsage;
     return 0;

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "scan/loggen.h"
+#include "base/version.h"
 
 namespace po = boost::program_options;
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
       "skew", po::value(&o.skew)->default_value(o.skew), "size skew: file i gets lines ∝ 1/i^skew (0 = equal)")(
       "mixed", po::bool_switch(&o.mixed), "add tricky lines: no level, [WARNING], CRLF, lower case, blank")(
       "prefix", po::value(&o.prefix)->default_value(o.prefix), "file name prefix");
+  desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -25,6 +27,10 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << " (see --help)" << std::endl;
     return 1;
+  }
+  if (vm.count("version")) {
+    std::cout << dla::version_line("generate_logs") << std::endl;
+    return 0;
   }
   if (vm.count("help")) {
     std::cout << desc << std::endl;

@@ -5,22 +5,31 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "base/version.h"
 #include "mpi/parallel.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
+  // --version before MPI_Init: answered without a launcher, and once under mpirun (rank 0).
+  if (dla::wants_version(argc, argv)) {
+    if (dla::launcher_rank() <= 0) std::cout << dla::version_line("parallel_log_analyser") << std::endl;
+    return 0;
+  }
   dla::mpi::Session session(&argc, &argv);
   dla::mpi::ParallelOptions opt;
   po::options_description desc("Usage: parallel_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&opt.json), "print the result as JSON")(
       "verbose,v", po::bool_switch(&opt.verbose), "print each rank's share")(
       "baseline-seconds", po::value(&opt.baseline_seconds), "sequential time to report speedup against")(
+      "baseline", po::bool_switch(&opt.measure_baseline),
+      "also time a sequential pass over the same files on rank 0 (after the parallel one) and report the speedup against it")(
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0),
       "simulation only: modelled scan cost per byte")(
       "partition", po::value(&opt.partition)->default_value(opt.partition),
       "static plan: lpt (largest files first to the least loaded rank, by bytes) or roundrobin (file i to rank i % np)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
+  desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;

@@ -14,6 +14,9 @@ struct ParallelOptions {
   bool json = false;
   bool verbose = false;            // per-rank distribution lines
   double baseline_seconds = 0;     // sequential time to compute speedup against (0: not given)
+  // --baseline: after the parallel pass, rank 0 times a sequential pass over the same files (the
+  // other ranks wait without spinning a core) and the speedup is computed against that.
+  bool measure_baseline = false;
   double flops_per_byte = 1.0;     // simulation only: modelled scan cost
   // Static plan: "lpt" (default) = longest-processing-time-first by bytes over all ranks;
   // "roundrobin" = file i (name order) to rank i % size, the naive plan, kept for comparison.

@@ -245,7 +245,7 @@ TEST_CASE("make_tasks: an empty file yields exactly one empty task", "[discovery
 }
 
 TEST_CASE("make_tasks: random sizes and splits always cover each file exactly", "[discovery]") {
-  std::mt19937_64 rng(12345);
+  std::mt19937_64 rng(12345 + Catch::rngSeed());  // DLA_TEST_SEED shifts it (tests/unit_main.cc)
   for (int trial = 0; trial < 200; ++trial) {
     std::vector<std::uint64_t> sizes(1 + rng() % 12);
     for (auto& s : sizes) s = rng() % 5 == 0 ? 0 : rng() % 100000;
@@ -310,7 +310,7 @@ TEST_CASE("partition_lpt: more bins than items, zero bins, no items", "[discover
 }
 
 TEST_CASE("partition_lpt: random inputs: deterministic, a partition, within the LPT bounds", "[discovery]") {
-  std::mt19937_64 rng(2026);
+  std::mt19937_64 rng(2026 + Catch::rngSeed());
   for (int trial = 0; trial < 300; ++trial) {
     const bool small = trial % 2 == 0;
     const int m = 1 + static_cast<int>(rng() % (small ? 4 : 16));

@@ -260,86 +260,95 @@ TEST_CASE("scheduler: resume with files already done") {
 
 // The invariant test: random workers that crash, hang and come back late, random clock steps,
 // both policies, split files. Whatever happens, when the run ends every task is counted exactly once.
-TEST_CASE("scheduler: every task counted exactly once over thousands of random interleavings") {
-  const int kRuns = 10000;
-  int runs_with_failures = 0, runs_with_late = 0, runs_with_dups = 0, runs_master = 0;
-  for (int run = 0; run < kRuns; ++run) {
-    SplitMix64 rng(static_cast<std::uint64_t>(run) * 7919 + 1);
-    const int nfiles = 1 + static_cast<int>(rng.below(8));
+// One random run of it: the generator (seeded by the run number plus DLA_TEST_SEED) draws the input,
+// the policy and every event; check() holds the invariants.
+namespace {
+struct Interleaving {
+  struct Stats {
+    int with_failures = 0, with_late = 0, with_dups = 0, with_master = 0;
+  };
+  // The model of each worker: what it believes it is working on, and whether it is alive.
+  enum Mode { Alive, Dead, Paused };
+  struct W {
+    Mode mode = Alive;
+    bool waiting_reply = false;  // needs to send a request
+    bool stopped = false;
+    int task = -1;
+    double resume_at = 0;
+  };
+
+  Interleaving(int run, Stats* st)
+      : rng(static_cast<std::uint64_t>(run) * 7919 + 1 + Catch::rngSeed()),
+        nfiles(1 + static_cast<int>(rng.below(8))),
+        tasks(draw_tasks()),
+        nworkers(1 + static_cast<int>(rng.below(5))),
+        timeout(1.0 + static_cast<double>(rng.below(3))),
+        policy(rng.below(2) ? "dynamic" : "static"),
+        s(make_sched(tasks, nfiles, nworkers, policy, timeout)),
+        ws(static_cast<std::size_t>(nworkers) + 1),
+        stats(st) {
+    for (int w = 1; w <= nworkers; ++w) ws[static_cast<std::size_t>(w)].waiting_reply = true;
+  }
+
+  std::vector<Task> draw_tasks() {
     std::vector<std::uint64_t> sizes;
     for (int i = 0; i < nfiles; ++i) sizes.push_back(rng.below(200));
-    auto tasks = make_test_tasks(sizes, rng.below(2) ? 0 : 1 + rng.below(100));
-    const int nworkers = 1 + static_cast<int>(rng.below(5));
-    const double timeout = 1.0 + static_cast<double>(rng.below(3));
-    const std::string policy = rng.below(2) ? "dynamic" : "static";
-    FakeClock clk;
-    auto s = make_sched(tasks, nfiles, nworkers, policy, timeout);
-
-    // The model of each worker: what it believes it is working on, and whether it is alive.
-    enum Mode { Alive, Dead, Paused };
-    struct W {
-      Mode mode = Alive;
-      bool waiting_reply = false;  // needs to send a request
-      bool stopped = false;
-      int task = -1;
-      double resume_at = 0;
-    };
-    std::vector<W> ws(static_cast<std::size_t>(nworkers) + 1);
-    for (int w = 1; w <= nworkers; ++w) ws[static_cast<std::size_t>(w)].waiting_reply = true;
-    std::map<int, int> applied;
-    auto take = [&](int w, const R& r) {
-      auto& m = ws[static_cast<std::size_t>(w)];
-      m.task = -1;
-      m.waiting_reply = false;
-      if (r.kind == R::Assign) m.task = r.task;
-      else if (r.kind == R::Wait) m.waiting_reply = true;
-      else m.stopped = true;
-    };
-    auto outcome = [&](const O& o, int task) {
-      if (o.kind == O::Applied || o.kind == O::LateApplied) ++applied[task];
-      if (o.kind == O::LateApplied) ++runs_with_late;
-      if (o.kind == O::Duplicate) ++runs_with_dups;
-    };
-    int steps = 0;
-    bool used_master = false;
-    while (!(s.all_done() && s.workers_settled()) && steps < 20000) {
-      ++steps;
-      clk.advance(rng.below(10) == 0 ? timeout * 1.5 * rng.uniform() : 0.3 * rng.uniform());
-      const int w = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nworkers)));
-      auto& m = ws[static_cast<std::size_t>(w)];
-      const auto dice = rng.below(100);
-      if (m.stopped || m.mode == Dead) {
-        // nothing
-      } else if (m.mode == Paused) {
-        if (clk.now() >= m.resume_at) m.mode = Alive;
-      } else if (dice < 3) {
-        m.mode = Dead;
-      } else if (dice < 6) {
-        m.mode = Paused;
-        m.resume_at = clk.now() + timeout * 3 * rng.uniform();
-      } else if (m.task >= 0) {
-        if (dice < 40) {
-          s.on_heartbeat(w, m.task, 1, clk.now());
-        } else {
-          int t = m.task;
-          auto o = s.on_result(w, t, task_counts(t), clk.now());
-          outcome(o, t);
-          take(w, o.next);
-        }
-      } else if (m.waiting_reply) {
-        take(w, s.on_request(w, clk.now()));
+    return make_test_tasks(sizes, rng.below(2) ? 0 : 1 + rng.below(100));
+  }
+  void take(int w, const R& r) {
+    auto& m = ws[static_cast<std::size_t>(w)];
+    m.task = -1;
+    m.waiting_reply = false;
+    if (r.kind == R::Assign) m.task = r.task;
+    else if (r.kind == R::Wait) m.waiting_reply = true;
+    else m.stopped = true;
+  }
+  void outcome(const O& o, int task) {
+    if (o.kind == O::Applied || o.kind == O::LateApplied) ++applied[task];
+    if (o.kind == O::LateApplied) ++stats->with_late;
+    if (o.kind == O::Duplicate) ++stats->with_dups;
+  }
+  // One random event of one random worker, then the master's tick (and its own work if no worker is left).
+  void step() {
+    clk.advance(rng.below(10) == 0 ? timeout * 1.5 * rng.uniform() : 0.3 * rng.uniform());
+    const int w = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nworkers)));
+    auto& m = ws[static_cast<std::size_t>(w)];
+    const auto dice = rng.below(100);
+    if (m.stopped || m.mode == Dead) {
+      // nothing
+    } else if (m.mode == Paused) {
+      if (clk.now() >= m.resume_at) m.mode = Alive;
+    } else if (dice < 3) {
+      m.mode = Dead;
+    } else if (dice < 6) {
+      m.mode = Paused;
+      m.resume_at = clk.now() + timeout * 3 * rng.uniform();
+    } else if (m.task >= 0) {
+      if (dice < 40) {
+        s.on_heartbeat(w, m.task, 1, clk.now());
+      } else {
+        int t = m.task;
+        auto o = s.on_result(w, t, task_counts(t), clk.now());
+        outcome(o, t);
+        take(w, o.next);
       }
-      s.tick(clk.now());
-      if (!s.any_worker_usable() && !s.all_done()) {
-        int t = s.take_for_master(clk.now());
-        if (t >= 0) {
-          used_master = true;
-          auto o = s.on_result(0, t, task_counts(t), clk.now());
-          outcome(o, t);
-        }
+    } else if (m.waiting_reply) {
+      take(w, s.on_request(w, clk.now()));
+    }
+    s.tick(clk.now());
+    if (!s.any_worker_usable() && !s.all_done()) {
+      int t = s.take_for_master(clk.now());
+      if (t >= 0) {
+        used_master = true;
+        auto o = s.on_result(0, t, task_counts(t), clk.now());
+        outcome(o, t);
       }
     }
-    INFO("run " << run << " policy " << policy << " workers " << nworkers << " tasks " << tasks.size());
+  }
+  void run() {
+    for (int steps = 0; !(s.all_done() && s.workers_settled()) && steps < 20000; ++steps) step();
+  }
+  void check() {
     REQUIRE(s.all_done());
     REQUIRE(s.workers_settled());
     // Late messages after the end are harmless: every paused worker delivers its result now.
@@ -359,12 +368,38 @@ TEST_CASE("scheduler: every task counted exactly once over thousands of random i
     REQUIRE(s.totals() == want);
     REQUIRE(static_cast<int>(s.processed_files().size()) == nfiles);
     REQUIRE(s.pending_tasks().empty());
-    if (!s.failed_workers().empty()) ++runs_with_failures;
-    if (used_master) ++runs_master;
+    if (!s.failed_workers().empty()) ++stats->with_failures;
+    if (used_master) ++stats->with_master;
+  }
+
+  SplitMix64 rng;
+  const int nfiles;
+  const std::vector<Task> tasks;
+  const int nworkers;
+  const double timeout;
+  const std::string policy;
+  FakeClock clk;
+  Scheduler s;
+  std::vector<W> ws;
+  std::map<int, int> applied;
+  bool used_master = false;
+  Stats* stats;
+};
+}  // namespace
+
+TEST_CASE("scheduler: every task counted exactly once over thousands of random interleavings") {
+  const int kRuns = 10000;
+  Interleaving::Stats stats;
+  for (int run = 0; run < kRuns; ++run) {
+    Interleaving it(run, &stats);
+    it.run();
+    INFO("run " << run << " seed " << Catch::rngSeed() << " policy " << it.policy << " workers " << it.nworkers
+                << " tasks " << it.tasks.size());
+    it.check();
   }
   // The generator must actually exercise the interesting paths.
-  CHECK(runs_with_failures > kRuns / 4);
-  CHECK(runs_with_late > 0);
-  CHECK(runs_with_dups > 0);
-  CHECK(runs_master > 0);
+  CHECK(stats.with_failures > kRuns / 4);
+  CHECK(stats.with_late > 0);
+  CHECK(stats.with_dups > 0);
+  CHECK(stats.with_master > 0);
 }

@@ -17,14 +17,15 @@
 #     = the newest checkpoint's processed files (or "Previous run completed" if it was complete);
 #   * the restart ends RESULT OK with counts equal to base_log_analyser's (a file counted twice or
 #     lost would change them: the files have different sizes and counts).
-# DLA_SEED replays a sequence; DLA_CKPT_TRIALS changes the number of trials (default 21).
+# The seed is fixed (1) unless DLA_TEST_SEED (or the older DLA_SEED) is set, and printed;
+# DLA_CKPT_TRIALS changes the number of trials (default 21).
 set -euo pipefail
 B=${DLA_BUILD:?DLA_BUILD must point at the build dir}
 SRC=${DLA_SRC:-$(pwd)}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 APP="$B/distributed_log_analyser"
-SEED=${DLA_SEED:-$$}
+SEED=${DLA_TEST_SEED:-${DLA_SEED:-1}}  # fixed by default; DLA_TEST_SEED replays another sequence
 RANDOM=$SEED
 TRIALS=${DLA_CKPT_TRIALS:-21}
 echo "seed: $SEED, trials: $TRIALS"

@@ -4,7 +4,10 @@
 # distributed_log_analyser on real Open MPI processes with injected failures, launched with
 # tools/dla-mpirun (recovery flags). Workers are throttled so that a run lasts several seconds
 # and every failure lands mid-run. Scenarios:
-#   test2     the assignment's Test 2: rank 2 exits (exit(1)) after 5 s
+#   test2     the assignment's Test 2: rank 2 exits (exit(1)) after 5 s. Its workers are throttled
+#             to 100 KB/s, so the run cannot take less than ~10 s whatever the machine: the crash
+#             lands mid-run with >= 5 s to spare (at 200 KB/s the run took ~5.5 s and a late start
+#             or an early finish of rank 2 could make the crash miss; load only lengthens the run).
 #   kill      rank 1 SIGKILLs itself at 1.5 s (static policy: its planned files move to others)
 #   hang      rank 3 stops answering at 1 s: detected, its file reassigned, and the job still ends
 #             promptly (the master SIGKILLs the hung process at the end)
@@ -12,8 +15,10 @@
 #   all       every worker dies: the master finishes the remaining files itself
 #   slow      rank 2 scans 6x slower (one file takes longer than --timeout) but heartbeats:
 #             it must NOT be declared failed and nothing is reassigned
-# Each: RESULT OK, counts equal base_log_analyser's, the expected failed workers, the wrapper's
-# exit status 0, and a wall-time bound (no hang).
+# Each: RESULT OK, counts equal base_log_analyser's, the expected failed workers, each of which
+# really printed its "Simulating crash" line (a failure detected for another reason, or a crash
+# that never happened because the run ended first, fails), the wrapper's exit status 0, and a
+# wall-time bound (no hang).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
@@ -40,6 +45,10 @@ scenario() {
     "$(tail -n 1 "$T/$name.out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
   check "$name: failed workers" "$failed" "$(tail -n 1 "$T/$name.out" | grep -o 'failed=[0-9,]*' | cut -d= -f2)"
   check "$name: Files processed" "Files processed: $nfiles" "$(grep '^Files processed' "$T/$name.out")"
+  local r
+  for r in ${failed//,/ }; do
+    check "$name: worker $r crashed as injected" 1 "$(grep -c "^\[Worker $r\] Simulating crash" "$T/$name.out" || true)"
+  done
   if awk -v w="$wall" -v m="$maxwall" 'BEGIN{exit !(w <= m)}'; then
     echo "ok   $name: wall ${wall}s <= ${maxwall}s"
   else
@@ -48,16 +57,20 @@ scenario() {
   fi
 }
 
-# 12 files of ~250 KB; at 200 KB/s per worker a file takes ~1.3 s, a 3-worker run ~5.5 s.
+# 12 files of ~250 KB; at 200 KB/s per worker a file takes ~1.3 s, a 3-worker run >= ~5.5 s
+# (the throttle is a floor on the duration: crash times below are well inside it).
 "$B/generate_logs" --out "$T/logs" --files 12 --lines 5000 --mixed --seed 9 >/dev/null
 base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)
 nfiles=12
 echo "base counts: $base"
 
-scenario test2 30 2 4 --throttle 200000 --inject-crash 2@5:exit
+scenario test2 40 2 4 --throttle 100000 --inject-crash 2@5:exit
 grep -q '^\[Worker 2\] Simulating crash' "$T/test2.out" && grep -q '^\[Master\] Worker 2 timeout detected - marking as failed' "$T/test2.out" &&
   grep -q '^\[Master\] Reassigning .* to worker [13]$' "$T/test2.out" && echo "ok   test2: crash, detection and reassignment lines printed" ||
   { echo "FAIL test2: missing crash/detection/reassignment lines"; cat "$T/test2.out"; fail=1; }
+# The crash must land mid-run: after it, the other workers still had files to start.
+check "test2: files started after the crash" yes \
+  "$(awk '/^\[Worker 2\] Simulating crash/{c=1} c && /^\[Worker [13]\] Processing/{n++} END{print (n > 0 ? "yes" : "no")}' "$T/test2.out")"
 
 scenario kill 30 1 4 --policy static --throttle 200000 --inject-crash 1@1.5:kill
 scenario hang 30 3 4 --throttle 200000 --timeout 2 --inject-crash 3@1:hang

@@ -21,6 +21,11 @@ n=0
 for d in "$tmp"/runs/*/; do
   name=$(basename "$d")
   case $name in *~*) continue ;; esac
+  # (every scenario has both goldens and every run an output: a missing one must not compare as
+  # "empty = empty")
+  for f in "$S/traces/$name.trace" "$S/traces/$name.out" "$d/stdout.txt"; do
+    [ -f "$f" ] || { echo "FAIL: $name: $f is missing"; exit 1; }
+  done
   for f in run.trace stdout.txt; do
     same "$d/$f" "$tmp/runs/$name~2/$f" || { echo "FAIL: $name: $f differs between the two runs"; exit 1; }
   done
