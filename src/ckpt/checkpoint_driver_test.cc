@@ -19,7 +19,7 @@ struct Scratch {
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     path = tmpl;
   }
-  ~Scratch() { posix_fs()->remove_tree(path); }
+  ~Scratch() { remove_tree(*Env::posix(), path); }
 };
 
 // n log files of different sizes; the expected counts come from an independent count here
@@ -167,7 +167,7 @@ TEST_CASE("driver: eventual checkpoints every N files; crash and resume gives ex
   cfg.every = 4;
   for (unsigned trial = 0; trial < 6; ++trial) {
     INFO("trial " << trial << " split " << split);
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     int crashes = 0;
     bool done = false;
     int redone_total = 0;
@@ -208,7 +208,7 @@ TEST_CASE("driver: asynchronous eventual checkpoints stay valid and resume exact
   cfg.every = 2;
   cfg.async = true;
   for (unsigned trial = 0; trial < 4; ++trial) {
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     bool done = false;
     for (int run = 0; run < 20 && !done; ++run) {
       Run r{logs, cfg, trial % 2 ? 300u : 0u, trial * 17 + static_cast<unsigned>(run)};
@@ -283,7 +283,7 @@ TEST_CASE("driver: strong commits whole batches behind a barrier; crash loses at
   cfg.every = 5;
   cfg.consistency = Consistency::Strong;
   for (unsigned trial = 0; trial < 5; ++trial) {
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     bool done = false;
     for (int run = 0; run < 20 && !done; ++run) {
       Run r{logs, cfg, split, trial * 31 + static_cast<unsigned>(run)};
