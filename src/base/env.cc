@@ -21,6 +21,10 @@ std::string parent_dir(const std::string& path) {
   return p.substr(0, slash);
 }
 
+Status Env::clone_file(const std::string& from, const std::string& to) {
+  return Error{"cannot clone " + from + " to " + to + ": not supported by this Env", Code::kInvalid};
+}
+
 Result<std::string> read_file(Env& env, const std::string& path) {
   auto f = env.open_read(path);
   if (!f) return f.err();

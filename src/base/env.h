@@ -90,6 +90,12 @@ class Env {
   virtual Status remove_dir(const std::string& path) = 0;   // an empty directory
   virtual Status rename(const std::string& from, const std::string& to) = 0;
   virtual Status link(const std::string& from, const std::string& to) = 0;  // hard link
+  // A new file `to` with the content of regular file `from` that shares no later change with it:
+  // a copy-on-write clone (reflink: no data copied) where the file system can make one. The clone's
+  // data is durable when this returns and its mtime is `from`'s. Error (kInvalid when the file
+  // system cannot clone at all; `to` is then not created) lets the caller fall back to copy_file.
+  // The default says "not supported".
+  virtual Status clone_file(const std::string& from, const std::string& to);
   virtual Status symlink(const std::string& target, const std::string& path) = 0;
   virtual Status sync_dir(const std::string& path) = 0;
   virtual Status set_mtime(const std::string& path, std::int64_t mtime_ns) = 0;

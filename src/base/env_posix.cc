@@ -3,6 +3,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/fs.h>  // FICLONE
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -170,6 +174,38 @@ class PosixEnv final : public Env {
   }
   Status link(const std::string& from, const std::string& to) override {
     return ok_or(::link(from.c_str(), to.c_str()), "cannot link " + from + " to", to);
+  }
+  Status clone_file(const std::string& from, const std::string& to) override {
+#ifdef FICLONE
+    const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return os_error("cannot open", from, errno);
+    struct stat st {};
+    if (::fstat(in, &st) != 0) {
+      const int e = errno;
+      ::close(in);
+      return os_error("cannot stat", from, e);
+    }
+    const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+      const int e = errno;
+      ::close(in);
+      return os_error("cannot create", to, e);
+    }
+    int e = 0;
+    if (::ioctl(out, FICLONE, in) != 0) e = errno;
+    struct timespec ts[2] = {st.st_atim, st.st_mtim};
+    if (e == 0 && ::futimens(out, ts) != 0) e = errno;
+    if (e == 0 && ::fsync(out) != 0) e = errno;
+    ::close(out);
+    ::close(in);
+    if (e == 0) return OkStatus();
+    ::unlink(to.c_str());  // created exclusively above: ours
+    Error err = os_error("cannot clone " + from + " to", to, e);
+    if (e == EOPNOTSUPP || e == ENOTTY || e == EINVAL || e == EXDEV || e == EPERM) err.code = Code::kInvalid;
+    return err;
+#else
+    return Env::clone_file(from, to);
+#endif
   }
   Status symlink(const std::string& target, const std::string& path) override {
     return ok_or(::symlink(target.c_str(), path.c_str()), "cannot create link", path);

@@ -1,44 +1,64 @@
-// Checkpoints: the durable record of a run's progress, and how a run resumes from one.
+// Checkpoints: the durable record of a run's progress, and how a run resumes from one. The format
+// (checkpoint.json <-> CheckpointState) is ckpt/checkpoint_format.h; this is the store.
 //
 // Layout (the assignment's, plus extras). A checkpoint root directory (default `checkpoints/`)
 // holds one directory per checkpoint:
 //
 //   checkpoints/
-//     .lock                     flock'ed by the one run that writes here
+//     .lock                     locked (Env::lock) by the one run that writes here
 //     ckpt-00000007/            sequence number, zero-padded; newest = largest number
-//       checkpoint.json
-//       node1.log  node2.log    every file listed in processed_files (hard links to the input)
-//     .tmp-00000008-<pid>/      a checkpoint being written (never loaded; removed by the next run)
+//       checkpoint.json         the marker that this directory is ours ("format": "dla-checkpoint")
+//       node1.log  node2.log    every file listed in processed_files, as it was when counted
+//     .tmp-00000008-<pid>/      a checkpoint being written (never loaded); holds our marker file
+//       .dla-tmp                `.dla-tmp` from its first instant until checkpoint.json is in it
 //
-// checkpoint.json keeps the assignment's five fields exactly (timestamp, counts, processed_files,
-// pending_files, failed_workers) and adds: format ("dla-checkpoint"), format_version, sequence,
-// lines (all lines of the processed files), input_dir (absolute), and file_info: per processed
-// file its size, mtime_ns and counts. Invariant, checked on load: counts (and lines) equal the sum
-// of the per-file counts over processed_files, so a checkpoint never holds a partial file.
+// What is ours: only a directory carrying our marker (`.dla-tmp`, or a checkpoint.json with our
+// format field) is ever deleted, and inside a checkpoint only checkpoint.json, the names it lists
+// and the marker; a directory we created for a save (`.dla-tmp`) is removed whole. Anything else in
+// the root (a user's `ckpt-2024/notes.txt`, another program's `.tmp-x`) is left alone, reported by
+// foreign(), and skipped by load_latest() with a warning. Keep-K counts our checkpoints only.
+// Sequence numbers have at most 18 digits: a longer `ckpt-<digits>` name is not ours, and the next
+// sequence follows the newest checkpoint that is ours, so a foreign name never pushes it out of range.
 //
-// Cost: files are hard-linked, not copied, so a checkpoint costs O(files) metadata operations, not
-// O(bytes). Across filesystems (EXDEV) a file is copied once (mtime preserved) and later
-// checkpoints hard-link that copy from the previous checkpoint.
+// The files are snapshots of what was counted, never hard links to the input (a link would change
+// with the input: an append or an in-place edit, or `--trace` over an input file, would silently
+// change the checkpoint). Each processed file is, in order of preference:
+//   * hard-linked from the previous checkpoint, if that one's snapshot has the recorded size and
+//     mtime (snapshots are ours and never modified, so sharing them is safe): O(1);
+//   * cloned from the input (Env::clone_file: a reflink on btrfs, XFS, bcachefs...): O(1) in data,
+//     copy-on-write, so later changes to the input do not reach it;
+//   * else copied (data fsynced, mtime kept): O(bytes), once per file and run.
+// Consequences: on a file system without reflinks (ext4) each processed file is copied once, so
+// checkpoints cost the input's size again in disk space and one read+write+fsync of it, spread over
+// the run's saves. Measured on ext4 (1,000 files, one save of all of them): hard links 0.015 s,
+// copies 7.8-9.3 s for 1.12 GB (1.7-2.0 s for 10 KB files: one fsync per file dominates); a later
+// save linking the same 1,000 snapshots from the previous checkpoint 0.03-0.04 s. A snapshot whose size or
+// mtime differ from the recorded ones (the input changed after it was counted and before the save)
+// is not kept: the file goes back to pending (its counts subtracted) and is reported in
+// SaveStats::changed, so a resumed run counts it again; a checkpoint never claims content it lacks.
 //
 // Recycling (keep >= 2): the oldest checkpoint a save makes superfluous, if written by this store,
-// is renamed to the save's `.tmp-` directory and updated (json removed, missing files linked), so
-// a save costs O(files processed since then) rather than O(all files) links + unlinks.
+// is renamed to the save's `.tmp-` directory and updated (json removed, missing files linked, stale
+// snapshots replaced), so a save costs O(files processed since then) rather than O(all files).
 //
-// Atomicity and durability: save() writes everything into `.tmp-<seq>-<pid>/` inside the root,
-// fsyncs checkpoint.json and the directory, renames it to `ckpt-<seq>` (atomic) and fsyncs the
-// root. A crash at any instant therefore leaves either the previous newest checkpoint or the new
-// one; a half-written one only ever exists under a `.tmp-` name, which load ignores. Old
-// checkpoints beyond `keep` are first renamed to `.tmp-gc-...` (atomic) and then deleted.
+// Atomicity and durability: the root is created with every new directory fsynced into its parent.
+// save() writes everything into `.tmp-<seq>-<pid>/` inside the root, fsyncs checkpoint.json and the
+// directory, renames it to `ckpt-<seq>` (atomic) and fsyncs the root. A crash at any instant
+// therefore leaves either the previous newest checkpoint or the new one, and once save() returned
+// the new one survives any crash; a half-written one only ever exists under a `.tmp-` name, which
+// load ignores. Old checkpoints beyond `keep` are first renamed to `.tmp-gc-...` (atomic) and then
+// deleted. Tests check all of this on MemEnv, crashing at every mutating step.
 //
 // Loading: load_latest() tries checkpoints newest first, validates each completely (JSON syntax,
 // fields and types, counts = sum of per-file counts, every processed file present in the directory
-// with its recorded size), and returns the first valid one, reporting every skipped one with why.
+// with its recorded size and mtime), and returns the first valid one, reporting every skipped one
+// with why. Nothing in a checkpoint.json can make it throw.
 //
-// Time: the timestamp string is passed in by the caller. src/core never reads the wall clock: the
+// Time: the timestamp string is passed in by the caller. src/ckpt never reads the wall clock: the
 // MPI layer formats wall time on real MPI and a fixed epoch + simulated time under SMPI.
 //
-// All file-system mutations go through CheckpointFs, so tests can inject a crash at the k-th
-// operation (see FaultyFs in checkpoint_test.cc).
+// Every file-system call goes through an Env (default Env::posix()). Thread-safety: a store is used
+// by one thread at a time (the checkpoint writer thread, or the master).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -47,77 +67,18 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "scan/discovery.h"
+#include "base/env.h"
 #include "base/levels.h"
 #include "base/status.h"
+#include "ckpt/checkpoint_format.h"
+#include "scan/discovery.h"
 
 namespace dla {
-
-inline constexpr int kCheckpointFormatVersion = 1;
-inline constexpr const char* kCheckpointJson = "checkpoint.json";
-
-// One processed file as recorded in a checkpoint.
-struct CheckpointFile {
-  std::string name;          // file name inside the input directory (no '/')
-  std::uint64_t size = 0;    // at the time it was processed
-  std::int64_t mtime_ns = 0;
-  Counts counts;             // its own counts (levels and lines)
-  friend bool operator==(const CheckpointFile& a, const CheckpointFile& b) {
-    return a.name == b.name && a.size == b.size && a.mtime_ns == b.mtime_ns && a.counts == b.counts;
-  }
-};
-
-struct CheckpointState {
-  // --- the assignment's fields ---
-  std::string timestamp;                    // ISO-8601, given by the caller
-  Counts counts;                            // sum over `processed` (levels; .lines too)
-  std::vector<CheckpointFile> processed;    // -> "processed_files" (names) + "file_info"
-  std::vector<std::string> pending_files;   // names not yet processed
-  std::vector<int> failed_workers;          // ranks this run declared failed so far
-  // --- extras ---
-  std::uint64_t sequence = 0;               // set by save(); directory ckpt-<sequence>
-  std::string input_dir;                    // absolute path of the analysed directory
-  std::string consistency;                  // "eventual" or "strong": the model of the run
-  std::vector<std::string> processed_names() const;
-};
-
-// Sum of the per-file counts.
-Counts sum_counts(const std::vector<CheckpointFile>& files);
-
-// JSON <-> state. from_json validates everything that can be checked without the file system
-// (types, duplicates, names, counts = sum of per-file counts, processed and pending disjoint).
-nlohmann::json checkpoint_to_json(const CheckpointState& s);
-Result<CheckpointState> checkpoint_from_json(const nlohmann::json& j);
-// The text save() writes: the same document as checkpoint_to_json(), one file per line, built
-// directly (10x cheaper than building and dumping a json tree for 1000 files, and it never throws).
-std::string checkpoint_json_text(const CheckpointState& s);
-
-// ---- the file-system seam -------------------------------------------------------------------
-class CheckpointFs {
- public:
-  virtual ~CheckpointFs() = default;
-  virtual Status make_dir(const std::string& path) = 0;               // mkdir (exists = error)
-  virtual Status make_dirs(const std::string& path) = 0;              // mkdir -p
-  virtual int hard_link(const std::string& from, const std::string& to) = 0;  // 0 or errno
-  virtual Status copy_file(const std::string& from, const std::string& to) = 0;  // data fsync'ed, mtime kept
-  virtual Status write_file(const std::string& path, const std::string& data) = 0;  // O_EXCL, fsync'ed
-  virtual Status sync_dir(const std::string& path) = 0;
-  virtual Status rename(const std::string& from, const std::string& to) = 0;
-  virtual Status remove_tree(const std::string& path) = 0;
-  virtual Result<std::vector<std::string>> list_dir(const std::string& path) = 0;  // names, no . ..
-  virtual Result<std::string> read_file(const std::string& path) = 0;
-  // size/mtime of a regular file; error if missing or not a regular file.
-  virtual Result<FileInfo> stat_regular(const std::string& path) = 0;
-};
-// The real one (POSIX calls).
-std::shared_ptr<CheckpointFs> posix_fs();
 
 struct CheckpointOptions {
   std::string root = "checkpoints";
   int keep = 3;              // checkpoints kept after a save (>= 1)
-  bool force_copy = false;   // tests: behave as if hard links were impossible (EXDEV)
+  bool no_clone = false;     // never try Env::clone_file (measurements, tests of the copy path)
 };
 
 struct SkippedCheckpoint {
@@ -135,32 +96,40 @@ struct LoadResult {
 
 struct SaveStats {
   std::string dir;
-  int linked = 0;   // files hard-linked
-  int copied = 0;   // files copied (other filesystem)
+  int linked = 0;   // snapshots hard-linked from the previous checkpoint
+  int cloned = 0;   // files cloned from the input (reflink)
+  int copied = 0;   // files copied from the input
   int removed = 0;  // old checkpoints deleted (keep)
-  int reused = 0;   // files already present in a recycled old checkpoint directory
+  int reused = 0;   // snapshots already present in a recycled old checkpoint directory
+  std::vector<std::string> changed;  // changed since counted: left pending in this checkpoint
+  int files = 0;    // processed files in the checkpoint written
 };
 
 class CheckpointStore {
  public:
-  explicit CheckpointStore(CheckpointOptions opt, std::shared_ptr<CheckpointFs> fs = posix_fs());
+  explicit CheckpointStore(CheckpointOptions opt, Env* env = Env::posix());
   ~CheckpointStore();
   CheckpointStore(const CheckpointStore&) = delete;
   CheckpointStore& operator=(const CheckpointStore&) = delete;
 
-  // Creates the root if needed and takes an exclusive lock on root/.lock (so two runs never write
-  // into one root), then removes `.tmp-*` leftovers of crashed runs. Call once before save().
+  // Creates the root if needed (durably), takes an exclusive lock on root/.lock (so two runs never
+  // write into one root), then removes leftovers of our crashed saves (`.tmp-*` carrying our
+  // marker). Call once before save().
   Status open();
+  // Entries of the root that look like ours but carry no marker, found by open(): left alone.
+  const std::vector<std::string>& foreign() const { return foreign_; }
 
-  // Newest valid checkpoint (see the header comment). Never modifies anything.
+  // Newest valid checkpoint (see the header comment). Never modifies anything, never throws.
   LoadResult load_latest() const;
 
   // Writes `s` as the next checkpoint (s.sequence is assigned). `input_dir` is where the processed
-  // files are linked from. Atomic (see above); then deletes checkpoints beyond `keep`.
+  // files are taken from. Atomic and durable when it returns (see above); then deletes our
+  // checkpoints beyond `keep`.
   Result<SaveStats> save(CheckpointState s, const std::string& input_dir);
 
-  // Deletes every checkpoint (--fresh). Requires open().
-  Status clear();
+  // Deletes every checkpoint of ours (--fresh); returns how many. Reads each checkpoint.json only
+  // for our marker and its names (never validates). Requires open().
+  Result<int> clear();
 
   const CheckpointOptions& options() const { return opt_; }
   int saved() const { return saved_; }
@@ -170,14 +139,28 @@ class CheckpointStore {
     std::uint64_t seq;
     std::string name;
   };
-  Result<std::vector<Entry>> checkpoints() const;  // ckpt-* entries, newest first
+  struct Tmp;  // a save in progress
+  Result<std::vector<Entry>> checkpoints() const;  // ckpt-<seq> entries, newest first
   Result<CheckpointState> validate(const std::string& dir) const;
+  std::string path(const std::string& name) const;
+  // Marker of a directory in the root: the names we may delete in it (ours = false: not ours).
+  CheckpointMarker marker_of(const std::string& name) const;
+  // Deletes a directory of ours in the root (renamed out of the ckpt- namespace first if needed).
+  Status remove_ours(const std::string& name, const CheckpointMarker& m);
+  Status remove_leftover(const std::string& name);
+  // save() in steps.
+  Status prepare_tmp(Tmp* t);
+  Status snapshot_files(CheckpointState* s, const std::string& in, Tmp* t, SaveStats* st);
+  Status snapshot_file(const CheckpointFile& f, const std::string& in, Tmp* t, SaveStats* st, bool* same);
+  Status commit(const CheckpointState& s, Tmp* t);
+  void drop_old(SaveStats* st);
 
   CheckpointOptions opt_;
-  std::shared_ptr<CheckpointFs> fs_;
-  int lock_fd_ = -1;
+  Env* env_;
+  std::unique_ptr<FileLock> lock_;
   std::uint64_t next_seq_ = 1;
   int saved_ = 0;
+  std::vector<std::string> foreign_;
   std::map<std::string, std::set<std::string>> written_;  // checkpoints this store wrote: their files
 };
 
@@ -197,8 +180,8 @@ struct ResumePlan {
 Result<ResumePlan> plan_resume(const CheckpointState& s, const std::string& input_dir,
                                const std::vector<FileInfo>& current);
 
-// realpath() of a directory, as an error value.
-Result<std::string> absolute_path(const std::string& path);
+// The absolute path of a directory with every link resolved (Env::real_path), as an error value.
+Result<std::string> absolute_path(const std::string& path, Env& env = *Env::posix());
 
 // "2026-11-24T09:30:00.250" from seconds since the Unix epoch (UTC, milliseconds).
 std::string iso8601_utc(double seconds_since_epoch);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/levels.h"
+#include "base/names.h"
 
 #ifdef __linux__
 #include <sys/resource.h>
@@ -159,13 +160,14 @@ Status CheckpointDriver::start(DriverOutput* o) {
   plan_.done.assign(files_.size(), false);
   last_files_ = 0;
   if (!cfg_.enabled) return OkStatus();
-  auto abs = absolute_path(input_dir_);
+  Env* env = cfg_.env ? cfg_.env : Env::posix();
+  auto abs = absolute_path(input_dir_, *env);
   if (!abs) return Error{abs.error()};
   input_abs_ = *abs;
   CheckpointOptions so;
   so.root = cfg_.dir;
   so.keep = cfg_.keep;
-  store_ = std::make_unique<CheckpointStore>(so);
+  store_ = std::make_unique<CheckpointStore>(so, env);
   if (auto r = store_->open(); !r) {
     // Another run holds the directory (or it cannot be created): this run still computes the
     // right result, it just cannot be resumed. Loading is skipped too (the other run owns it).
@@ -173,19 +175,19 @@ Status CheckpointDriver::start(DriverOutput* o) {
     store_.reset();
     return OkStatus();
   }
+  report_foreign(o);
   if (cfg_.fresh) {
-    auto l = store_->load_latest();
-    if (l.found || !l.skipped.empty()) {
-      if (auto r = store_->clear(); !r) return Error{"cannot remove old checkpoints: " + r.error()};
-      o->out.push_back("Starting fresh: previous checkpoints in " + cfg_.dir + " removed");
-    }
+    // Old checkpoints are deleted, never parsed beyond our marker: nothing in them can stop a fresh run.
+    auto removed = store_->clear();
+    if (!removed) return Error{"cannot remove old checkpoints: " + removed.error()};
+    if (*removed > 0) o->out.push_back("Starting fresh: previous checkpoints in " + cfg_.dir + " removed");
     return OkStatus();
   }
   auto l = store_->load_latest();
   if (!l.found && l.skipped.empty()) return OkStatus();  // first run: nothing to say
   o->out.push_back("Loading checkpoint from previous run...");
   for (const auto& s : l.skipped)
-    o->err.push_back("warning: checkpoint " + cfg_.dir + "/" + s.name + " is unusable (" + s.reason + "): skipped");
+    o->err.push_back("warning: checkpoint " + cfg_.dir + "/" + escape_name(s.name) + " is unusable (" + s.reason + "): skipped");
   if (!l.found) {
     o->out.push_back("No usable checkpoint found: starting from the beginning");
     return OkStatus();
@@ -209,10 +211,19 @@ Status CheckpointDriver::start(DriverOutput* o) {
   last_files_ = plan_.already;
   durable_files_ = plan_.already;  // the loaded checkpoint is durable
   committed_counts_ = plan_.base;
-  o->out.push_back("Checkpoint " + l.dir + " of " + l.state.timestamp + " (" + std::to_string(l.state.processed.size()) + " files, " +
-                   l.state.consistency + " consistency)");
+  o->out.push_back("Checkpoint " + l.dir + " of " + escape_name(l.state.timestamp) + " (" + std::to_string(l.state.processed.size()) +
+                   " files, " + escape_name(l.state.consistency) + " consistency)");
   o->out.push_back("Resuming from checkpoint: " + std::to_string(plan_.already) + " files already processed");
   return OkStatus();
+}
+
+void CheckpointDriver::report_foreign(DriverOutput* o) const {
+  const auto& f = store_->foreign();
+  if (f.empty()) return;
+  std::string names;
+  for (std::size_t i = 0; i < f.size() && i < 5; ++i) names += (i ? ", " : "") + escape_name(f[i]);
+  if (f.size() > 5) names += ", ... (" + std::to_string(f.size()) + " in all)";
+  o->err.push_back("warning: " + cfg_.dir + " holds entries this program did not write (" + names + "): left alone");
 }
 
 std::vector<int> CheckpointDriver::files_done() const {
@@ -289,12 +300,14 @@ void CheckpointDriver::commit_closed(DriverOutput* o) {
 }
 
 Status CheckpointDriver::write(const CheckpointState& st, const std::string& why, DriverOutput* o) {
-  const int n = static_cast<int>(st.processed.size());
   auto r = store_->save(st, input_dir_);
   if (!r) {
     o->err.push_back("warning: checkpoint failed: " + r.error());
     return Error{r.error()};
   }
+  for (const auto& c : r->changed)
+    o->err.push_back("warning: " + escape_name(c) + " changed after it was counted: left out of " + r->dir + " (a resumed run counts it again)");
+  const int n = r->files;
   {
     std::lock_guard<std::mutex> lk(mu_);
     ++saved_;

@@ -17,6 +17,7 @@
 //                       or crashed run redoes the whole open batch.
 // In both models a checkpoint's counts are the sum over its processed files (whole files only).
 //
+// --fresh: start() deletes our old checkpoints without loading or validating any of them.
 // Resume: start() loads the newest valid checkpoint (CheckpointStore::load_latest), checks it
 // against the current input (plan_resume) and tells the master which files are already done.
 // Not resumed from: a checkpoint with no pending file (that run completed: a new invocation is a
@@ -63,6 +64,7 @@ struct CheckpointConfig {
   // time from its hand-over to the first poll that sees it done; the writer thread reads no clock.
   // The writer thread also runs at the lowest CPU priority (nice 19, Linux).
   double budget = 0.02;
+  Env* env = nullptr;  // every file-system call of the store (nullptr: Env::posix()); tests use MemEnv
 };
 
 // Lines for the user: `out` goes to stdout, `err` to stderr (already prefixed "warning: ").
@@ -163,6 +165,7 @@ class CheckpointDriver {
   // async, master thread: nothing queued or being written, and the budget's pause is over.
   bool writer_ready(double now);
   void commit_closed(DriverOutput* o);
+  void report_foreign(DriverOutput* o) const;  // once, after open()
   std::vector<int> consistent_files() const;  // files (beyond the resumed ones) a checkpoint may hold
 
   CheckpointConfig cfg_;

@@ -19,7 +19,7 @@ struct Scratch {
     REQUIRE(::mkdtemp(tmpl) != nullptr);
     path = tmpl;
   }
-  ~Scratch() { posix_fs()->remove_tree(path); }
+  ~Scratch() { remove_tree(*Env::posix(), path); }
 };
 
 // n log files of different sizes; the expected counts come from an independent count here
@@ -160,8 +160,8 @@ bool check_latest(const Logs& logs, const std::string& root, bool must_exist) {
   CheckpointStore st({root, 3, false});
   auto l = st.load_latest();
   if (must_exist) REQUIRE(l.found);
-  if (!l.found) return false;
   CHECK(l.skipped.empty());
+  if (!l.found) return false;
   CHECK(l.state.counts == logs.total(l.state.processed_names()));
   CHECK(l.state.processed.size() + l.state.pending_files.size() == logs.files.size());
   return true;
@@ -178,7 +178,7 @@ TEST_CASE("driver: eventual checkpoints every N files; crash and resume gives ex
   cfg.every = 4;
   for (unsigned trial = 0; trial < 6; ++trial) {
     INFO("trial " << trial << " split " << split);
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     int crashes = 0;
     bool done = false;
     int redone_total = 0;
@@ -221,7 +221,7 @@ TEST_CASE("driver: asynchronous eventual checkpoints stay valid and resume exact
   cfg.every = 2;
   cfg.async = true;
   for (unsigned trial = 0; trial < 4; ++trial) {
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     bool done = false, have_ckpt = false;
     for (int run = 0; run < 20 && !done; ++run) {
       Run r{logs, cfg, trial % 2 ? 300u : 0u, trial * 17 + static_cast<unsigned>(run) + Catch::rngSeed()};
@@ -297,7 +297,7 @@ TEST_CASE("driver: strong commits whole batches behind a barrier; crash loses at
   cfg.every = 5;
   cfg.consistency = Consistency::Strong;
   for (unsigned trial = 0; trial < 5; ++trial) {
-    posix_fs()->remove_tree(cfg.dir);
+    remove_tree(*Env::posix(), cfg.dir);
     bool done = false, have_ckpt = false;
     for (int run = 0; run < 20 && !done; ++run) {
       Run r{logs, cfg, split, trial * 31 + static_cast<unsigned>(run) + Catch::rngSeed()};

@@ -1,0 +1,20 @@
+// File names as text: a name on disk is any byte string without '/' and NUL, but JSON, messages
+// and result lines need valid UTF-8 without control characters (a raw newline in a name could
+// forge a line of output). escape_name() makes any name such text, reversibly:
+//   * a backslash becomes "\\";
+//   * a control character (0x00-0x1f, 0x7f) and every byte that is not part of valid UTF-8
+//     becomes "\xHH" (two lowercase hex digits);
+//   * everything else (printable ASCII, valid UTF-8 sequences) is kept as is.
+// unescape_name() is its inverse; it fails on a malformed escape.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace dla {
+
+std::string escape_name(std::string_view raw);
+Result<std::string> unescape_name(std::string_view escaped);
+
+}  // namespace dla

@@ -1,0 +1,39 @@
+#include "base/names.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace dla {
+
+TEST_CASE("escape_name keeps printable ASCII and valid UTF-8, escapes the rest", "[names]") {
+  CHECK(escape_name("node1.log") == "node1.log");
+  CHECK(escape_name("caf\xc3\xa9.log") == "caf\xc3\xa9.log");
+  CHECK(escape_name("\xff.log") == "\\xff.log");
+  CHECK(escape_name("a\nb.log") == "a\\x0ab.log");
+  CHECK(escape_name("back\\slash") == "back\\\\slash");
+  CHECK(escape_name("\x7f") == "\\x7f");
+  CHECK(escape_name("\xc3") == "\\xc3");              // truncated sequence
+  CHECK(escape_name("\xc0\xaf") == "\\xc0\\xaf");     // overlong '/'
+  CHECK(escape_name("\xed\xa0\x80") == "\\xed\\xa0\\x80");  // surrogate
+  CHECK(escape_name(std::string("a\0b", 3)) == "a\\x00b");
+}
+
+TEST_CASE("unescape_name inverts escape_name and rejects malformed escapes", "[names]") {
+  CHECK(*unescape_name("\\xff.log") == "\xff.log");
+  CHECK(*unescape_name("a\\x0Ab") == "a\nb");
+  CHECK_FALSE(unescape_name("a\\b").ok());
+  CHECK_FALSE(unescape_name("a\\x4").ok());
+  CHECK_FALSE(unescape_name("trailing\\").ok());
+  std::mt19937 rng(12345);
+  for (int t = 0; t < 5000; ++t) {
+    std::string raw(rng() % 12, '\0');
+    for (auto& c : raw) c = static_cast<char>(rng() % 256);
+    const std::string e = escape_name(raw);
+    for (unsigned char c : e) CHECK((c >= 0x20 && c != 0x7f));
+    auto back = unescape_name(e);
+    REQUIRE(back.ok());
+    CHECK(*back == raw);
+  }
+}
+
+}  // namespace dla
