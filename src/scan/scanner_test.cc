@@ -1,6 +1,6 @@
 // Tests of the level scanner: hand-computed cases on every implementation, block-boundary sweeps,
 // a randomized differential test against the scalar reference, and scan_file's range, progress,
-// pipe and error behaviour with both file methods (mmap and read).
+// pipe and error behaviour (read through the Env; a file that shrinks while read).
 #include "scan/scanner.h"
 
 #include <algorithm>
@@ -17,12 +17,12 @@
 #include <unistd.h>
 #include <vector>
 
+#include "base/mem_env.h"
 #include "scan/loggen.h"
 
 namespace dla {
 namespace {
 
-using detail::FileMethod;
 using detail::ScanImpl;
 
 Counts make(std::uint64_t debug, std::uint64_t error, std::uint64_t info, std::uint64_t warn, std::uint64_t lines) {
@@ -102,10 +102,10 @@ struct TempDir {
   }
 };
 
-Counts file_counts(FileMethod m, const std::string& path, ByteRange r = {}, std::size_t chunk = 8u << 20) {
+Counts file_counts(const std::string& path, ByteRange r = {}, std::size_t chunk = 8u << 20) {
   ScanOptions o;
   o.chunk_bytes = chunk;
-  auto res = detail::scan_file_with(m, path, r, o);
+  auto res = scan_file(path, r, o);
   INFO("scan_file error: " << (res ? std::string() : res.error()));
   REQUIRE(res.ok());
   return *res;
@@ -300,9 +300,8 @@ TEST_CASE("scanner: generator output, every implementation agrees with the refer
     CHECK(want.lines == 20000);
     CHECK(want.leveled() > 10000);
     check_all_impls(s, want, false);
-    CHECK(file_counts(FileMethod::kMmap, p) == want);
-    CHECK(file_counts(FileMethod::kRead, p) == want);
-    CHECK(file_counts(FileMethod::kRead, p, {}, 4096) == want);
+    CHECK(file_counts(p) == want);
+    CHECK(file_counts(p, {}, 4096) == want);
   }
 }
 
@@ -317,17 +316,20 @@ TEST_CASE("scan_file: any split of a file counts every line once", "[scanner]") 
   REQUIRE(whole.lines >= 61);  // the fragments hold newlines too
   REQUIRE(whole.leveled() >= 10);
   const std::uint64_t size = content.size();
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
-    CHECK(file_counts(m, path) == whole);
-    CHECK(file_counts(m, path, {0, size}) == whole);
-    CHECK(file_counts(m, path, {0, size * 5}) == whole);
-    CHECK(file_counts(m, path, {size, 10}) == Counts{});
-    CHECK(file_counts(m, path, {size + 100, ByteRange::kToEnd}) == Counts{});
+  {
+    CHECK(file_counts(path) == whole);
+    CHECK(file_counts(path, {0, size}) == whole);
+    {  // a range planned for a larger file: the file shrank
+      auto r = scan_file(path, {0, size * 5});
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.code() == Code::kCorruption);
+    }
+    CHECK(file_counts(path, {size, 0}) == Counts{});
+    CHECK(file_counts(path, {size + 100, ByteRange::kToEnd}) == Counts{});
     for (std::uint64_t k = 0; k <= size; ++k) {
       const std::size_t chunk = 1 + k % 97;  // tiny pieces too: split at line ends, carried lines
-      const Counts a = file_counts(m, path, {0, k}, chunk);
-      const Counts b = file_counts(m, path, {k, ByteRange::kToEnd}, chunk);
+      const Counts a = file_counts(path, {0, k}, chunk);
+      const Counts b = file_counts(path, {k, ByteRange::kToEnd}, chunk);
       if (a + b != whole) {
         INFO("split at " << k << ": " << show(a) << " + " << show(b) << " != " << show(whole));
         REQUIRE(a + b == whole);
@@ -340,7 +342,7 @@ TEST_CASE("scan_file: any split of a file counts every line once", "[scanner]") 
       std::sort(cuts.begin(), cuts.end());
       Counts sum;
       for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
-        sum += file_counts(m, path, {cuts[i], cuts[i + 1] - cuts[i]}, 1 + rng.below(200));
+        sum += file_counts(path, {cuts[i], cuts[i + 1] - cuts[i]}, 1 + rng.below(200));
       REQUIRE(sum == whole);
     }
   }
@@ -352,13 +354,12 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
   for (int i = 0; i < 1000; ++i) content += "[2025-10-29T00:00:00.000448] [INFO] Request processed\n";
   const std::string path = td.write("p.log", content);
   const std::uint64_t size = content.size();
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
+  {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
     ScanOptions o;
     o.chunk_bytes = 4096;
     o.on_progress = [&](std::uint64_t d, std::uint64_t t) { calls.emplace_back(d, t); };
-    auto r = detail::scan_file_with(m, path, {}, o);
+    auto r = scan_file(path, {}, o);
     REQUIRE(r.ok());
     CHECK(r->level[2] == 1000);
     REQUIRE(calls.size() >= size / 4096 / 2);  // read(2) pieces may be up to the chunk size
@@ -373,7 +374,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
     Counts sum;
     for (int i = 0; i + 1 < 6; ++i) {
       calls.clear();
-      auto rr = detail::scan_file_with(m, path, {cuts[i], cuts[i + 1] - cuts[i]}, o);
+      auto rr = scan_file(path, {cuts[i], cuts[i + 1] - cuts[i]}, o);
       REQUIRE(rr.ok());
       sum += *rr;
       REQUIRE(!calls.empty());
@@ -389,7 +390,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
 TEST_CASE("scan_file: empty file, missing file, directory", "[scanner]") {
   TempDir td;
   const std::string empty = td.write("empty.log", "");
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead, FileMethod::kAuto}) {
+  {
     int calls = 0;
     std::uint64_t last_total = 99;
     ScanOptions o;
@@ -398,7 +399,7 @@ TEST_CASE("scan_file: empty file, missing file, directory", "[scanner]") {
       CHECK(d == 0);
       last_total = t;
     };
-    auto r = detail::scan_file_with(m, empty, {}, o);
+    auto r = scan_file(empty, {}, o);
     REQUIRE(r.ok());
     CHECK(*r == Counts{});
     CHECK(calls == 1);
@@ -424,17 +425,16 @@ TEST_CASE("scan_file: a 10 MB line and tokens across read boundaries", "[scanner
   const std::string path = td.write("long.log", content);
   const Counts want = make(1, 1, 1, 1, 5);
   REQUIRE(detail::scan_buffer_scalar(content.data(), content.size()) == want);
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
-    CHECK(file_counts(m, path) == want);
-    CHECK(file_counts(m, path, {}, 1000) == want);  // the line is far longer than a piece
-    CHECK(file_counts(m, path, {}, 1u << 20) == want);
+  {
+    CHECK(file_counts(path) == want);
+    CHECK(file_counts(path, {}, 1000) == want);  // the line is far longer than a piece
+    CHECK(file_counts(path, {}, 1u << 20) == want);
     // Ranges cutting the long lines: each line is counted by the range of its first byte.
     const std::uint64_t size = content.size();
     for (std::uint64_t cut : {std::uint64_t{5}, std::uint64_t{9}, std::uint64_t{10}, std::uint64_t{(1u << 20) + 3},
                               std::uint64_t{n + 9}, std::uint64_t{n + 10}, std::uint64_t{n + 15}, size - 3}) {
       INFO("cut " << cut);
-      CHECK(file_counts(m, path, {0, cut}, 65536) + file_counts(m, path, {cut, ByteRange::kToEnd}, 65536) == want);
+      CHECK(file_counts(path, {0, cut}, 65536) + file_counts(path, {cut, ByteRange::kToEnd}, 65536) == want);
     }
   }
   // The token found in a piece of the line: the rest of the line is skipped, not re-counted.
@@ -442,7 +442,7 @@ TEST_CASE("scan_file: a 10 MB line and tokens across read boundaries", "[scanner
   std::memcpy(&t[100], "[DEBUG]", 7);
   std::memcpy(&t[(2u << 20) + 5], "[INFO]", 6);
   const std::string p2 = td.write("long2.log", t + "\n" + t);
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) CHECK(file_counts(m, p2, {}, 4096) == make(2, 0, 0, 0, 2));
+  CHECK(file_counts(p2, {}, 4096) == make(2, 0, 0, 0, 2));
 }
 
 TEST_CASE("scan_file: pipes are read with read(2)", "[scanner]") {
@@ -499,6 +499,117 @@ TEST_CASE("scan_file: pipes are read with read(2)", "[scanner]") {
     CHECK(*r == want);
     CHECK(last_done == content.size() - offset);
     CHECK(last_total == content.size() - offset);
+  }
+}
+
+// ---- a file that shrinks while it is scanned (copytruncate rotation) -----------------------------
+
+// Forwards to a MemEnv; the files it opens truncate their file to `cut` bytes once `after_reads`
+// reads have been served, as a log rotation running beside the scanner would.
+class ShrinkingEnv final : public Env {
+ public:
+  ShrinkingEnv(MemEnv& mem, std::uint64_t cut, int after_reads) : mem_(mem), cut_(cut), after_(after_reads) {}
+  Result<std::unique_ptr<ReadFile>> open_read(const std::string& path) override {
+    auto f = mem_.open_read(path);
+    if (!f) return f.err();
+    return std::unique_ptr<ReadFile>(new Shrinking(*this, std::move(*f), path));
+  }
+  Result<std::unique_ptr<WritableFile>> open_write(const std::string& p, WriteMode m) override { return mem_.open_write(p, m); }
+  Result<FileStat> stat(const std::string& p) override { return mem_.stat(p); }
+  Result<FileStat> lstat(const std::string& p) override { return mem_.lstat(p); }
+  Result<std::vector<std::string>> list_dir(const std::string& p) override { return mem_.list_dir(p); }
+  Status make_dir(const std::string& p) override { return mem_.make_dir(p); }
+  Status remove_file(const std::string& p) override { return mem_.remove_file(p); }
+  Status remove_dir(const std::string& p) override { return mem_.remove_dir(p); }
+  Status rename(const std::string& a, const std::string& b) override { return mem_.rename(a, b); }
+  Status link(const std::string& a, const std::string& b) override { return mem_.link(a, b); }
+  Status symlink(const std::string& t, const std::string& p) override { return mem_.symlink(t, p); }
+  Status sync_dir(const std::string& p) override { return mem_.sync_dir(p); }
+  Status set_mtime(const std::string& p, std::int64_t t) override { return mem_.set_mtime(p, t); }
+  Result<std::unique_ptr<FileLock>> lock(const std::string& p) override { return mem_.lock(p); }
+  Result<std::string> real_path(const std::string& p) override { return mem_.real_path(p); }
+  std::uint64_t process_id() override { return mem_.process_id(); }
+
+ private:
+  class Shrinking final : public ReadFile {
+   public:
+    Shrinking(ShrinkingEnv& env, std::unique_ptr<ReadFile> f, std::string path)
+        : env_(env), f_(std::move(f)), path_(std::move(path)) {}
+    Result<std::size_t> read_at(std::uint64_t offset, std::size_t n, char* dst) override {
+      maybe_cut();
+      return f_->read_at(offset, n, dst);
+    }
+    Result<std::size_t> read(std::size_t n, char* dst) override {
+      maybe_cut();
+      return f_->read(n, dst);
+    }
+    Result<FileStat> stat() override { return f_->stat(); }
+
+   private:
+    void maybe_cut() {
+      if (reads_++ != env_.after_) return;
+      auto all = read_file(env_.mem_, path_);
+      REQUIRE(all.ok());
+      REQUIRE(write_file(env_.mem_, path_, all->substr(0, env_.cut_), WriteMode::kTruncate, false).ok());
+    }
+    ShrinkingEnv& env_;
+    std::unique_ptr<ReadFile> f_;
+    std::string path_;
+    int reads_ = 0;
+  };
+  MemEnv& mem_;
+  std::uint64_t cut_;
+  int after_;
+};
+
+TEST_CASE("scan_file: a file that shrinks while it is read is an error, not a smaller count", "[scanner]") {
+  MemEnv mem;
+  std::string content;
+  for (int i = 0; i < 4000; ++i) content += i % 2 ? "[2025] [ERROR] disk\n" : "[2025] [INFO] ok\n";
+  const std::uint64_t size = content.size();
+  REQUIRE(make_dirs(mem, "/logs").ok());
+  REQUIRE(write_file(mem, "/logs/app.log", content, WriteMode::kTruncate, false).ok());
+  ScanOptions o;
+  o.chunk_bytes = 4096;  // many reads
+  SECTION("read through the Env, untouched: the same counts as the buffer") {
+    auto r = scan_file("/logs/app.log", {}, o, mem);
+    REQUIRE(r.ok());
+    CHECK(*r == detail::scan_buffer_scalar(content.data(), content.size()));
+  }
+  SECTION("cut to 1000 bytes after the first read") {
+    ShrinkingEnv env(mem, 1000, 1);
+    auto r = scan_file("/logs/app.log", {}, o, env);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.code() == Code::kCorruption);
+    CHECK(r.error() == "/logs/app.log shrank from " + std::to_string(size) + " to 1000 bytes while it was read");
+  }
+  SECTION("a range of the second half, the file cut below the range's start before any read") {
+    ShrinkingEnv env(mem, 100, 0);
+    auto r = scan_file("/logs/app.log", {size / 2, size - size / 2}, o, env);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.code() == Code::kCorruption);
+    CHECK(r.error().find("shrank from " + std::to_string(size) + " to 100 bytes") != std::string::npos);
+  }
+  SECTION("a range of the first half survives a cut past its last line") {
+    ShrinkingEnv env(mem, size - 10, 0);
+    auto r = scan_file("/logs/app.log", {0, size / 2}, o, env);
+    REQUIRE(r.ok());
+  }
+  SECTION("already shorter than the range planned for it when opened") {
+    REQUIRE(write_file(mem, "/logs/app.log", content.substr(0, 1000), WriteMode::kTruncate, false).ok());
+    auto r = scan_file("/logs/app.log", {0, size}, o, mem);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.code() == Code::kCorruption);
+    CHECK(r.error() == "/logs/app.log shrank to 1000 bytes before it was read (the range planned for it ends at " +
+                           std::to_string(size) + ")");
+  }
+  SECTION("smaller than discovery saw: an error before reading") {
+    o.expected_size = size + 1;
+    auto r = scan_file("/logs/app.log", {}, o, mem);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.code() == Code::kCorruption);
+    CHECK(r.error() == "/logs/app.log shrank from " + std::to_string(size + 1) + " to " + std::to_string(size) +
+                           " bytes before it was read");
   }
 }
 
