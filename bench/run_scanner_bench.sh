@@ -5,8 +5,8 @@
 #   bench/run_scanner_bench.sh [--build DIR] [--gb G] [--quick] [--reps N] [--mixed]
 #
 # 1. bench_scanner generates ~G GB (default 1) of assignment-format logs into a temp dir and times
-#    memchr, the scalar reference, every SIMD implementation, scan_buffer and scan_file (mmap and
-#    read), checking that they all agree (it exits non-zero if not).
+#    memchr, the scalar reference, every SIMD implementation, scan_buffer, scan_file (read) and a
+#    bench-only mmap of the files as a yardstick, checking that they all agree (exits non-zero if not).
 # 2. This script then times `LC_ALL=C awk` with the brief's counting rule over the same files
 #    (page cache warm) and checks that awk's counts equal the scanner's.
 # 3. It prints GB/s per core for every variant and the ratios vs memchr and vs awk.

@@ -12,8 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <dirent.h>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -25,6 +23,7 @@
 #include "scan/discovery.h"
 #include "obs/gantt.h"
 #include "testbed/scenario.h"
+#include "base/env.h"
 #include "base/trace.h"
 #include "base/version.h"
 
@@ -89,66 +88,41 @@ struct Args {
   std::exit(1);
 }
 
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool is_file(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
+// The file system, through the project's Env (base/env.h): no second copy of its helpers here.
+dla::Env& fs() { return *dla::Env::posix(); }
+bool is_file(const std::string& p) { return dla::is_regular_file(fs(), p); }
 std::string read_file(const std::string& p, bool* ok = nullptr) {
-  std::ifstream f(p, std::ios::binary);
-  if (ok) *ok = static_cast<bool>(f);
-  std::ostringstream ss;
-  if (f) ss << f.rdbuf();
-  return ss.str();
+  auto r = dla::read_file(fs(), p);
+  if (ok) *ok = r.ok();
+  return r ? *r : std::string();
 }
 bool write_file(const std::string& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary | std::ios::trunc);
-  f << text;
-  return static_cast<bool>(f.flush());
+  return dla::write_file(fs(), p, text, dla::WriteMode::kTruncate, false).ok();
 }
 std::string abspath(const std::string& p) {
-  char buf[4096];
-  if (::realpath(p.c_str(), buf)) return buf;
-  return p;
-}
-std::string dirname_of(const std::string& p) {
-  auto s = p.find_last_of('/');
-  return s == std::string::npos ? "." : p.substr(0, s);
+  auto r = fs().real_path(p);
+  return r ? *r : p;
 }
 void mkdirs(const std::string& d) {
-  std::string cur;
-  for (std::size_t i = 0; i <= d.size(); ++i) {
-    if (i == d.size() || d[i] == '/')
-      if (!cur.empty()) ::mkdir(cur.c_str(), 0755);
-    if (i < d.size()) cur.push_back(d[i]);
-  }
+  if (auto s = dla::make_dirs(fs(), d); !s) die(s.error());
 }
-// Removes a file, a symlink (never what it points to) or a directory tree.
-void remove_tree(const std::string& d) {
-  struct stat lst;
-  if (::lstat(d.c_str(), &lst) != 0) return;
-  if (!S_ISDIR(lst.st_mode)) {
-    ::unlink(d.c_str());
-    return;
+
+// A run directory is ours only if it carries this marker (written when we create it): the tool
+// never cleans a directory it did not make, whatever --runs or the scenario name point at.
+constexpr const char* kRunMarker = ".dla-scenario-run";
+void claim_run_dir(const std::string& d) {
+  auto l = fs().lstat(d);
+  if (l && l->type == dla::FileStat::Type::kSymlink) die(d + " is a symbolic link: refusing to run (and clean) there");
+  if (l && !l->directory()) die(d + " exists and is not a directory");
+  if (l && !dla::is_regular_file(fs(), d + "/" + kRunMarker)) {
+    auto names = fs().list_dir(d);
+    if (!names || !names->empty())
+      die(d + " exists and was not made by dla-scenario (no " + kRunMarker + " in it): refusing to clean it; "
+              "choose another --runs or remove it yourself");
   }
-  if (DIR* dir = ::opendir(d.c_str())) {
-    std::vector<std::string> names;
-    while (dirent* e = ::readdir(dir)) {
-      std::string n = e->d_name;
-      if (n != "." && n != "..") names.push_back(n);
-    }
-    ::closedir(dir);
-    for (const auto& n : names) {
-      struct stat st;
-      const std::string p = d + "/" + n;
-      if (::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) remove_tree(p);
-      else ::unlink(p.c_str());
-    }
-  }
-  ::rmdir(d.c_str());
+  mkdirs(d);
+  if (!write_file(d + "/" + kRunMarker, "made by dla-scenario run: its contents are replaced by the next run\n"))
+    die("cannot write " + d + "/" + kRunMarker);
 }
 std::string quote(const std::vector<std::string>& argv) {
   std::string s;
@@ -218,12 +192,12 @@ Env find_env(const Args& a) {
   if (e.repo.empty()) {
     std::string d = abspath(".");
     for (;;) {
-      if (is_dir(d + "/scenarios") && is_file(d + "/CMakeLists.txt")) {
+      if (dla::is_dir(fs(), d + "/scenarios") && is_file(d + "/CMakeLists.txt")) {
         e.repo = d;
         break;
       }
       if (d == "/" || d.empty()) break;
-      d = dirname_of(d);
+      d = dla::parent_dir(d);
       if (d.empty()) d = "/";
     }
   }
@@ -231,7 +205,7 @@ Env find_env(const Args& a) {
   e.repo = abspath(e.repo);
   e.build = a.build;
   if (e.build.empty() && std::getenv("DLA_BUILD")) e.build = std::getenv("DLA_BUILD");
-  if (e.build.empty()) e.build = dirname_of(abspath("/proc/self/exe"));
+  if (e.build.empty()) e.build = dla::parent_dir(abspath("/proc/self/exe"));
   e.build = abspath(e.build);
   e.runs = a.runs.empty() ? e.repo + "/traces/runs" : a.runs;
   mkdirs(e.runs);
@@ -243,13 +217,9 @@ Env find_env(const Args& a) {
 std::vector<std::string> all_scenarios(const Env& env, const Args& a) {
   std::vector<std::string> out;
   const std::string root = env.repo + "/scenarios";
-  if (DIR* d = ::opendir(root.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
+  if (auto names = fs().list_dir(root))
+    for (const auto& n : *names)
       if (n[0] != '.' && is_file(root + "/" + n + "/scenario.json")) out.push_back(root + "/" + n);
-    }
-    ::closedir(d);
-  }
   std::sort(out.begin(), out.end());
   std::vector<std::string> kept;
   for (const auto& p : out) {
@@ -297,15 +267,15 @@ RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run
   const std::string base_prog = env.build + "/base_log_analyser";
   if (!is_file(program)) die(program + " not found: build the target distributed_log_analyser_smpi (or pass --build)");
   if (!is_file(base_prog)) die(base_prog + " not found: build the target base_log_analyser (or pass --build)");
-  mkdirs(run_dir);
-  for (const char* old : {"run.trace", "stdout.txt", "stderr.txt", "result.json", "run.paje"}) ::unlink((run_dir + "/" + old).c_str());
-  remove_tree(run_dir + "/checkpoints");  // never resume from an earlier run
+  claim_run_dir(run_dir);
+  for (const char* old : {"run.trace", "stdout.txt", "stderr.txt", "result.json", "run.paje"}) fs().remove_file(run_dir + "/" + old);
+  dla::remove_tree(fs(), run_dir + "/checkpoints");  // never resume from an earlier run
   // Generated inputs live in a cache shared by all runs of the same input (RUNS/.inputs/<hash>).
-  remove_tree(run_dir + "/input");
+  dla::remove_tree(fs(), run_dir + "/input");
   auto m = sc::materialize(s, run_dir, env.repo, env.runs + "/.inputs");
   if (!m) die(s.name + ": " + m.error());
   // The program always sees "input" (a symlink), so its outputs do not depend on paths.
-  if (::symlink(m->input_dir.c_str(), (run_dir + "/input").c_str()) != 0) die("cannot link " + run_dir + "/input");
+  if (auto l = fs().symlink(m->input_dir, run_dir + "/input"); !l) die(l.error());
   m->input_dir = "input";
   // Tasks, for the lower bound.
   auto files = dla::discover_logs(run_dir + "/input");
@@ -357,14 +327,18 @@ RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run
       for (auto& f : sc::check_expectations(s, rr.result, base_json, *trace)) rr.failures.push_back(f);
   }
   if (!rr.failures.empty()) {
-    // Show the tail of stderr: the reason is usually there.
+    // The reason is usually at the end of smpirun's log (SimGrid dies there, e.g. out of memory):
+    // show it on stderr, not only in run_dir/stderr.txt.
     std::istringstream es(r.stderr_text);
     std::vector<std::string> tail;
     for (std::string l; std::getline(es, l);) {
+      if (l.empty()) continue;
       tail.push_back(l);
-      if (tail.size() > 6) tail.erase(tail.begin());
+      if (tail.size() > 10) tail.erase(tail.begin());
     }
-    for (const auto& l : tail) rr.failures.push_back("  stderr: " + l);
+    std::cerr << s.name << ": the run failed; last lines of " << run_dir << "/stderr.txt:" << std::endl;
+    for (const auto& l : tail) std::cerr << "  " << l << std::endl;
+    for (std::size_t i = tail.size() > 6 ? tail.size() - 6 : 0; i < tail.size(); ++i) rr.failures.push_back("  stderr: " + tail[i]);
   }
   rr.ok = rr.failures.empty();
   return rr;

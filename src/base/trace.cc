@@ -1,10 +1,8 @@
 #include "base/trace.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 namespace dla {
@@ -40,13 +38,10 @@ std::string Trace::render() const {
   return out;
 }
 
-Status Trace::write(const std::string& path) const {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return Error{"cannot write trace " + path + ": " + std::strerror(errno)};
-  f << render();
-  f.flush();
-  if (!f) return Error{"cannot write trace " + path};
-  return OkStatus();
+Status Trace::write(const std::string& path, Env& env) const {
+  auto s = write_file_atomic(env, path, render());
+  if (!s) return Error{"cannot write trace " + path + ": " + s.error(), s.code()};
+  return s;
 }
 
 Result<Trace> Trace::parse(const std::string& text) {
@@ -74,12 +69,10 @@ Result<Trace> Trace::parse(const std::string& text) {
   return t;
 }
 
-Result<Trace> Trace::read(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return Error{"cannot read trace " + path + ": " + std::strerror(errno)};
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return parse(ss.str());
+Result<Trace> Trace::read(const std::string& path, Env& env) {
+  auto text = read_file(env, path);
+  if (!text) return Error{"cannot read trace " + path + ": " + text.error(), text.code()};
+  return parse(*text);
 }
 
 }  // namespace dla

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/status.h"
 
 namespace dla {
@@ -36,11 +37,13 @@ class Trace {
   void comment(std::string line);  // written as "# line" at the top
   // Sorted (stable by time), one line per event.
   std::string render() const;
-  Status write(const std::string& path) const;
+  // Replaces `path` atomically (temporary beside it, synced, renamed): a reader, or a hard link
+  // to the old file (a checkpoint's copy of an input), never sees it half written or overwritten.
+  Status write(const std::string& path, Env& env = *Env::posix()) const;
   const std::vector<TraceEvent>& events() const { return events_; }
 
   static Result<Trace> parse(const std::string& text);
-  static Result<Trace> read(const std::string& path);
+  static Result<Trace> read(const std::string& path, Env& env = *Env::posix());
 
  private:
   std::vector<std::string> comments_;

@@ -1,77 +1,60 @@
 #include "scan/discovery.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <dirent.h>
 #include <numeric>
 #include <queue>
-#include <sys/stat.h>
 
 namespace dla {
 
-Result<FileInfo> stat_file(const std::string& path, bool require_regular) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return Error{"cannot stat " + path + ": " + std::strerror(errno)};
-  if (require_regular && !S_ISREG(st.st_mode)) return Error{path + " is not a regular file"};
+namespace {
+
+FileInfo info_of(const std::string& path, const FileStat& st) {
   FileInfo f;
   f.path = path;
   auto slash = path.find_last_of('/');
   f.name = slash == std::string::npos ? path : path.substr(slash + 1);
-  f.size = static_cast<std::uint64_t>(st.st_size);
-  f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  f.size = st.size;
+  f.mtime_ns = st.mtime_ns;
   return f;
 }
 
-Status make_dirs(const std::string& dir) {
-  std::size_t i = 0;
-  while (i <= dir.size()) {
-    std::size_t j = dir.find('/', i);
-    if (j == std::string::npos) j = dir.size();
-    const std::string cur = dir.substr(0, j);
-    i = j + 1;
-    if (cur.empty()) continue;
-    struct stat st {};
-    if (::stat(cur.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return Error{"path " + cur + " exists and is not a directory"};
-      continue;
-    }
-    if (::mkdir(cur.c_str(), 0755) != 0 && errno != EEXIST)
-      return Error{"cannot create directory " + cur + ": " + std::strerror(errno)};
-  }
-  return OkStatus();
+// "cannot stat DIR: No such file or directory" -> "No such file or directory"
+std::string reason_of(const std::string& message, const std::string& path) {
+  const auto at = message.find(path + ": ");
+  return at == std::string::npos ? message : message.substr(at + path.size() + 2);
 }
 
-Result<std::vector<FileInfo>> discover_logs(const std::string& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return Error{"input directory " + dir + ": " + std::strerror(errno)};
-  if (!S_ISDIR(st.st_mode)) return Error{"input " + dir + " is not a directory"};
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) return Error{"cannot read directory " + dir + ": " + std::strerror(errno)};
-  std::vector<std::string> names;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n.size() > 4 && n.compare(n.size() - 4, 4, ".log") == 0) names.push_back(n);
-  }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
+}  // namespace
+
+Result<FileInfo> stat_file(const std::string& path, bool require_regular, Env& env) {
+  auto st = env.stat(path);
+  if (!st) return st.err();
+  if (require_regular && !st->regular()) return Error{path + " is not a regular file"};
+  return info_of(path, *st);
+}
+
+Status make_dirs(const std::string& dir) { return make_dirs(*Env::posix(), dir); }
+
+Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env) {
+  auto st = env.stat(dir);
+  if (!st) return Error{"input directory " + dir + ": " + reason_of(st.error(), dir), st.code()};
+  if (!st->directory()) return Error{"input " + dir + " is not a directory"};
+  auto names = env.list_dir(dir);  // sorted by byte order
+  if (!names) return names.err();
   std::string prefix = dir;
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
   std::vector<FileInfo> out;
-  for (const auto& n : names) {
-    std::string p = prefix + "/" + n;
-    struct stat fs {};
-    if (::stat(p.c_str(), &fs) != 0) {
+  for (const auto& n : *names) {
+    if (n.size() <= 4 || n.compare(n.size() - 4, 4, ".log") != 0) continue;
+    const std::string p = prefix + "/" + n;
+    auto fs = env.stat(p);
+    if (!fs) {
       // A dangling link or a file that vanished: keep it so the caller reports it as unreadable.
-      FileInfo f;
-      f.path = p;
-      f.name = n;
-      out.push_back(f);
+      out.push_back(info_of(p, FileStat{}));
       continue;
     }
-    if (!S_ISREG(fs.st_mode)) continue;  // a directory called x.log is not a log file
-    auto f = stat_file(p);
-    if (f) out.push_back(*f);
+    if (!fs->regular()) continue;  // a directory called x.log is not a log file
+    out.push_back(info_of(p, *fs));
   }
   if (out.empty()) return Error{"no .log files in " + dir};
   return out;

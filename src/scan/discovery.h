@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "scan/scanner.h"
+#include "base/env.h"
 #include "base/status.h"
+#include "scan/scanner.h"
 
 namespace dla {
 
@@ -18,14 +19,14 @@ struct FileInfo {
 
 // The `*.log` regular files directly inside `dir` (not recursive, symlinks to files followed),
 // sorted by name (byte order). Errors: dir missing or not a directory, or no .log file in it.
-Result<std::vector<FileInfo>> discover_logs(const std::string& dir);
+// Everything goes through `env`.
+Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env = *Env::posix());
 
 // Re-reads size/mtime of one file (to check that input did not change). With require_regular,
 // anything but a regular file (after following links) is an error too.
-Result<FileInfo> stat_file(const std::string& path, bool require_regular = false);
+Result<FileInfo> stat_file(const std::string& path, bool require_regular = false, Env& env = *Env::posix());
 
-// mkdir -p: creates `dir` and its missing parents. Error if a component exists and is not a
-// directory, or cannot be created.
+// Env's make_dirs (base/env.h) on the POSIX Env, without sync: kept for callers that predate Env.
 Status make_dirs(const std::string& dir);
 
 // A unit of work: a byte range of one file. Tasks are numbered 0..n-1 in file order.

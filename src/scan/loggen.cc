@@ -1,13 +1,11 @@
 #include "scan/loggen.h"
 
-#include "scan/discovery.h"
-
-#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <sys/stat.h>
+#include <string_view>
+
+#include "base/env.h"
 
 namespace dla {
 namespace {
@@ -50,17 +48,17 @@ std::vector<std::uint64_t> gen_line_counts(const GenOptions& o) {
   return out;
 }
 
-Result<std::vector<std::string>> generate_logs(const std::string& dir, const GenOptions& o) {
+Result<std::vector<std::string>> generate_logs(const std::string& dir, const GenOptions& o, Env& env) {
   if (o.files < 1) return Error{"--files must be at least 1"};
-  if (auto s = make_dirs(dir); !s) return Error{s.error()};
+  if (auto s = make_dirs(env, dir); !s) return s.err();
   auto counts = gen_line_counts(o);
   std::vector<std::string> paths;
   std::vector<char> buf;
   buf.reserve(1 << 20);
   for (int i = 0; i < o.files; ++i) {
     std::string path = dir + "/" + o.prefix + std::to_string(i + 1) + ".log";
-    std::FILE* f = std::fopen(path.c_str(), "wb");
-    if (!f) return Error{"cannot write " + path + ": " + std::strerror(errno)};
+    auto f = env.open_write(path, WriteMode::kTruncate);
+    if (!f) return f.err();
     SplitMix64 rng(o.seed * 1000003u + static_cast<std::uint64_t>(i));
     std::uint64_t us = static_cast<std::uint64_t>(i) * 1000;
     char line[256];
@@ -86,13 +84,13 @@ Result<std::vector<std::string>> generate_logs(const std::string& dir, const Gen
       }
       buf.insert(buf.end(), line, line + len);
       if (buf.size() > (1u << 20) - 256) {
-        std::fwrite(buf.data(), 1, buf.size(), f);
+        if (auto w = (*f)->append(std::string_view(buf.data(), buf.size())); !w) return w.err();
         buf.clear();
       }
     }
-    if (!buf.empty()) std::fwrite(buf.data(), 1, buf.size(), f);
+    if (auto w = (*f)->append(std::string_view(buf.data(), buf.size())); !w) return w.err();
     buf.clear();
-    if (std::fclose(f) != 0) return Error{"cannot write " + path + ": " + std::strerror(errno)};
+    if (auto c = (*f)->close(); !c) return c.err();
     paths.push_back(path);
   }
   return paths;

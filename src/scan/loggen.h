@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/status.h"
 
 namespace dla {
@@ -20,8 +21,8 @@ struct GenOptions {
 // Line count of each file (sums to files * lines, deterministic).
 std::vector<std::uint64_t> gen_line_counts(const GenOptions& o);
 
-// Writes the files into `dir` (created if missing). Returns the paths written.
-Result<std::vector<std::string>> generate_logs(const std::string& dir, const GenOptions& o);
+// Writes the files into `dir` (created if missing) through `env`. Returns the paths written.
+Result<std::vector<std::string>> generate_logs(const std::string& dir, const GenOptions& o, Env& env = *Env::posix());
 
 // Small, portable, seedable PRNG (splitmix64): same stream on every platform.
 class SplitMix64 {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/levels.h"
 #include "base/status.h"
 
@@ -32,7 +33,9 @@ inline Counts scan_buffer(const std::string& s) { return scan_buffer(s.data(), s
 // A byte range of a file. Lines are owned by the range their FIRST byte lies in (Hadoop's rule):
 // a range that starts mid-line skips to the next line, and the last line that starts inside the
 // range is read to its end even past the range. So any partition of [0, size) into ranges counts
-// every line exactly once. length == kToEnd means "to the end of the file".
+// every line exactly once. length == kToEnd means "to the end of the file"; a range with a length
+// must lie inside a regular file (it was planned from the file's size: a file that no longer holds
+// it shrank, and scan_file says so).
 struct ByteRange {
   std::uint64_t offset = 0;
   std::uint64_t length = kToEnd;
@@ -50,11 +53,20 @@ struct ScanOptions {
   //   the size is unknown: bytes_total is then the bytes read so far.)
   std::size_t chunk_bytes = 8u << 20;
   std::function<void(std::uint64_t bytes_done, std::uint64_t bytes_total)> on_progress;
+  // The size the caller saw when it planned the scan (discovery's FileInfo::size), if known: a
+  // regular file now smaller than that is an error before anything is read.
+  static constexpr std::uint64_t kUnknownSize = ~std::uint64_t{0};
+  std::uint64_t expected_size = kUnknownSize;
 };
 
-// Counts the lines owned by `range` of the file at `path`. Errors name the file.
-// Regular files are memory-mapped; pipes and character devices are read with read(2).
-Result<Counts> scan_file(const std::string& path, ByteRange range = {}, const ScanOptions& opt = {});
+// Counts the lines owned by `range` of the file at `path`, read through `env` (never mapped:
+// a mapped file truncated during the scan would kill the process with SIGBUS). Regular files are
+// read by offset, pipes and character devices in sequence. Errors name the file. A regular file
+// that ends before the range's end (it shrank before or while it was read: truncated, or rotated
+// by copytruncate), or that is smaller than opt.expected_size, is an error with code kCorruption
+// ("PATH shrank from N to M bytes while it was read"), never a silently smaller count.
+Result<Counts> scan_file(const std::string& path, ByteRange range = {}, const ScanOptions& opt = {},
+                         Env& env = *Env::posix());
 
 namespace detail {
 
@@ -73,12 +85,6 @@ std::vector<ScanImpl> available_impls();
 ScanImpl best_impl();
 // scan_buffer with a given implementation; an implementation the CPU lacks falls back to scalar.
 Counts scan_buffer_with(ScanImpl impl, const char* data, std::size_t size);
-
-// How scan_file reads: kAuto = mmap for regular files, read(2) otherwise. Both give identical
-// counts and progress for the same (file, range, options); the tests check both.
-enum class FileMethod { kAuto, kMmap, kRead };
-Result<Counts> scan_file_with(FileMethod method, const std::string& path, ByteRange range = {},
-                              const ScanOptions& opt = {});
 
 }  // namespace detail
 }  // namespace dla

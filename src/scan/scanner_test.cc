@@ -1,6 +1,6 @@
 // Tests of the level scanner: hand-computed cases on every implementation, block-boundary sweeps,
 // a randomized differential test against the scalar reference, and scan_file's range, progress,
-// pipe and error behaviour with both file methods (mmap and read).
+// pipe and error behaviour (files that shrink while read: scan_file_test.cc).
 #include "scan/scanner.h"
 
 #include <algorithm>
@@ -22,7 +22,6 @@
 namespace dla {
 namespace {
 
-using detail::FileMethod;
 using detail::ScanImpl;
 
 Counts make(std::uint64_t debug, std::uint64_t error, std::uint64_t info, std::uint64_t warn, std::uint64_t lines) {
@@ -102,10 +101,10 @@ struct TempDir {
   }
 };
 
-Counts file_counts(FileMethod m, const std::string& path, ByteRange r = {}, std::size_t chunk = 8u << 20) {
+Counts file_counts(const std::string& path, ByteRange r = {}, std::size_t chunk = 8u << 20) {
   ScanOptions o;
   o.chunk_bytes = chunk;
-  auto res = detail::scan_file_with(m, path, r, o);
+  auto res = scan_file(path, r, o);
   INFO("scan_file error: " << (res ? std::string() : res.error()));
   REQUIRE(res.ok());
   return *res;
@@ -300,9 +299,8 @@ TEST_CASE("scanner: generator output, every implementation agrees with the refer
     CHECK(want.lines == 20000);
     CHECK(want.leveled() > 10000);
     check_all_impls(s, want, false);
-    CHECK(file_counts(FileMethod::kMmap, p) == want);
-    CHECK(file_counts(FileMethod::kRead, p) == want);
-    CHECK(file_counts(FileMethod::kRead, p, {}, 4096) == want);
+    CHECK(file_counts(p) == want);
+    CHECK(file_counts(p, {}, 4096) == want);
   }
 }
 
@@ -317,17 +315,20 @@ TEST_CASE("scan_file: any split of a file counts every line once", "[scanner]") 
   REQUIRE(whole.lines >= 61);  // the fragments hold newlines too
   REQUIRE(whole.leveled() >= 10);
   const std::uint64_t size = content.size();
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
-    CHECK(file_counts(m, path) == whole);
-    CHECK(file_counts(m, path, {0, size}) == whole);
-    CHECK(file_counts(m, path, {0, size * 5}) == whole);
-    CHECK(file_counts(m, path, {size, 10}) == Counts{});
-    CHECK(file_counts(m, path, {size + 100, ByteRange::kToEnd}) == Counts{});
+  {
+    CHECK(file_counts(path) == whole);
+    CHECK(file_counts(path, {0, size}) == whole);
+    {  // a range planned for a larger file: the file shrank
+      auto r = scan_file(path, {0, size * 5});
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.code() == Code::kCorruption);
+    }
+    CHECK(file_counts(path, {size, 0}) == Counts{});
+    CHECK(file_counts(path, {size + 100, ByteRange::kToEnd}) == Counts{});
     for (std::uint64_t k = 0; k <= size; ++k) {
       const std::size_t chunk = 1 + k % 97;  // tiny pieces too: split at line ends, carried lines
-      const Counts a = file_counts(m, path, {0, k}, chunk);
-      const Counts b = file_counts(m, path, {k, ByteRange::kToEnd}, chunk);
+      const Counts a = file_counts(path, {0, k}, chunk);
+      const Counts b = file_counts(path, {k, ByteRange::kToEnd}, chunk);
       if (a + b != whole) {
         INFO("split at " << k << ": " << show(a) << " + " << show(b) << " != " << show(whole));
         REQUIRE(a + b == whole);
@@ -340,7 +341,7 @@ TEST_CASE("scan_file: any split of a file counts every line once", "[scanner]") 
       std::sort(cuts.begin(), cuts.end());
       Counts sum;
       for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
-        sum += file_counts(m, path, {cuts[i], cuts[i + 1] - cuts[i]}, 1 + rng.below(200));
+        sum += file_counts(path, {cuts[i], cuts[i + 1] - cuts[i]}, 1 + rng.below(200));
       REQUIRE(sum == whole);
     }
   }
@@ -352,13 +353,12 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
   for (int i = 0; i < 1000; ++i) content += "[2025-10-29T00:00:00.000448] [INFO] Request processed\n";
   const std::string path = td.write("p.log", content);
   const std::uint64_t size = content.size();
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
+  {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> calls;
     ScanOptions o;
     o.chunk_bytes = 4096;
     o.on_progress = [&](std::uint64_t d, std::uint64_t t) { calls.emplace_back(d, t); };
-    auto r = detail::scan_file_with(m, path, {}, o);
+    auto r = scan_file(path, {}, o);
     REQUIRE(r.ok());
     CHECK(r->level[2] == 1000);
     REQUIRE(calls.size() >= size / 4096 / 2);  // read(2) pieces may be up to the chunk size
@@ -373,7 +373,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
     Counts sum;
     for (int i = 0; i + 1 < 6; ++i) {
       calls.clear();
-      auto rr = detail::scan_file_with(m, path, {cuts[i], cuts[i + 1] - cuts[i]}, o);
+      auto rr = scan_file(path, {cuts[i], cuts[i + 1] - cuts[i]}, o);
       REQUIRE(rr.ok());
       sum += *rr;
       REQUIRE(!calls.empty());
@@ -389,7 +389,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
 TEST_CASE("scan_file: empty file, missing file, directory", "[scanner]") {
   TempDir td;
   const std::string empty = td.write("empty.log", "");
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead, FileMethod::kAuto}) {
+  {
     int calls = 0;
     std::uint64_t last_total = 99;
     ScanOptions o;
@@ -398,7 +398,7 @@ TEST_CASE("scan_file: empty file, missing file, directory", "[scanner]") {
       CHECK(d == 0);
       last_total = t;
     };
-    auto r = detail::scan_file_with(m, empty, {}, o);
+    auto r = scan_file(empty, {}, o);
     REQUIRE(r.ok());
     CHECK(*r == Counts{});
     CHECK(calls == 1);
@@ -424,17 +424,16 @@ TEST_CASE("scan_file: a 10 MB line and tokens across read boundaries", "[scanner
   const std::string path = td.write("long.log", content);
   const Counts want = make(1, 1, 1, 1, 5);
   REQUIRE(detail::scan_buffer_scalar(content.data(), content.size()) == want);
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) {
-    INFO("method " << (m == FileMethod::kMmap ? "mmap" : "read"));
-    CHECK(file_counts(m, path) == want);
-    CHECK(file_counts(m, path, {}, 1000) == want);  // the line is far longer than a piece
-    CHECK(file_counts(m, path, {}, 1u << 20) == want);
+  {
+    CHECK(file_counts(path) == want);
+    CHECK(file_counts(path, {}, 1000) == want);  // the line is far longer than a piece
+    CHECK(file_counts(path, {}, 1u << 20) == want);
     // Ranges cutting the long lines: each line is counted by the range of its first byte.
     const std::uint64_t size = content.size();
     for (std::uint64_t cut : {std::uint64_t{5}, std::uint64_t{9}, std::uint64_t{10}, std::uint64_t{(1u << 20) + 3},
                               std::uint64_t{n + 9}, std::uint64_t{n + 10}, std::uint64_t{n + 15}, size - 3}) {
       INFO("cut " << cut);
-      CHECK(file_counts(m, path, {0, cut}, 65536) + file_counts(m, path, {cut, ByteRange::kToEnd}, 65536) == want);
+      CHECK(file_counts(path, {0, cut}, 65536) + file_counts(path, {cut, ByteRange::kToEnd}, 65536) == want);
     }
   }
   // The token found in a piece of the line: the rest of the line is skipped, not re-counted.
@@ -442,7 +441,7 @@ TEST_CASE("scan_file: a 10 MB line and tokens across read boundaries", "[scanner
   std::memcpy(&t[100], "[DEBUG]", 7);
   std::memcpy(&t[(2u << 20) + 5], "[INFO]", 6);
   const std::string p2 = td.write("long2.log", t + "\n" + t);
-  for (FileMethod m : {FileMethod::kMmap, FileMethod::kRead}) CHECK(file_counts(m, p2, {}, 4096) == make(2, 0, 0, 0, 2));
+  CHECK(file_counts(p2, {}, 4096) == make(2, 0, 0, 0, 2));
 }
 
 TEST_CASE("scan_file: pipes are read with read(2)", "[scanner]") {

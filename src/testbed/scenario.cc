@@ -24,6 +24,10 @@ struct Bad {
   std::string msg;
 };
 
+std::string limit_reason() {
+  return " (the testbed's bound, set for a 2-core, 24 GB machine: see kMaxRanks in testbed/scenario.h)";
+}
+
 std::string fmt_num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.9g", v);
@@ -301,7 +305,7 @@ InputSpec parse_input(Obj& o, const std::string& repo_root) {
   }
   if (o.has("lines")) {
     in.kind = InputSpec::Lines;
-    in.gen.files = o.integer("files", 10, 1, 1000000);
+    in.gen.files = o.integer("files", 10, 1, kMaxFiles);
     in.gen.lines = static_cast<std::uint64_t>(o.integer("lines", 5000, 0, 100000000));
     in.gen.skew = o.num("skew", 0, 0, 10);
     in.gen.seed = static_cast<std::uint64_t>(o.integer("seed", 42, 0, 2147483647));
@@ -316,6 +320,7 @@ InputSpec parse_input(Obj& o, const std::string& repo_root) {
   if (o.has("sizes")) {
     const json& v = o.get("sizes");
     if (!v.is_array() || v.empty()) throw Bad{o.at("sizes") + ": must be a non-empty list of file sizes"};
+    if (v.size() > static_cast<std::size_t>(kMaxFiles)) throw Bad{o.at("sizes") + ": at most " + std::to_string(kMaxFiles) + " files"};
     for (std::size_t i = 0; i < v.size(); ++i) {
       auto r = parse_size(v[i]);
       if (!r) throw Bad{o.at("sizes") + "[" + std::to_string(i) + "]: " + r.error()};
@@ -323,7 +328,7 @@ InputSpec parse_input(Obj& o, const std::string& repo_root) {
     }
     o.done({"sizes", "seed"});
   } else {
-    const int files = o.integer("files", 10, 1, 1000000);
+    const int files = o.integer("files", 10, 1, kMaxFiles);
     auto r = draw_sizes(o.get("size"), files, in.seed);
     if (!r) throw Bad{o.at("size") + ": " + r.error()};
     in.sizes = std::move(*r);
@@ -431,7 +436,14 @@ Result<std::uint64_t> parse_size(const json& v) {
 
 // ---- loading ----
 
+Status check_scenario_name(const std::string& name) {
+  if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos || name.find('\0') != std::string::npos)
+    return Error{"scenario name '" + name + "' cannot name a run directory: it must be non-empty, without '/' and not start with '.' (name the scenario's folder or file, e.g. scenarios/NAME)"};
+  return OkStatus();
+}
+
 Result<Scenario> parse_scenario(const json& j, const std::string& name, const std::string& repo_root) {
+  if (auto ok = check_scenario_name(name); !ok) return ok.err();
   Scenario s;
   s.name = name;
   try {
@@ -452,8 +464,16 @@ Result<Scenario> parse_scenario(const json& j, const std::string& name, const st
       s.platform = parse_platform(p, repo_root, &seed);
     }
     const int hosts = static_cast<int>(s.platform.hosts.size());
-    s.ranks_per_host = o.integer("ranks_per_host", 1, 1, 1024);
-    s.ranks = o.integer("ranks", hosts * s.ranks_per_host, 2, 100000);
+    if (hosts > kMaxRanks) throw Bad{"platform: " + std::to_string(hosts) + " hosts: at most " + std::to_string(kMaxRanks) + limit_reason()};
+    s.ranks_per_host = o.integer("ranks_per_host", 1, 1, kMaxRanks);
+    if (!o.has("ranks") && hosts * s.ranks_per_host > kMaxRanks)
+      throw Bad{"ranks_per_host: " + std::to_string(hosts * s.ranks_per_host) + " ranks: at most " + std::to_string(kMaxRanks) + limit_reason()};
+    if (o.has("ranks")) {
+      const json& r = o.get("ranks");
+      if (r.is_number_integer() && r.get<long long>() > kMaxRanks)
+        throw Bad{"ranks: " + std::to_string(r.get<long long>()) + " ranks: at most " + std::to_string(kMaxRanks) + limit_reason()};
+    }
+    s.ranks = o.integer("ranks", hosts * s.ranks_per_host, 2, kMaxRanks);
     if (o.has("ranks") && o.has("ranks_per_host")) throw Bad{"ranks: give ranks or ranks_per_host, not both"};
     if (s.ranks < 2) throw Bad{"ranks: at least 2 ranks (a master and a worker)"};
     if (!o.has("input")) throw Bad{"input: missing (\"dir\", or a generated set)"};

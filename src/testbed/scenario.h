@@ -127,7 +127,18 @@ Result<double> parse_speed(const nlohmann::json& v);      // flop/s (number = Gf
 Result<double> parse_bandwidth(const nlohmann::json& v);  // bytes/s
 Result<std::uint64_t> parse_size(const nlohmann::json& v);
 
+// ---- limits (checked by parse_scenario, so `dla-scenario check` refuses what SimGrid would die of)
+// Bounds for this 2-core, 24 GB machine: 1024 ranks x 16 tasks simulate in ~3 s (measured, see
+// the project's backends notes); SMPI gives every rank a stack and privatised globals, so 100,000 ranks exhaust
+// memory inside SimGrid with the cause only in its log. Other bounds: input <= 4 GB and <= 200
+// million generated lines, time_limit <= 3600 s, times <= 1e6 s (each checked where parsed).
+constexpr int kMaxRanks = 4096;    // ranks, hosts, ranks_per_host * hosts
+constexpr int kMaxFiles = 100000;  // input files
+
 // ---- loading ----
+// A scenario's name names its run directory (RUNS/NAME): non-empty, no '/', no leading '.' (so
+// neither ".." nor a hidden name); anything else is an error.
+Status check_scenario_name(const std::string& name);
 // `j`: the scenario document; `name`: its name; `repo_root`: where platform files and input dirs
 // are looked up. Every unknown key and impossible value is an error naming the JSON path.
 Result<Scenario> parse_scenario(const nlohmann::json& j, const std::string& name, const std::string& repo_root);

@@ -425,3 +425,43 @@ TEST_CASE("scenario: replay of a real trace reproduces task costs and crash time
   INFO((s.ok() ? std::string() : s.error()));
   CHECK(s.ok());
 }
+
+TEST_CASE("scenario: names that would move the run directory are refused", "[scenario]") {
+  for (const char* bad : {"..", ".", "", ".hidden", "a/b", "../x"}) {
+    INFO("name '" << bad << "'");
+    auto r = sc::parse_scenario(base_doc(), bad, "/nonexistent");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().find("cannot name a run directory") != std::string::npos);
+  }
+  CHECK(sc::check_scenario_name("homogeneous-8").ok());
+  // `dla-scenario run some/dir/..` used to run in RUNS/.. (outside --runs) and clean it.
+  const std::string d = tmpdir();
+  REQUIRE(::mkdir((d + "/some").c_str(), 0755) == 0);
+  { std::ofstream(d + "/scenario.json") << base_doc().dump(); }
+  auto r = sc::load_scenario(d + "/some/..", "/nonexistent");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().find("'..'") != std::string::npos);
+  std::remove((d + "/scenario.json").c_str());
+  ::rmdir((d + "/some").c_str());
+  ::rmdir(d.c_str());
+}
+
+TEST_CASE("scenario: limits this machine can simulate are checked, with one line saying which", "[scenario]") {
+  json j = base_doc();
+  j["ranks"] = 100000;
+  std::string e = parse_err(j);
+  CHECK(e.find("ranks: 100000 ranks: at most 4096") != std::string::npos);
+  CHECK(e.find('\n') == std::string::npos);
+  j = base_doc();
+  j["platform"] = json::parse(R"({"hosts": 5000})");
+  CHECK(parse_err(j).find("5000 hosts: at most 4096") != std::string::npos);
+  j = base_doc();
+  j["ranks_per_host"] = 2000;
+  CHECK(parse_err(j).find("8000 ranks: at most 4096") != std::string::npos);
+  j = base_doc();
+  j["input"] = json::parse(R"({"files": 200000, "lines": 1})");
+  CHECK(parse_err(j).find("out of range [1, 100000]") != std::string::npos);
+  j = base_doc();
+  j["ranks"] = 4096;
+  CHECK(parse_ok(j).ranks == 4096);
+}

@@ -9,7 +9,9 @@
 #  2. bad scenario files are rejected (exit 1, one "error:" line naming the key);
 #  3. timeline: the SVG has one done bar per result event and one failure mark per timeout event
 #     (counted here with grep/awk on the trace);
-#  4. replay: a trace with a crash becomes a scenario that runs and fails the same rank.
+#  4. replay: a trace with a crash becomes a scenario that runs and fails the same rank;
+#  5. `run DIR/..` is refused (the run directory would leave --runs), a run directory not made by
+#     the tool is never cleaned, a 100,000-rank scenario fails `check` with one line.
 set -euo pipefail
 B=${DLA_BUILD:?}; S=${DLA_SRC:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -84,4 +86,16 @@ grep -q '"rank": 3' "$R/scenarios/incident/scenario.json"
 expect_rc 0 "PASS incident" "$tmp/r.log" -- ds run "$R/scenarios/incident" --no-golden
 grep -A2 '"failed_workers"' "$tmp/runs/incident/result.json" | tr -d ' \n' | grep -q '"failed_workers":\[3\]'
 expect_rc 1 "exists (--force to overwrite)" "$tmp/r2.log" -- "$B/dla_scenario" replay "$S/traces/worker-crash.trace" -o "$R/scenarios/incident" --repo "$R"
+# 5. the run directory never escapes --runs and only what the tool made is cleaned
+mkdir -p "$R/scenarios/h8/sub" "$tmp/runs2/keep"
+echo precious > "$tmp/runs2/keep/notes.txt"
+expect_rc 1 "cannot name a run directory" "$tmp/e1.log" -- "$B/dla_scenario" run "$R/scenarios/h8/sub/.." --repo "$R" --build "$B" --runs "$tmp/runs2/keep"
+test -f "$tmp/runs2/keep/notes.txt"
+mkdir -p "$tmp/runs3/h8" && echo precious > "$tmp/runs3/h8/notes.txt"
+expect_rc 1 "was not made by dla-scenario" "$tmp/e2.log" -- "$B/dla_scenario" run "$R/scenarios/h8" --no-golden --repo "$R" --build "$B" --runs "$tmp/runs3"
+test -f "$tmp/runs3/h8/notes.txt"
+test -f "$tmp/runs/h8/.dla-scenario-run"  # a run directory the tool made carries its marker
+# a scenario too big for this machine is refused by check, in one line
+sed 's/"platform": {/"ranks": 100000, "platform": {/' "$R/scenarios/h8/scenario.json" > "$R/huge.json"
+expect_rc 1 "at most 4096" "$tmp/e3.log" -- "$B/dla_scenario" check "$R/huge.json" --repo "$R" --build "$B" --runs "$tmp/runs"
 echo "scen_tools: all checks passed"
