@@ -3,7 +3,8 @@
 // pure C++ (no MPI, no process spawning): it parses and validates a scenario, writes the material a
 // run needs (SimGrid platform XML, hostfile, profiles, generated logs), builds the smpirun command
 // line, and checks a finished run (its JSON result and event trace) against the expectations.
-// src/apps/dla_scenario.cc runs the commands. Format reference: scenarios/README.md.
+// Every file it reads or writes goes through an Env (default: the POSIX one). testbed/runner.h
+// drives one run; src/apps/dla_scenario.cc spawns the processes. Format reference: scenarios/README.md.
 //
 // Units in scenario files: times and durations are seconds (numbers) or strings with a unit
 // ("50us", "10ms", "2s"); speeds are Gflop/s (numbers) or strings ("250Mf", "4Gf"); bandwidths
@@ -16,9 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "scan/loggen.h"
+#include "base/env.h"
 #include "base/status.h"
 #include "base/trace.h"
+#include "scan/loggen.h"
 
 namespace dla::scen {
 
@@ -141,15 +143,17 @@ constexpr int kMaxFiles = 100000;  // input files
 Status check_scenario_name(const std::string& name);
 // `j`: the scenario document; `name`: its name; `repo_root`: where platform files and input dirs
 // are looked up. Every unknown key and impossible value is an error naming the JSON path.
-Result<Scenario> parse_scenario(const nlohmann::json& j, const std::string& name, const std::string& repo_root);
+Result<Scenario> parse_scenario(const nlohmann::json& j, const std::string& name, const std::string& repo_root,
+                                Env& env = *Env::posix());
 // `path`: a scenario folder (holding scenario.json) or the JSON file itself.
-Result<Scenario> load_scenario(const std::string& path, const std::string& repo_root);
+Result<Scenario> load_scenario(const std::string& path, const std::string& repo_root, Env& env = *Env::posix());
 
 // ---- materialisation ----
 // Draws the file sizes of a `{"files": n, "size": {...}}` input (deterministic in its seed).
 Result<std::vector<std::uint64_t>> draw_sizes(const nlohmann::json& size_spec, int files, std::uint64_t seed);
 // Writes `sizes.size()` log files of exactly those sizes (names t00001.log ...), levelled lines.
-Status write_sized_logs(const std::string& dir, const std::vector<std::uint64_t>& sizes, std::uint64_t seed);
+Status write_sized_logs(const std::string& dir, const std::vector<std::uint64_t>& sizes, std::uint64_t seed,
+                        Env& env = *Env::posix());
 
 // SimGrid profile text ("date value" lines) for a value that starts at `base` and changes at the
 // given times; `changes` are (time, value) pairs, sorted here.
@@ -166,9 +170,10 @@ struct Materialized {
 // by every run of the same input); it is reused while its `.stamp` matches the input spec.
 // `input_dir` is absolute.
 Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, const std::string& repo_root,
-                                 const std::string& input_cache = "");
+                                 const std::string& input_cache = "", Env& env = *Env::posix());
 // The platform XML and profiles only (no files written): name -> content.
-Result<std::map<std::string, std::string>> platform_files(const Scenario& s, const std::string& repo_root);
+Result<std::map<std::string, std::string>> platform_files(const Scenario& s, const std::string& repo_root,
+                                                          Env& env = *Env::posix());
 
 // The pinned determinism flags.
 std::vector<std::string> determinism_flags();

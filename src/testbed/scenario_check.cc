@@ -269,8 +269,10 @@ std::vector<std::string> trace_comments(const std::string& text) {
   return out;
 }
 
-Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o) {
-  // Header parameters: "key=value" tokens in the comments.
+namespace {
+
+// "key=value" tokens in a trace's comment lines.
+std::map<std::string, std::string> header_params(const std::vector<std::string>& header) {
   std::map<std::string, std::string> hdr;
   for (const auto& line : header) {
     std::istringstream in(line);
@@ -279,19 +281,12 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
       if (eq != std::string::npos && eq > 0) hdr[tok.substr(0, eq)] = tok.substr(eq + 1);
     }
   }
-  int max_rank = 0, max_task = -1;
-  for (const auto& e : real.events()) {
-    max_rank = std::max(max_rank, e.rank);
-    max_task = std::max(max_task, e.task);
-  }
-  int ranks = max_rank + 1;
-  if (hdr.count("ranks")) ranks = std::max(ranks, std::atoi(hdr["ranks"].c_str()));
-  if (hdr.count("np")) ranks = std::max(ranks, std::atoi(hdr["np"].c_str()));
-  if (max_task < 0) return Error{"the trace has no task events: nothing to replay"};
-  if (ranks < 2) ranks = 2;
-  const std::size_t ntasks = static_cast<std::size_t>(max_task) + 1;
+  return hdr;
+}
 
-  // Per task: duration of its first successful execution (start -> result on the same rank).
+// Per task: duration of its first successful execution (start -> result on the same rank); -1
+// for a task that never finished.
+std::vector<double> measured_costs(const Trace& real, std::size_t ntasks) {
   std::vector<double> cost(ntasks, -1);
   std::map<std::pair<int, int>, double> began;  // (rank, task) -> start or assign time
   for (const auto& e : real.events()) {
@@ -306,13 +301,20 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
       if (it != began.end()) cost[static_cast<std::size_t>(e.task)] = std::max(0.0, e.time - it->second);
     }
   }
-  double known = 0, max_cost = 0;
+  return cost;
+}
+
+// Gives every unfinished task the mean measured cost; returns how many were guessed, and the
+// largest cost in *max_cost. Error when no task has a measured cost at all.
+Result<int> fill_unknown_costs(std::vector<double>& cost, double* max_cost) {
+  double known = 0;
+  *max_cost = 0;
   int n_known = 0;
   for (double c : cost)
     if (c >= 0) {
       known += c;
       ++n_known;
-      max_cost = std::max(max_cost, c);
+      *max_cost = std::max(*max_cost, c);
     }
   if (n_known == 0) return Error{"the trace has no task with both a start (or assign) and a result event"};
   const double mean = known / n_known;
@@ -321,14 +323,14 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
     if (c < 0) {
       c = mean;  // never finished in the real run: assume an average task
       ++guessed;
-      max_cost = std::max(max_cost, c);
+      *max_cost = std::max(*max_cost, c);
     }
-  if (max_cost <= 0) max_cost = 1e-6;
-  const double fpb = max_cost * o.speed / static_cast<double>(o.max_file_bytes);
-  json sizes = json::array();
-  for (double c : cost) sizes.push_back(static_cast<std::uint64_t>(std::llround(c * o.speed / fpb)));
+  if (*max_cost <= 0) *max_cost = 1e-6;
+  return guessed;
+}
 
-  // Failures: every rank the master timed out crashed at its last sign of life (or a crash event).
+// Failures: every rank the master timed out crashed at its last sign of life (or a crash event).
+json crash_faults(const Trace& real) {
   json faults = json::array();
   std::set<int> faulted;
   for (const auto& e : real.events()) {
@@ -345,6 +347,34 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
     faulted.insert(e.rank);
     faults.push_back({{"rank", e.rank}, {"at", std::round(at * 1e6) / 1e6}, {"kind", "crash"}});
   }
+  return faults;
+}
+
+}  // namespace
+
+Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o) {
+  std::map<std::string, std::string> hdr = header_params(header);
+  int max_rank = 0, max_task = -1;
+  for (const auto& e : real.events()) {
+    max_rank = std::max(max_rank, e.rank);
+    max_task = std::max(max_task, e.task);
+  }
+  int ranks = max_rank + 1;
+  if (hdr.count("ranks")) ranks = std::max(ranks, std::atoi(hdr["ranks"].c_str()));
+  if (hdr.count("np")) ranks = std::max(ranks, std::atoi(hdr["np"].c_str()));
+  if (max_task < 0) return Error{"the trace has no task events: nothing to replay"};
+  if (ranks < 2) ranks = 2;
+  const std::size_t ntasks = static_cast<std::size_t>(max_task) + 1;
+
+  std::vector<double> cost = measured_costs(real, ntasks);
+  double max_cost = 0;
+  auto guessed = fill_unknown_costs(cost, &max_cost);
+  if (!guessed) return Error{guessed.error()};
+  const double fpb = max_cost * o.speed / static_cast<double>(o.max_file_bytes);
+  json sizes = json::array();
+  for (double c : cost) sizes.push_back(static_cast<std::uint64_t>(std::llround(c * o.speed / fpb)));
+  const json faults = crash_faults(real);
+
   std::string policy = o.policy.empty() ? (hdr.count("policy") ? hdr["policy"] : "dynamic") : o.policy;
   double timeout = o.timeout >= 0 ? o.timeout : hdr.count("timeout") ? std::atof(hdr["timeout"].c_str()) : 3.0;
   double heartbeat = o.heartbeat >= 0 ? o.heartbeat : hdr.count("heartbeat") ? std::atof(hdr["heartbeat"].c_str()) : 0.5;
@@ -353,7 +383,7 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
 
   json sc;
   sc["description"] = "Replay of a real run: " + std::to_string(ntasks) + " tasks whose simulated costs equal their measured durations (" +
-                      std::to_string(guessed) + " unfinished tasks given the mean cost), " + std::to_string(faults.size()) +
+                      std::to_string(*guessed) + " unfinished tasks given the mean cost), " + std::to_string(faults.size()) +
                       " worker crash(es) at their last sign of life. Change options.policy / timeout to ask what-if.";
   sc["tags"] = {"replay"};
   sc["platform"] = {{"hosts", ranks}, {"speed", o.speed / 1e9}};
