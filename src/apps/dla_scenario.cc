@@ -1,7 +1,8 @@
-// dla_scenario: the simulation testbed's runner (issue 5). No MPI here: it writes the material of a
-// scenario (core/scenario.h), starts smpirun on distributed_log_analyser_smpi, checks the result
-// against base_log_analyser and the scenario's expectations, and compares the event trace and the
-// output with the golden files in traces/. Usage: dla_scenario --help; format: scenarios/README.md.
+// dla_scenario: the simulation testbed's command line (issue 5). No MPI here: the runner
+// (testbed/runner.h) writes the material of a scenario (testbed/scenario.h), starts smpirun on
+// distributed_log_analyser_smpi through run_process below, checks the result against
+// base_log_analyser and the scenario's expectations, and compares the event trace and the output
+// with the golden files in traces/. Usage: dla_scenario --help; format: scenarios/README.md.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 
 #include "scan/discovery.h"
 #include "obs/gantt.h"
+#include "testbed/runner.h"
 #include "testbed/scenario.h"
 #include "base/env.h"
 #include "base/trace.h"
@@ -107,52 +109,25 @@ void mkdirs(const std::string& d) {
   if (auto s = dla::make_dirs(fs(), d); !s) die(s.error());
 }
 
-// A run directory is ours only if it carries this marker (written when we create it): the tool
-// never cleans a directory it did not make, whatever --runs or the scenario name point at.
-constexpr const char* kRunMarker = ".dla-scenario-run";
-void claim_run_dir(const std::string& d) {
-  auto l = fs().lstat(d);
-  if (l && l->type == dla::FileStat::Type::kSymlink) die(d + " is a symbolic link: refusing to run (and clean) there");
-  if (l && !l->directory()) die(d + " exists and is not a directory");
-  if (l && !dla::is_regular_file(fs(), d + "/" + kRunMarker)) {
-    auto names = fs().list_dir(d);
-    if (!names || !names->empty())
-      die(d + " exists and was not made by dla-scenario (no " + kRunMarker + " in it): refusing to clean it; "
-              "choose another --runs or remove it yourself");
-  }
-  mkdirs(d);
-  if (!write_file(d + "/" + kRunMarker, "made by dla-scenario run: its contents are replaced by the next run\n"))
-    die("cannot write " + d + "/" + kRunMarker);
-}
-std::string quote(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) {
-    bool plain = !a.empty() && a.find_first_of(" \t'\"$\\*?;&|<>()") == std::string::npos;
-    s += (s.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
-  }
-  return s;
-}
-
-// Runs argv (PATH lookup) in `cwd`, stdout/stderr into files, killed (its whole process group)
-// after `limit` seconds. Returns rc, whether it was killed, and the texts.
-sc::RunOutput run_process(const std::vector<std::string>& argv, const std::string& cwd, const std::string& out_path,
-                          const std::string& err_path, double limit, double* real_seconds) {
+// Runs a process (PATH lookup) in its cwd, stdout/stderr into files, killed (its whole process
+// group) after its limit. Spawning stays here: the testbed layer (testbed/runner.h) is pure.
+sc::RunOutput run_process(const sc::ProcessSpec& p, double* real_seconds) {
   sc::RunOutput r;
   const auto t0 = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     ::setpgid(0, 0);
-    if (::chdir(cwd.c_str()) != 0) _exit(126);
-    int o = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (::chdir(p.cwd.c_str()) != 0) _exit(126);
+    int o = ::open(p.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = ::open(p.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (o < 0 || e < 0) _exit(126);
     ::dup2(o, 1);
     ::dup2(e, 2);
     int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
     std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    for (const auto& s : p.argv) a.push_back(const_cast<char*>(s.c_str()));
     a.push_back(nullptr);
     ::execvp(a[0], a.data());
     std::fprintf(stderr, "error: cannot run %s: %s\n", a[0], std::strerror(errno));
@@ -164,7 +139,7 @@ sc::RunOutput run_process(const std::vector<std::string>& argv, const std::strin
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (el > limit) {
+    if (el > p.limit) {
       ::kill(-pid, SIGTERM);
       std::this_thread::sleep_for(std::chrono::seconds(2));
       ::kill(-pid, SIGKILL);
@@ -176,14 +151,10 @@ sc::RunOutput run_process(const std::vector<std::string>& argv, const std::strin
   }
   if (real_seconds) *real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.stdout_text = read_file(cwd + "/" + out_path);
-  r.stderr_text = read_file(cwd + "/" + err_path);
   return r;
 }
 
-struct Env {
-  std::string repo, build, runs;
-};
+using Env = sc::RunPaths;
 
 Env find_env(const Args& a) {
   Env e;
@@ -240,108 +211,24 @@ sc::Scenario load_or_die(const std::string& p, const Env& env) {
   return *s;
 }
 
-// Whether the program binary contains an option name (feature detection without running it).
-bool program_knows(const std::string& program, const std::string& option) {
-  static std::map<std::string, std::string> cache;
-  auto it = cache.find(program);
-  if (it == cache.end()) it = cache.emplace(program, read_file(program)).first;
-  return it->second.find(option) != std::string::npos;
-}
+using sc::RunResult;
 
-struct RunResult {
-  bool ok = false;
-  std::vector<std::string> failures;
-  json result;
-  std::string trace_text, out_text;
-  double real_s = 0;
-  std::string run_dir;
-  std::vector<std::uint64_t> task_bytes;
-};
-
-// One simulation of `s` in `run_dir`.
+// One simulation of `s` in `run_dir`; a run that cannot even be set up ends the program.
 RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run_dir, const std::string& policy,
                    bool paje, bool verbose) {
-  RunResult rr;
-  rr.run_dir = run_dir;
-  const std::string program = env.build + "/distributed_log_analyser_smpi";
-  const std::string base_prog = env.build + "/base_log_analyser";
-  if (!is_file(program)) die(program + " not found: build the target distributed_log_analyser_smpi (or pass --build)");
-  if (!is_file(base_prog)) die(base_prog + " not found: build the target base_log_analyser (or pass --build)");
-  claim_run_dir(run_dir);
-  for (const char* old : {"run.trace", "stdout.txt", "stderr.txt", "result.json", "run.paje"}) fs().remove_file(run_dir + "/" + old);
-  dla::remove_tree(fs(), run_dir + "/checkpoints");  // never resume from an earlier run
-  // Generated inputs live in a cache shared by all runs of the same input (RUNS/.inputs/<hash>).
-  dla::remove_tree(fs(), run_dir + "/input");
-  auto m = sc::materialize(s, run_dir, env.repo, env.runs + "/.inputs");
-  if (!m) die(s.name + ": " + m.error());
-  // The program always sees "input" (a symlink), so its outputs do not depend on paths.
-  if (auto l = fs().symlink(m->input_dir, run_dir + "/input"); !l) die(l.error());
-  m->input_dir = "input";
-  // Tasks, for the lower bound.
-  auto files = dla::discover_logs(run_dir + "/input");
-  if (!files) die(s.name + ": " + files.error());
-  for (const auto& t : dla::make_tasks(*files, s.options.split_bytes)) rr.task_bytes.push_back(t.bytes());
-  // Independent count.
-  double unused = 0;
-  auto base = run_process({base_prog, "--json", "input"}, run_dir, "base.json", "base.err", 600, &unused);
-  json base_json;
-  try {
-    base_json = json::parse(base.stdout_text);
-  } catch (const std::exception&) {
-    die(s.name + ": base_log_analyser failed on the input (rc " + std::to_string(base.rc) + ")");
-  }
-  // Checkpoints (helper D) are on by default once the program knows them: a scenario without
-  // "checkpoint": true turns them off, so runs never write or read checkpoint state.
-  sc::Scenario s2 = s;
-  if (!s.options.checkpoint && program_knows(program, "no-checkpoint")) s2.options.extra_args.insert(s2.options.extra_args.begin(), "--no-checkpoint");
-  auto argv = sc::smpirun_argv(s2, *m, program, "run.trace", paje, policy);
-  write_file(run_dir + "/command.txt", "cd " + run_dir + " && " + quote(argv) + "\n");
-  if (verbose) std::cout << "  $ cd " << run_dir << " && " << quote(argv) << std::endl;
-  auto r = run_process(argv, run_dir, "stdout.txt", "stderr.txt", s.time_limit, &rr.real_s);
-  // An "exit" fault makes smpirun return 1 (the actor called exit(1)); an expected INCOMPLETE run
-  // returns the master's 3. Anything else non-zero is a failure.
-  bool has_exit_fault = false;
-  for (const auto& f : s.faults) has_exit_fault |= f.kind == sc::Fault::Exit;
-  if (!r.timed_out && ((r.rc == 1 && has_exit_fault) || (r.rc == 3 && s.expect.result != "OK"))) r.rc = 0;
-  // stdout.txt keeps the program's output only (smpirun's epilogue goes to stdout.raw.txt).
-  write_file(run_dir + "/stdout.raw.txt", r.stdout_text);
-  r.stdout_text = sc::strip_smpirun_lines(r.stdout_text, program);
-  write_file(run_dir + "/stdout.txt", r.stdout_text);
-  const bool master_dies = s.expect.result == "none";
-  rr.failures = sc::run_failures(r, !master_dies);
-  rr.out_text = r.stdout_text;
-  bool tok = false;
-  rr.trace_text = read_file(run_dir + "/run.trace", &tok);
-  if (!tok && !master_dies) rr.failures.push_back("no trace written (run.trace)");
-  auto res = sc::extract_result_json(r.stdout_text);
-  if (master_dies) {
-    // Nothing to check in a result: the run must just end by itself (no deadlock, no hang).
-  } else if (!res) {
-    rr.failures.push_back(res.error());
-  } else {
-    rr.result = *res;
-    write_file(run_dir + "/result.json", rr.result.dump(2) + "\n");
-    auto trace = dla::Trace::parse(rr.trace_text);
-    if (!trace) rr.failures.push_back(trace.error());
-    else
-      for (auto& f : sc::check_expectations(s, rr.result, base_json, *trace)) rr.failures.push_back(f);
-  }
-  if (!rr.failures.empty()) {
-    // The reason is usually at the end of smpirun's log (SimGrid dies there, e.g. out of memory):
-    // show it on stderr, not only in run_dir/stderr.txt.
-    std::istringstream es(r.stderr_text);
-    std::vector<std::string> tail;
-    for (std::string l; std::getline(es, l);) {
-      if (l.empty()) continue;
-      tail.push_back(l);
-      if (tail.size() > 10) tail.erase(tail.begin());
-    }
+  sc::RunRequest req;
+  req.run_dir = run_dir;
+  req.policy = policy;
+  req.paje = paje;
+  req.echo = verbose ? &std::cout : nullptr;
+  auto rr = sc::run_scenario(s, env, req, run_process, fs());
+  if (!rr) die(rr.error());
+  if (!rr->ok) {
+    // Show the reason on stderr too, not only in run_dir/stderr.txt.
     std::cerr << s.name << ": the run failed; last lines of " << run_dir << "/stderr.txt:" << std::endl;
-    for (const auto& l : tail) std::cerr << "  " << l << std::endl;
-    for (std::size_t i = tail.size() > 6 ? tail.size() - 6 : 0; i < tail.size(); ++i) rr.failures.push_back("  stderr: " + tail[i]);
+    for (const auto& l : rr->stderr_tail) std::cerr << "  " << l << std::endl;
   }
-  rr.ok = rr.failures.empty();
-  return rr;
+  return *rr;
 }
 
 std::string fmt(double v, const char* f = "%.3f") {
@@ -350,55 +237,49 @@ std::string fmt(double v, const char* f = "%.3f") {
   return b;
 }
 
+// Runs `s` a.repeat times; problems of the runs and of their determinism. *first: run 1.
+std::vector<std::string> run_repeats(const Args& a, const Env& env, const sc::Scenario& s, RunResult* first) {
+  std::vector<std::string> problems;
+  for (int rep = 1; rep <= a.repeat; ++rep) {
+    const std::string dir = env.runs + "/" + s.name + (rep > 1 ? "~" + std::to_string(rep) : "");
+    RunResult rr = run_once(s, env, dir, a.policy, a.paje, a.verbose);
+    std::cout << (rr.ok ? "  ran " : "  RUN FAILED ") << s.name << (a.repeat > 1 ? " #" + std::to_string(rep) : "")
+              << ": simulated makespan " << (rr.result.contains("makespan_s") ? fmt(rr.result["makespan_s"].get<double>(), "%.6f") : "?")
+              << " s, real " << fmt(rr.real_s, "%.2f") << " s, trace " << std::count(rr.trace_text.begin(), rr.trace_text.end(), '\n')
+              << " lines  (" << dir << ")" << std::endl;
+    for (const auto& f : rr.failures) problems.push_back((a.repeat > 1 ? "run " + std::to_string(rep) + ": " : "") + f);
+    if (rep == 1) *first = rr;
+    else
+      for (auto& d : sc::compare_repeat(*first, rr, rep)) problems.push_back(d);
+  }
+  return problems;
+}
+
+// Compares run 1 with the goldens, or (--update-golden) makes it the goldens.
+void check_goldens(const Args& a, const Env& env, const sc::Scenario& s, const RunResult& first,
+                   std::vector<std::string>& problems) {
+  if (!a.update_golden) {
+    for (auto& p : sc::compare_with_goldens(env.repo, s.name, first, fs())) problems.push_back(p);
+    return;
+  }
+  if (!problems.empty() && !a.force) {
+    problems.push_back("goldens NOT updated (the run failed; --force to accept anyway)");
+    return;
+  }
+  if (auto st = sc::update_goldens(env.repo, s.name, first, fs()); !st) die(st.error());
+  std::cout << "  updated " << env.repo + "/traces/" + s.name + ".trace and " << env.repo + "/traces/" + s.name + ".out"
+            << std::endl;
+}
+
 int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
   if (paths.empty()) die("run: name at least one scenario (or use run-all)");
   const bool golden = !a.no_golden && a.policy.empty();
   int failed = 0;
   for (const auto& p : paths) {
     const auto s = load_or_die(p, env);
-    const std::string gtrace = env.repo + "/traces/" + s.name + ".trace", gout = env.repo + "/traces/" + s.name + ".out";
-    std::vector<std::string> problems;
     RunResult first;
-    for (int rep = 1; rep <= a.repeat; ++rep) {
-      const std::string dir = env.runs + "/" + s.name + (rep > 1 ? "~" + std::to_string(rep) : "");
-      RunResult rr = run_once(s, env, dir, a.policy, a.paje, a.verbose);
-      std::cout << (rr.ok ? "  ran " : "  RUN FAILED ") << s.name << (a.repeat > 1 ? " #" + std::to_string(rep) : "")
-                << ": simulated makespan " << (rr.result.contains("makespan_s") ? fmt(rr.result["makespan_s"].get<double>(), "%.6f") : "?")
-                << " s, real " << fmt(rr.real_s, "%.2f") << " s, trace " << std::count(rr.trace_text.begin(), rr.trace_text.end(), '\n')
-                << " lines  (" << dir << ")" << std::endl;
-      for (const auto& f : rr.failures) problems.push_back((a.repeat > 1 ? "run " + std::to_string(rep) + ": " : "") + f);
-      if (rep == 1) {
-        first = rr;
-      } else {
-        auto dt = sc::first_difference(first.trace_text, rr.trace_text);
-        if (!dt.empty()) problems.push_back("NOT DETERMINISTIC: trace of run " + std::to_string(rep) + " differs from run 1: " + dt);
-        auto dout = sc::first_difference(first.out_text, rr.out_text);
-        if (!dout.empty()) problems.push_back("NOT DETERMINISTIC: output of run " + std::to_string(rep) + " differs from run 1: " + dout);
-      }
-    }
-    if (golden) {
-      if (a.update_golden) {
-        if (!problems.empty() && !a.force) {
-          problems.push_back("goldens NOT updated (the run failed; --force to accept anyway)");
-        } else {
-          mkdirs(env.repo + "/traces");
-          write_file(gtrace, first.trace_text);
-          write_file(gout, first.out_text);
-          std::cout << "  updated " << gtrace << " and " << gout << std::endl;
-        }
-      } else {
-        bool ok1 = false, ok2 = false;
-        const std::string et = read_file(gtrace, &ok1), eo = read_file(gout, &ok2);
-        if (!ok1 || !ok2) {
-          problems.push_back("no golden " + std::string(!ok1 ? gtrace : gout) + " (run with --update-golden to create it)");
-        } else {
-          auto dt = sc::first_difference(et, first.trace_text);
-          if (!dt.empty()) problems.push_back("trace differs from golden " + gtrace + ": " + dt + "  [diff " + gtrace + " " + first.run_dir + "/run.trace]");
-          auto dout = sc::first_difference(eo, first.out_text);
-          if (!dout.empty()) problems.push_back("output differs from golden " + gout + ": " + dout + "  [diff " + gout + " " + first.run_dir + "/stdout.txt]");
-        }
-      }
-    }
+    std::vector<std::string> problems = run_repeats(a, env, s, &first);
+    if (golden) check_goldens(a, env, s, first, problems);
     if (problems.empty()) {
       std::cout << "PASS " << s.name << (golden ? (a.update_golden ? " (golden updated)" : " (matches golden)") : "") << std::endl;
     } else {
@@ -440,9 +321,8 @@ int cmd_materialize(const Args& a, const Env& env) {
   auto m = sc::materialize(s, a.out, env.repo);
   if (!m) die(m.error());
   const std::string program = env.build + "/distributed_log_analyser_smpi";
-  if (!s.options.checkpoint && program_knows(program, "no-checkpoint")) s.options.extra_args.insert(s.options.extra_args.begin(), "--no-checkpoint");
-  auto argv = sc::smpirun_argv(s, *m, program, "run.trace", a.paje);
-  std::cout << "cd " << abspath(a.out) << " && " << quote(argv) << std::endl;
+  auto argv = sc::smpirun_argv(sc::with_run_defaults(s, program, fs()), *m, program, "run.trace", a.paje);
+  std::cout << "cd " << abspath(a.out) << " && " << sc::shell_quote(argv) << std::endl;
   return 0;
 }
 
