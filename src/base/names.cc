@@ -89,4 +89,13 @@ Result<std::string> unescape_name(std::string_view escaped) {
   return o;
 }
 
+Error escape_name_in(Error e, const std::string& raw) {
+  if (raw.empty()) return e;
+  const std::string esc = escape_name(raw);
+  if (esc == raw) return e;
+  for (std::size_t at = 0; (at = e.message.find(raw, at)) != std::string::npos; at += esc.size())
+    e.message.replace(at, raw.size(), esc);
+  return e;
+}
+
 }  // namespace dla

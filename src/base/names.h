@@ -16,5 +16,8 @@ namespace dla {
 
 std::string escape_name(std::string_view raw);
 Result<std::string> unescape_name(std::string_view escaped);
+// `e` with every occurrence of the raw name in its message replaced by escape_name(raw): for an
+// error from below (the Env names paths as given) that is about to be printed.
+Error escape_name_in(Error e, const std::string& raw);
 
 }  // namespace dla

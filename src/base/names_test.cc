@@ -36,4 +36,12 @@ TEST_CASE("unescape_name inverts escape_name and rejects malformed escapes", "[n
   }
 }
 
+TEST_CASE("escape_name_in escapes every occurrence of a raw name in a message", "[names]") {
+  Error e{"cannot open /d/a\nb.log: No such file (/d/a\nb.log)", Code::kNotFound};
+  Error x = escape_name_in(e, "/d/a\nb.log");
+  CHECK(x.message == "cannot open /d/a\\x0ab.log: No such file (/d/a\\x0ab.log)");
+  CHECK(x.code == Code::kNotFound);
+  CHECK(escape_name_in(e, "plain").message == e.message);
+}
+
 }  // namespace dla

@@ -4,6 +4,8 @@
 #include <numeric>
 #include <queue>
 
+#include "base/names.h"
+
 namespace dla {
 
 namespace {
@@ -26,10 +28,11 @@ std::string reason_of(const std::string& message, const std::string& path) {
 
 }  // namespace
 
+// Messages name files through escape_name: a name holding a newline cannot forge an output line.
 Result<FileInfo> stat_file(const std::string& path, bool require_regular, Env& env) {
   auto st = env.stat(path);
-  if (!st) return st.err();
-  if (require_regular && !st->regular()) return Error{path + " is not a regular file"};
+  if (!st) return escape_name_in(st.err(), path);
+  if (require_regular && !st->regular()) return Error{escape_name(path) + " is not a regular file"};
   return info_of(path, *st);
 }
 
@@ -37,10 +40,10 @@ Status make_dirs(const std::string& dir) { return make_dirs(*Env::posix(), dir);
 
 Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env) {
   auto st = env.stat(dir);
-  if (!st) return Error{"input directory " + dir + ": " + reason_of(st.error(), dir), st.code()};
-  if (!st->directory()) return Error{"input " + dir + " is not a directory"};
+  if (!st) return Error{"input directory " + escape_name(dir) + ": " + reason_of(st.error(), dir), st.code()};
+  if (!st->directory()) return Error{"input " + escape_name(dir) + " is not a directory"};
   auto names = env.list_dir(dir);  // sorted by byte order
-  if (!names) return names.err();
+  if (!names) return escape_name_in(names.err(), dir);
   std::string prefix = dir;
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
   std::vector<FileInfo> out;
@@ -56,7 +59,7 @@ Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env) {
     if (!fs->regular()) continue;  // a directory called x.log is not a log file
     out.push_back(info_of(p, *fs));
   }
-  if (out.empty()) return Error{"no .log files in " + dir};
+  if (out.empty()) return Error{"no .log files in " + escape_name(dir)};
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/env.h"
+#include "base/names.h"
 #include "scan/scanner.h"
 
 namespace dla {
@@ -253,9 +254,7 @@ Result<Counts> RangeScan::run() {
   return total_;
 }
 
-}  // namespace
-
-Result<Counts> scan_file(const std::string& path, ByteRange range, const ScanOptions& opt, Env& env) {
+Result<Counts> scan_path(const std::string& path, ByteRange range, const ScanOptions& opt, Env& env) {
   auto file = env.open_read(path);
   if (!file) return file.err();
   auto st = (*file)->stat();
@@ -271,6 +270,16 @@ Result<Counts> scan_file(const std::string& path, ByteRange range, const ScanOpt
                      std::to_string(range.offset + range.length) + ")",
                  Code::kCorruption};
   return RangeScan(**file, path, regular, size, range, opt).run();
+}
+
+}  // namespace
+
+// Every message names the file through escape_name: a name holding a newline cannot forge a line
+// of the output that prints the error.
+Result<Counts> scan_file(const std::string& path, ByteRange range, const ScanOptions& opt, Env& env) {
+  auto r = scan_path(path, range, opt, env);
+  if (!r) return escape_name_in(r.err(), path);
+  return r;
 }
 
 }  // namespace dla

@@ -121,4 +121,24 @@ TEST_CASE("scan_file: a file that shrinks while it is read is an error, not a sm
   }
 }
 
+TEST_CASE("scan_file: an error names the file escaped, so a newline in its name cannot forge a line", "[scanner][names]") {
+  MemEnv mem;
+  REQUIRE(make_dirs(mem, "/logs").ok());
+  const std::string forged = "/logs/x\nRESULT OK total=0\n.log";
+  SECTION("a missing file") {
+    auto r = scan_file(forged, {}, {}, mem);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().find('\n') == std::string::npos);
+    CHECK(r.error().find("/logs/x\\x0aRESULT OK total=0\\x0a.log") != std::string::npos);
+  }
+  SECTION("a file that shrank before it was read") {
+    REQUIRE(write_file(mem, forged, "INFO a\n", WriteMode::kTruncate, false).ok());
+    ScanOptions o;
+    o.expected_size = 100;
+    auto r = scan_file(forged, {}, o, mem);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error() == "/logs/x\\x0aRESULT OK total=0\\x0a.log shrank from 100 to 7 bytes before it was read");
+  }
+}
+
 }  // namespace dla
