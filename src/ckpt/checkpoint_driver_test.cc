@@ -1,4 +1,5 @@
 #include "ckpt/checkpoint_driver.h"
+#include "base/test_util.h"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -12,15 +13,7 @@
 namespace dla {
 namespace {
 
-struct Scratch {
-  std::string path;
-  Scratch() {
-    char tmpl[] = "/tmp/dla-ckdrv-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~Scratch() { remove_tree(*Env::posix(), path); }
-};
+using Scratch = test::TempDir;  // a scratch directory removed at scope exit
 
 // n log files of different sizes; the expected counts come from an independent count here
 // (one level token per line, written by this test).

@@ -1,4 +1,5 @@
 #include "ckpt/checkpoint.h"
+#include "base/test_util.h"
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -10,16 +11,7 @@
 namespace dla {
 namespace {
 
-// A scratch directory removed at scope exit.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/dla-ckpt-test-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { remove_tree(*Env::posix(), path); }
-};
+using test::TempDir;
 
 void write_text(const std::string& p, const std::string& s) {
   std::ofstream o(p, std::ios::binary | std::ios::trunc);

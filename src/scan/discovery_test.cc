@@ -1,5 +1,7 @@
 // Unit tests for core/discovery: discover_logs, stat_file, make_tasks, partition_lpt.
 #include "scan/discovery.h"
+#include "base/mem_env.h"
+#include "base/test_util.h"
 
 #include <unistd.h>
 
@@ -17,24 +19,7 @@ using dla::FileInfo;
 
 namespace {
 
-// A scratch directory removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/dla_discovery_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name, const std::string& content = "") const {
-    std::string p = path + "/" + name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-};
+using dla::test::TempDir;
 
 std::vector<std::string> names(const std::vector<FileInfo>& v) {
   std::vector<std::string> out;
@@ -335,4 +320,21 @@ TEST_CASE("partition_lpt: random inputs: deterministic, a partition, within the 
       CHECK(static_cast<double>(ms) <= (4.0 / 3.0 - 1.0 / (3.0 * m)) * static_cast<double>(opt) + 1e-9);
     }
   }
+}
+
+TEST_CASE("discovery errors name files escaped: a newline in a name cannot forge an output line", "[discovery][names]") {
+  dla::MemEnv mem;
+  const std::string dir = "/in\nRESULT OK";
+  auto d = dla::discover_logs(dir, mem);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().find('\n') == std::string::npos);
+  CHECK(d.error().find("/in\\x0aRESULT OK") != std::string::npos);
+  REQUIRE(dla::make_dirs(mem, dir).ok());
+  d = dla::discover_logs(dir, mem);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error() == "no .log files in /in\\x0aRESULT OK");
+  auto st = dla::stat_file(dir + "/gone\n.log", true, mem);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().find('\n') == std::string::npos);
+  CHECK(st.error().find("gone\\x0a.log") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 // Unit tests for core/loggen: the deterministic log generator.
 #include "scan/loggen.h"
+#include "base/test_util.h"
 
 #include <unistd.h>
 
@@ -14,18 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/dla_loggen_test_XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using dla::test::TempDir;
 
 std::string slurp(const std::string& p) {
   std::ifstream in(p, std::ios::binary);
