@@ -348,6 +348,11 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
     ++duplicates_;
     out.kind = ResultOutcome::Duplicate;
     record(now, worker, "duplicate", task, tasks_[i].bytes(), task_label(task));
+  } else if (err && owner_[i] != worker) {
+    // A late ERROR from a worker already declared failed: its task is queued again or runs
+    // elsewhere, and a live retry must win (the failed worker's read may have failed because it
+    // was dying). Ignored, neither applied nor a duplicate.
+    out.kind = ResultOutcome::Rejected;
   } else {
     const bool late = owner_[i] != worker;  // it was taken away from this worker (declared failed)
     if (tstate_[i] == TaskState::Pending) {

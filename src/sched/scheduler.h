@@ -22,6 +22,8 @@
 //     it was waiting for reassignment, and a reassigned copy running elsewhere becomes a duplicate.
 //     The worker itself stays failed (it is answered STOP: a worker that was silent for longer than
 //     the timeout is not trusted with new work).
+//   * A late ERROR from a failed worker is IGNORED (Rejected) unless its task is done: the task is
+//     queued again or running elsewhere, and that live retry decides whether the file is readable.
 //   * Any result for a task already done is DROPPED and reported as a duplicate (trace event
 //     `duplicate`); counts are never added twice.
 //   * A failed worker's tasks go back to the FRONT of the pending queue; a reassigned task whose new
@@ -97,7 +99,7 @@ class Scheduler {
     int attempt = 0;          // Assign: 1 on first hand-out, 2+ when reassigned after a failure
   };
   struct ResultOutcome {
-    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;
+    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;  // Rejected: bad task id, or a failed worker's late error
     int file_completed = -1;  // file index if this result completed its file
     Reply next;               // the answer to send back (a result is also the next request)
   };
