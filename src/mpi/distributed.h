@@ -80,8 +80,6 @@ struct DistributedOptions {
   // After discovery, before the first task is handed out: may fill so.files_done / so.base_counts
   // (resume) and print what it did. A returned error ends the run as bad input (exit 1).
   std::function<Status(const std::vector<FileInfo>& files, SchedulerOptions& so)> on_start;
-  // After every applied result (file_completed >= 0 when that result completed a file).
-  std::function<void(const Scheduler& s, const std::vector<FileInfo>& files, int file_completed)> after_result;
   // Once, after the last task (or when the run gives up), before the results are printed.
   // Returned pairs are appended to the printed footer (e.g. {"Checkpoints saved", "3"}).
   std::function<std::vector<std::pair<std::string, std::string>>(const Scheduler& s, const std::vector<FileInfo>& files)>
