@@ -376,19 +376,16 @@ class Master {
     std::fputs(("\n" + format_results(s.counts, footer)).c_str(), stdout);
   }
 
-  // The verdict, last line on stdout.
+  // The verdict, last line on stdout (counts first, no length limit: obs/report.h).
   void write_result_line(const Summary& s) const {
-    std::string failed_list;
-    for (int w : s.failed) failed_list += (failed_list.empty() ? "" : ",") + std::to_string(w);
-    char buf[400];
-    const std::string unreadable = s.bad_files.empty() ? "" : " unreadable=" + std::to_string(s.bad_files.size());
-    const Counts& c = s.counts;
-    std::snprintf(buf, sizeof buf, "RESULT %s files=%d/%d%s failed_workers=%zu%s%s DEBUG=%llu ERROR=%llu INFO=%llu WARN=%llu lines=%llu",
-                  s.ok ? "OK" : interrupted_ ? "INCOMPLETE interrupted" : "INCOMPLETE", s.processed, s.nfiles, unreadable.c_str(), s.failed.size(), s.failed.empty() ? "" : " failed=",
-                  failed_list.c_str(), static_cast<unsigned long long>(c.level[0]), static_cast<unsigned long long>(c.level[1]),
-                  static_cast<unsigned long long>(c.level[2]), static_cast<unsigned long long>(c.level[3]),
-                  static_cast<unsigned long long>(c.lines));
-    say(buf);
+    ResultLine r;
+    r.verdict = s.ok ? "OK" : interrupted_ ? "INCOMPLETE interrupted" : "INCOMPLETE";
+    r.counts = s.counts;
+    r.files_processed = s.processed;
+    r.files_total = s.nfiles;
+    r.unreadable = static_cast<int>(s.bad_files.size());
+    r.failed_workers = s.failed;
+    say(format_result_line(r));
   }
 
   struct Detection {
