@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -121,6 +122,9 @@ class Scheduler {
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
   // Failure detection; returns the workers declared failed by this tick.
   std::vector<Failure> tick(double now);
+  // The transport reported an MPI error on `worker`: failed at once, like a timeout (trace detail
+  // "mpi-error"). Nothing if it is not Active.
+  std::optional<Failure> on_peer_error(int worker, double now);
   // The master takes a pending task itself (all workers gone). -1 if none pending.
   int take_for_master(double now);
   // A worker is known to have left (e.g. it was sent STOP and the master gives up waiting).
@@ -171,6 +175,7 @@ class Scheduler {
   const WorkerInfo* find(int w) const;
   std::vector<int> live_workers() const;
   Reply hand_out(int worker, double now);
+  Failure fail(std::size_t k, double now, const std::string& why);
   ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at);
   void heard(WorkerInfo* w, double now) { if (w && now > w->last_heard) w->last_heard = now; }
   void drop_held(int worker, int task);

@@ -176,6 +176,20 @@ TEST_CASE("scheduler: a late ERROR from a failed worker does not beat the live r
   CHECK(s.duplicates() == 0);
 }
 
+TEST_CASE("scheduler: an MPI error on a worker fails it at once and requeues its task", "[scheduler]") {
+  auto tasks = make_test_tasks({10, 20}, 0);
+  auto s = make_sched(tasks, 2, 2, "dynamic", 3);
+  REQUIRE(s.on_request(1, 0).task == 0);
+  REQUIRE(s.on_request(2, 0).task == 1);
+  auto f = s.on_peer_error(2, 0.5);
+  REQUIRE(f);
+  CHECK(f->requeued == std::vector<int>{1});
+  CHECK(s.worker_state(2) == Scheduler::WorkerState::Failed);
+  CHECK_FALSE(s.on_peer_error(2, 0.6));  // once
+  CHECK(s.on_result(1, 0, task_counts(0), 1).next.task == 1);
+  CHECK(s.tick(1).empty());
+}
+
 TEST_CASE("scheduler: a reassigned task whose new owner dies too is requeued again") {
   auto tasks = make_test_tasks({10, 20}, 0);
   auto s = make_sched(tasks, 2, 3, "dynamic", 2);
