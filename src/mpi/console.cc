@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "base/names.h"
 #include "mpi/sim_hooks.h"
 
 namespace dla::mpi {
@@ -20,8 +21,9 @@ std::string fmt_time(double s) {
 
 std::string task_label(const std::vector<FileInfo>& files, const Task& t) {
   const FileInfo& f = files[static_cast<std::size_t>(t.file)];
-  if (t.range.offset == 0 && t.range.length == f.size) return f.name;
-  return f.name + " [" + std::to_string(t.range.offset) + "+" + std::to_string(t.range.length) + "]";
+  const std::string name = escape_name(f.name);
+  if (t.range.offset == 0 && t.range.length == f.size) return name;
+  return name + " [" + std::to_string(t.range.offset) + "+" + std::to_string(t.range.length) + "]";
 }
 
 }  // namespace dla::mpi

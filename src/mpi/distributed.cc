@@ -1,22 +1,31 @@
 #include "mpi/distributed.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/names.h"
 #include "mpi/console.h"
 #include "mpi/master.h"
 #include "mpi/sim_hooks.h"
+#include "mpi/tags.h"
+#include "mpi/trace_file.h"
+#include "mpi/transport.h"
 #include "mpi/worker.h"
 
 namespace dla::mpi {
 namespace {
 
+// The PLAN: names and paths escaped (base/names.h) so that any bytes survive JSON.
 nlohmann::json files_json(const std::vector<FileInfo>& files) {
   nlohmann::json j = nlohmann::json::array();
-  for (const auto& f : files) j.push_back({{"path", f.path}, {"name", f.name}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
-  return j;
+  for (const auto& f : files)
+    j.push_back({{"path", escape_name(f.path)}, {"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
+  nlohmann::json plan;
+  plan["files"] = j;
+  return plan;
 }
 
 }  // namespace
@@ -77,14 +86,28 @@ Result<SlowSpec> parse_slow_spec(const std::string& s) {
   return p;
 }
 
+namespace {
+
+// A time option: a finite number of seconds, > 0 (or >= 0 when zero means "off").
+Status check_seconds(const char* name, double v, bool zero_ok = false) {
+  if (!std::isfinite(v) || v < 0 || (!zero_ok && v == 0))
+    return Error{std::string(name) + " must be a finite number of seconds " + (zero_ok ? ">= 0" : "> 0")};
+  return OkStatus();
+}
+
+}  // namespace
+
 Status validate(const DistributedOptions& opt, int size) {
   if (opt.dir.empty()) return Error{"missing DIR"};
-  if (!make_policy(opt.policy)) return Error{"--policy must be dynamic or static, not '" + opt.policy + "'"};
-  if (!(opt.timeout > 0)) return Error{"--timeout must be > 0"};
-  if (!(opt.heartbeat > 0) || opt.heartbeat >= opt.timeout) return Error{"--heartbeat must be > 0 and below --timeout"};
-  if (!(opt.master_timeout > 0)) return Error{"--master-timeout must be > 0"};
-  if (opt.throttle < 0) return Error{"--throttle must be >= 0"};
-  if (!(opt.flops_per_byte > 0)) return Error{"--flops-per-byte must be > 0"};
+  if (!make_policy(opt.policy)) return Error{"--policy must be dynamic or static, not '" + escape_name(opt.policy) + "'"};
+  for (auto st : {check_seconds("--timeout", opt.timeout), check_seconds("--heartbeat", opt.heartbeat),
+                  check_seconds("--master-timeout", opt.master_timeout), check_seconds("--poll", opt.poll),
+                  check_seconds("--startup-timeout", opt.startup_timeout)})
+    if (!st) return st;
+  if (opt.heartbeat >= opt.timeout) return Error{"--heartbeat must be > 0 and below --timeout"};
+  if (!std::isfinite(opt.throttle) || opt.throttle < 0) return Error{"--throttle must be a finite number >= 0"};
+  if (!std::isfinite(opt.flops_per_byte) || !(opt.flops_per_byte > 0)) return Error{"--flops-per-byte must be a finite number > 0"};
+  if (opt.split_bytes < 0) return Error{"--split-bytes must be >= 0 (0 = whole files)"};
   for (const auto& c : opt.crashes) {
     if (c.rank == 0) return Error{"--inject-crash: rank 0 is the master; only workers (1.." + std::to_string(size - 1) + ") can crash"};
     if (c.rank >= size) return Error{"--inject-crash: rank " + std::to_string(c.rank) + " does not exist (" + std::to_string(size) + " ranks)"};
@@ -94,40 +117,90 @@ Status validate(const DistributedOptions& opt, int size) {
   return OkStatus();
 }
 
-int run_distributed(const Session& s, const DistributedOptions& opt) {
-  sim::set_flops_per_byte(opt.flops_per_byte);
-  const int rank = s.rank();
-  // Rank 0 discovers the input and broadcasts it (everyone is alive at this point).
-  std::string plan;
-  if (rank == 0) {
-    nlohmann::json j;
-    auto st = validate(opt, s.size());
-    if (!st) {
-      j["error"] = st.error();
-    } else {
-      auto files = discover_logs(opt.dir);
-      if (!files) j["error"] = files.error();
-      else j["files"] = files_json(*files);
-    }
-    plan = j.dump();
+namespace {
+
+// Rank 0, before anything is sent: the options, the input, the task count and the trace target.
+Result<std::vector<FileInfo>> prepare(const DistributedOptions& opt, int size) {
+  auto st = validate(opt, size);
+  if (!st) return Error{st.error()};
+  auto files = discover_logs(opt.dir);
+  if (!files) return Error{files.error()};
+  // Counted, not built: --split-bytes 1 on a large input would not fit in memory.
+  std::uint64_t ntasks = 0;
+  const auto split = static_cast<std::uint64_t>(opt.split_bytes);
+  for (const auto& f : *files) ntasks += split > 0 && f.size > split ? (f.size + split - 1) / split : 1;
+  if (ntasks > kMaxTasks)
+    return Error{"--split-bytes " + std::to_string(opt.split_bytes) + " makes " + std::to_string(ntasks) +
+                 " tasks (at most " + std::to_string(kMaxTasks) + "): use a larger value"};
+  if (!opt.trace_file.empty()) {
+    auto tst = check_trace_target(opt.trace_file, *files, opt.checkpoint_dir);
+    if (!tst) return Error{tst.error()};
   }
-  broadcast(plan);
-  auto j = nlohmann::json::parse(plan);
-  if (j.contains("error")) {
-    if (rank == 0) {
-      std::cerr << "error: " << j["error"].get<std::string>() << std::endl;
-      say("RESULT ERROR " + j["error"].get<std::string>());
+  return files;
+}
+
+// Rank 1..n-1: waits for the master's PLAN (the start-up watchdog bounds the wait on real MPI; in
+// SMPI a vanished master ends it). Empty text: the master is gone.
+std::string wait_plan(const DistributedOptions& opt) {
+  while (true) {
+    Incoming m;
+    if (try_recv(0, &m)) {
+      if (m.tag == wire::kPlan) return m.text;
+      continue;  // (nothing else is sent before the plan)
     }
+    if (!sim::peer_alive(0) || !take_peer_errors().empty()) return {};
+    sleep_seconds(opt.poll);
+  }
+}
+
+Result<std::vector<FileInfo>> parse_plan(const std::string& text) {
+  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Error{"malformed plan from the master"};
+  if (j.contains("error")) return Error{j["error"].get<std::string>()};
+  std::vector<FileInfo> files;
+  for (const auto& f : j["files"]) {
+    auto path = unescape_name(f["path"].get<std::string>());
+    auto name = unescape_name(f["name"].get<std::string>());
+    if (!path || !name) return Error{"malformed plan from the master"};
+    files.push_back({*path, *name, f["size"].get<std::uint64_t>(), f["mtime_ns"].get<std::int64_t>()});
+  }
+  return files;
+}
+
+int run_rank0(const Session& s, const DistributedOptions& opt) {
+  auto files = prepare(opt, s.size());
+  if (!files) {
+    const std::string msg = escape_name(files.error());
+    nlohmann::json plan;
+    plan["error"] = msg;
+    Outbox out;
+    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, plan.dump());
+    s.startup_done();
+    std::cerr << "error: " << msg << std::endl;
+    say("RESULT ERROR " + msg);
+    out.abandon();
     return 1;
   }
-  std::vector<FileInfo> files;
-  for (const auto& f : j["files"])
-    files.push_back({f["path"].get<std::string>(), f["name"].get<std::string>(), f["size"].get<std::uint64_t>(),
-                     f["mtime_ns"].get<std::int64_t>()});
-  barrier();
-  const double t0 = wtime();
-  if (rank == 0) return run_master(s.size(), opt, std::move(files), t0);
-  return run_worker(rank, opt, std::move(files), t0);
+  return run_master(s, opt, std::move(*files), files_json(*files).dump());
+}
+
+int run_worker_rank(const Session& s, const DistributedOptions& opt) {
+  const std::string text = wait_plan(opt);
+  s.startup_done();
+  if (text.empty()) {
+    std::fprintf(stderr, "[Worker %d] master is gone before sending the plan - leaving\n", s.rank());
+    return 0;
+  }
+  auto files = parse_plan(text);
+  if (!files) return 1;  // bad input: the master prints the error
+  return run_worker(s.rank(), opt, std::move(*files), wtime());
+}
+
+}  // namespace
+
+int run_distributed(const Session& s, const DistributedOptions& opt) {
+  sim::set_flops_per_byte(opt.flops_per_byte);
+  return s.rank() == 0 ? run_rank0(s, opt) : run_worker_rank(s, opt);
 }
 
 }  // namespace dla::mpi

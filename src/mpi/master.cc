@@ -8,10 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/names.h"
 #include "mpi/console.h"
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
+#include "mpi/trace_file.h"
 #include "mpi/transport.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
@@ -43,35 +45,47 @@ struct Summary {
 
 class Master {
  public:
-  Master(int size, const DistributedOptions& opt, std::vector<FileInfo> files, double t0)
-      : size_(size), opt_(opt), files_(std::move(files)), t0_(t0), host_(sim::host_name()),
+  Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files)
+      : session_(s), size_(s.size()), opt_(opt), files_(std::move(files)), host_(sim::host_name()),
         chatty_(!opt.quiet && !opt.json) {}
 
-  int run() {
-    if (!start()) return 1;
+  int run(const std::string& plan) {
+    const Status st = start();
+    send_plans(st ? plan : nlohmann::json{{"error", escape_name(st.error())}}.dump());
+    if (!st) {
+      std::cerr << "error: " << escape_name(st.error()) << std::endl;
+      say("RESULT ERROR " + escape_name(st.error()));
+      out_.abandon();
+      return 1;
+    }
     serve();
     if (finished_at_ < 0) finished_at_ = wtime();
     return finish();
   }
 
  private:
+  // Non-blocking, one per worker: a worker that died during start-up never blocks the others.
+  void send_plans(const std::string& plan) {
+    for (int w = 1; w < size_; ++w) out_.send_text(w, wire::kPlan, plan);
+    session_.startup_done();
+  }
+
   // Builds the scheduler (after the on_start hook: resume) and prints the run's header.
-  bool start() {
+  Status start() {
     auto tasks = make_tasks(files_, opt_.split_bytes);
     std::vector<int> workers;
     for (int r = 1; r < size_; ++r) workers.push_back(r);
     SchedulerOptions so;
     so.timeout = opt_.timeout;
     so.trace = &trace_;
-    for (const auto& f : files_) so.file_names.push_back(f.name);
+    for (const auto& f : files_) so.file_names.push_back(escape_name(f.name));  // trace details: one line each
     if (opt_.on_start) {
       auto st = opt_.on_start(files_, so);
-      if (!st) {
-        std::cerr << "error: " << st.error() << std::endl;
-        say("RESULT ERROR " + st.error());
-        return false;
-      }
+      if (!st) return st;
     }
+    // The run's clock starts now, after the load and just before the workers get their plan: a
+    // worker is heard from (or declared failed) relative to when it could start.
+    t0_ = wtime();
     const int already = static_cast<int>(so.files_done.size());
     auto policy = make_policy(opt_.policy);
     if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));
@@ -86,7 +100,7 @@ class Master {
     pid_.assign(static_cast<std::size_t>(size_), 0);
     wh_.assign(static_cast<std::size_t>(size_), "");
     told_stop_.assign(static_cast<std::size_t>(size_), 0);
-    return true;
+    return OkStatus();
   }
 
   void print_header(std::size_t workers, std::size_t tasks, int already) {
@@ -113,9 +127,14 @@ class Master {
         m = Incoming{};
       }
       const double now = wtime();
+      for (int w : take_peer_errors())
+        if (w > 0 && w < size_)
+          if (auto f = sched_->on_peer_error(w, now)) declare_failed(*f, now);
       for (const auto& f : sched_->tick(now)) declare_failed(f, now);
       out_.progress();
-      if (opt_.on_poll && opt_.on_poll(*sched_, now)) {
+      const bool stop = opt_.on_poll && opt_.on_poll(*sched_, now);
+      note_checkpoints(now);
+      if (stop) {
         interrupted_ = true;
         break;
       }
@@ -223,6 +242,14 @@ class Master {
     }
   }
 
+  // A checkpoint saved since the last look becomes a `checkpoint` event (rank 0) on the trace.
+  void note_checkpoints(double now) {
+    if (!opt_.checkpoints_saved) return;
+    const int saved = opt_.checkpoints_saved();
+    for (; checkpoints_seen_ < saved; ++checkpoints_seen_)
+      trace_.add(now - t0_, 0, "checkpoint", -1, 0, "#" + std::to_string(checkpoints_seen_ + 1));
+  }
+
   // The scheduler declared `f.worker` failed (silent for longer than --timeout): say so and, if
   // the failure was injected, put the crash on the trace.
   void declare_failed(const Scheduler::Failure& f, double now) {
@@ -256,7 +283,7 @@ class Master {
     if (r) {
       sched_->on_result(0, t, *r, wtime(), now - t0_);
     } else {
-      std::cerr << "error: " << r.error() << std::endl;
+      std::cerr << "error: " << escape_name(r.error()) << std::endl;
       sched_->on_task_error(0, t, r.error(), wtime());
     }
   }
@@ -266,6 +293,7 @@ class Master {
     s.killed = end_workers();
     out_.abandon();
     if (opt_.at_end) s.extra = opt_.at_end(*sched_, files_);
+    note_checkpoints(wtime());  // the final one
     s.total = finished_at_ - t0_;
     s.failed = sched_->failed_workers();
     s.bad_files = sched_->failed_files();
@@ -298,13 +326,13 @@ class Master {
 
   void write_trace() {
     if (opt_.trace_file.empty()) return;
-    auto st = trace_.write(opt_.trace_file);
+    auto st = write_trace_file(trace_, opt_.trace_file);  // target checked at start-up
     if (!st) std::cerr << "error: " << st.error() << std::endl;
   }
 
   nlohmann::json names_json(const std::vector<int>& file_indices) const {
     nlohmann::json a = nlohmann::json::array();
-    for (int f : file_indices) a.push_back(files_[static_cast<std::size_t>(f)].name);
+    for (int f : file_indices) a.push_back(escape_name(files_[static_cast<std::size_t>(f)].name));
     return a;
   }
 
@@ -392,10 +420,11 @@ class Master {
     int worker;
     double last_heard, detected;
   };
+  const Session& session_;
   int size_;
   const DistributedOptions& opt_;
   std::vector<FileInfo> files_;
-  double t0_;
+  double t0_ = 0;  // set by start(): when the plans go out
   std::string host_;
   bool chatty_;
   std::unique_ptr<Scheduler> sched_;
@@ -408,12 +437,13 @@ class Master {
   std::vector<Detection> failures_;
   double finished_at_ = -1;
   bool interrupted_ = false;  // on_poll asked to stop (SIGINT/SIGTERM)
+  int checkpoints_seen_ = 0;
 };
 
 }  // namespace
 
-int run_master(int size, const DistributedOptions& opt, std::vector<FileInfo> files, double t0) {
-  return Master(size, opt, std::move(files), t0).run();
+int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, const std::string& plan) {
+  return Master(s, opt, std::move(files)).run(plan);
 }
 
 }  // namespace dla::mpi

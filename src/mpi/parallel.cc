@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/names.h"
 #include "scan/discovery.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
@@ -81,7 +82,7 @@ std::string make_plan(const ParallelOptions& opt, int size) {
   auto files = discover_logs(opt.dir);
   nlohmann::json j;
   if (!files) {
-    j["error"] = files.error();
+    j["error"] = escape_name(files.error());
     return j.dump();
   }
   std::vector<std::uint64_t> w;
@@ -95,7 +96,8 @@ std::string make_plan(const ParallelOptions& opt, int size) {
       for (int i : bins[b]) owner[i] = b;
   }
   for (std::size_t i = 0; i < files->size(); ++i)
-    j["files"].push_back({{"path", (*files)[i].path}, {"name", (*files)[i].name}, {"size", (*files)[i].size}, {"rank", owner[i]}});
+    j["files"].push_back({{"path", escape_name((*files)[i].path)}, {"name", escape_name((*files)[i].name)},
+                          {"size", (*files)[i].size}, {"rank", owner[i]}});
   return j.dump();
 }
 
@@ -112,9 +114,10 @@ Share count_share(const nlohmann::json& files, int rank) {
   for (const auto& f : files) {
     if (f["rank"].get<int>() != rank) continue;
     std::string err;
-    Counts c = scan_counted(f["path"].get<std::string>(), &mine.slots[kBytes], &err);
+    auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
+    Counts c = scan_counted(path ? *path : std::string(), &mine.slots[kBytes], &err);
     if (!err.empty()) {
-      mine.errors += err + "\n";
+      mine.errors += escape_name(err) + "\n";  // one line per error, whatever the name holds
       ++mine.slots[kErrors];
       continue;
     }
@@ -233,6 +236,7 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
   const int rank = s.rank(), size = s.size();
   std::string plan = rank == 0 ? make_plan(opt, size) : std::string();
   broadcast(plan);
+  s.startup_done();
   auto j = nlohmann::json::parse(plan);
   if (j.contains("error")) {
     if (rank == 0) std::cerr << "error: " << j["error"].get<std::string>() << std::endl;

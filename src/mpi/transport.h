@@ -17,7 +17,8 @@ using Payload = std::vector<long long>;
 // with MPI_Request_free and their buffers deliberately leaked.
 class Outbox {
  public:
-  // Numeric payload, padded to wire::kWireLen. False if the peer is known to be gone.
+  // Numeric payload, padded to wire::kWireLen. False if the peer is known to be gone or the
+  // send failed (the peer is then recorded for take_peer_errors).
   bool send(int dst, int tag, Payload p);
   bool send_text(int dst, int tag, std::string text);
   void progress();  // completes what it can, never blocks
@@ -32,6 +33,7 @@ class Outbox {
   struct Entry {
     MPI_Request req;
     std::shared_ptr<Buffer> buf;
+    int dst;
   };
   bool post(int dst, int tag, std::shared_ptr<Buffer> b, MPI_Datatype type, int count);
   std::list<Entry> pending_;
@@ -53,5 +55,11 @@ struct Incoming {
 // Messages of one source are handed out in the order they were probed. HELLO messages
 // carry text, the others numbers.
 bool try_recv(int source, Incoming* in);
+
+// MPI_COMM_WORLD returns errors (runtime.h): every MPI call here is checked, and a call that
+// fails on a known peer (send, test of a send, receive of its message) records that peer. The
+// master treats each as a failed worker; a worker treats the master's as "master gone".
+// Returns and clears the peers recorded since the last call (ascending, each once).
+std::vector<int> take_peer_errors();
 
 }  // namespace dla::mpi

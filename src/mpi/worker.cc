@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "base/names.h"
 #include "mpi/console.h"
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
@@ -112,6 +113,7 @@ class Worker {
       check_crash();
       out_.progress();
       if (try_recv(0, m)) return true;
+      if (!take_peer_errors().empty()) master_gone_ = true;  // an MPI error talking to the master
       if (master_gone_ || !sim::peer_alive(0)) {
         std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
         return false;
@@ -141,7 +143,7 @@ class Worker {
     auto r = scan(files_[static_cast<std::size_t>(t.file)], t.range);
     task_ = -1;
     if (!r) {
-      std::fprintf(stderr, "error: %s\n", r.error().c_str());
+      std::fprintf(stderr, "error: %s\n", escape_name(r.error()).c_str());
       send(wire::kResult, {t.id, 0, 0, 0, 0, 0, 0, started_us_});
       return;
     }
