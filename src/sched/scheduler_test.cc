@@ -303,6 +303,44 @@ TEST_CASE("scheduler: resume with files already done") {
 
 // The invariant test: random workers that crash, hang and come back late, random clock steps,
 // both policies, split files. Whatever happens, when the run ends every task is counted exactly once.
+namespace {
+
+// The random test's model of each worker: what it believes it is working on, and whether it is alive.
+enum Mode { Alive, Dead, Paused };
+struct W {
+  Mode mode = Alive;
+  bool waiting_reply = false;  // needs to send a request
+  bool stopped = false;
+  int task = -1;
+  double resume_at = 0;
+};
+
+// After a random run: all done, every task applied exactly once, and late messages are harmless.
+void check_end_of_run(Scheduler& s, const std::vector<W>& ws, std::map<int, int>& applied, const std::vector<Task>& tasks,
+                      int nfiles, double now) {
+  REQUIRE(s.all_done());
+  REQUIRE(s.workers_settled());
+  // Every paused worker delivers its result now: a duplicate, answered STOP.
+  for (int w = 1; w < static_cast<int>(ws.size()); ++w) {
+    const auto& m = ws[static_cast<std::size_t>(w)];
+    if (m.task >= 0 && m.mode != Dead) {
+      auto o = s.on_result(w, m.task, task_counts(m.task), now + 100);
+      REQUIRE(o.kind == O::Duplicate);
+      REQUIRE(o.next.kind == R::Stop);
+    }
+  }
+  Counts want;
+  for (const auto& t : tasks) {
+    REQUIRE(applied[t.id] == 1);
+    want += task_counts(t.id);
+  }
+  REQUIRE(s.totals() == want);
+  REQUIRE(static_cast<int>(s.processed_files().size()) == nfiles);
+  REQUIRE(s.pending_tasks().empty());
+}
+
+}  // namespace
+
 TEST_CASE("scheduler: every task counted exactly once over thousands of random interleavings") {
   const int kRuns = 10000;
   int runs_with_failures = 0, runs_with_late = 0, runs_with_dups = 0, runs_master = 0;
@@ -318,15 +356,6 @@ TEST_CASE("scheduler: every task counted exactly once over thousands of random i
     FakeClock clk;
     auto s = make_sched(tasks, nfiles, nworkers, policy, timeout);
 
-    // The model of each worker: what it believes it is working on, and whether it is alive.
-    enum Mode { Alive, Dead, Paused };
-    struct W {
-      Mode mode = Alive;
-      bool waiting_reply = false;  // needs to send a request
-      bool stopped = false;
-      int task = -1;
-      double resume_at = 0;
-    };
     std::vector<W> ws(static_cast<std::size_t>(nworkers) + 1);
     for (int w = 1; w <= nworkers; ++w) ws[static_cast<std::size_t>(w)].waiting_reply = true;
     std::map<int, int> applied;
@@ -383,25 +412,7 @@ TEST_CASE("scheduler: every task counted exactly once over thousands of random i
       }
     }
     INFO("run " << run << " policy " << policy << " workers " << nworkers << " tasks " << tasks.size());
-    REQUIRE(s.all_done());
-    REQUIRE(s.workers_settled());
-    // Late messages after the end are harmless: every paused worker delivers its result now.
-    for (int w = 1; w <= nworkers; ++w) {
-      auto& m = ws[static_cast<std::size_t>(w)];
-      if (m.task >= 0 && m.mode != Dead) {
-        auto o = s.on_result(w, m.task, task_counts(m.task), clk.now() + 100);
-        REQUIRE(o.kind == O::Duplicate);
-        REQUIRE(o.next.kind == R::Stop);
-      }
-    }
-    Counts want;
-    for (const auto& t : tasks) {
-      REQUIRE(applied[t.id] == 1);
-      want += task_counts(t.id);
-    }
-    REQUIRE(s.totals() == want);
-    REQUIRE(static_cast<int>(s.processed_files().size()) == nfiles);
-    REQUIRE(s.pending_tasks().empty());
+    check_end_of_run(s, ws, applied, tasks, nfiles, clk.now());
     if (!s.failed_workers().empty()) ++runs_with_failures;
     if (used_master) ++runs_master;
   }
