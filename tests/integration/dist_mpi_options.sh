@@ -9,7 +9,8 @@
 #    refused the same way, at start;
 #  * --trace into a missing directory: refused at start (exit 1, RESULT ERROR), not after the run;
 #  * --trace over an input log, into the checkpoint directory, or over an existing file that is not a
-#    dla trace: refused, and that file is unchanged; over a previous trace: replaced (temp + rename).
+#    dla trace: refused, and that file is unchanged; over a previous trace: replaced (temp + rename);
+#  * the trace has one `checkpoint` event per checkpoint saved.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
@@ -80,4 +81,10 @@ run distributed_log_analyser --no-checkpoint --trace "$T/run.trace" "$T/logs"
 check "--trace to a new file: exit 0, a dla trace" "0 # dla-trace 1 distributed_log_analyser" "$rc $(head -n 1 "$T/run.trace")"
 run distributed_log_analyser --no-checkpoint --trace "$T/run.trace" "$T/logs"
 check "--trace over a previous trace: replaced, no temp file left" "0 0" "$rc $(ls "$T" | grep -c 'tmp-' || true)"
+# The trace records every checkpoint the master saved (event `checkpoint`, rank 0): as many as the
+# footer's "Checkpoints saved" (before: documented and drawn, never recorded).
+run distributed_log_analyser --checkpoint-dir "$T/ck2" --checkpoint-every 1 --checkpoint-sync --trace "$T/ck.trace" "$T/logs"
+saved=$(sed -n 's/^Checkpoints saved: \([0-9]*\).*/\1/p' "$T/out")
+check "checkpoint events on the trace = checkpoints saved (> 0)" "$saved yes" \
+  "$(awk '$2 == 0 && $3 == "checkpoint"' "$T/ck.trace" | wc -l) $( [ "${saved:-0}" -gt 0 ] && echo yes)"
 exit $fail
