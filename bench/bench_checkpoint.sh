@@ -50,7 +50,7 @@ run_cfg() {  # name -> one run; appends wall and makespan
   t1=$(date +%s.%N)
   if ! echo "$out" | grep -q '^RESULT OK'; then echo "run $name failed" >&2; echo "$out" | tail -3 >&2; exit 1; fi
   local got
-  got=$(echo "$out" | sed -n 's/^RESULT OK .* DEBUG=\([0-9]*\) ERROR=\([0-9]*\) INFO=\([0-9]*\) WARN=\([0-9]*\) .*/{"DEBUG":\1,"ERROR":\2,"INFO":\3,"WARN":\4}/p')
+  got=$(echo "$out" | sed -n 's/^RESULT OK .*DEBUG=\([0-9]*\) ERROR=\([0-9]*\) INFO=\([0-9]*\) WARN=\([0-9]*\) .*/{"DEBUG":\1,"ERROR":\2,"INFO":\3,"WARN":\4}/p')
   [ "$(echo "$got" | jq -c .)" = "$base" ] || { echo "run $name: counts differ from base_log_analyser" >&2; exit 1; }
   WALL[$name]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}') "
   SPAN[$name]+="$(echo "$out" | sed -n 's/^Total time: \([0-9.]*\)s$/\1/p') "

@@ -42,7 +42,7 @@ rank0_of() {
   done
 }
 counts_of_json() { jq -r '"DEBUG=\(.counts.DEBUG) ERROR=\(.counts.ERROR) INFO=\(.counts.INFO) WARN=\(.counts.WARN) lines=\(.lines)"'; }
-result_counts() { sed -n 's/^RESULT [A-Z ]*.* \(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*\)$/\1/p' "$1" | tail -n 1; }
+result_counts() { sed -n 's/^RESULT .*\(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*\).*$/\1/p' "$1" | tail -n 1; }
 
 cd "$T"
 "$B/generate_logs" --out sample_logs --files 10 --lines 5000 --seed 42 >/dev/null

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "base/names.h"
 #include "scan/discovery.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
   const std::clock_t c0 = std::clock();  // CPU time: what the run needed, whatever share it got
   auto files = dla::discover_logs(dir);
   if (!files) {
-    std::cerr << "error: " << files.error() << std::endl;
+    std::cerr << "error: " << dla::escape_name(files.error()) << std::endl;
     return 1;
   }
   if (!json) std::cout << "Found " << files->size() << " log file(s) to analyse\n" << std::endl;
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
   for (const auto& f : *files) {
     auto c = dla::scan_file(f.path);
     if (!c) {
-      std::cerr << "error: " << c.error() << std::endl;
-      errors.push_back(f.name);
+      std::cerr << "error: " << dla::escape_name(c.error()) << std::endl;
+      errors.push_back(dla::escape_name(f.name));  // names as printed: one line, valid UTF-8 (JSON)
       continue;
     }
     total += *c;

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "base/version.h"
+#include "base/names.h"
 #include "mpi/checkpoint_hooks.h"
 #include "mpi/distributed.h"
 
@@ -21,8 +22,9 @@ int main(int argc, char** argv) {
     if (dla::launcher_rank() <= 0) std::cout << dla::version_line("distributed_log_analyser") << std::endl;
     return 0;
   }
-  dla::mpi::Session session(&argc, &argv);
   dla::mpi::DistributedOptions opt;
+  opt.startup_timeout = dla::mpi::startup_timeout_arg(argc, argv);
+  dla::mpi::Session session(&argc, &argv, opt.startup_timeout);
   std::vector<std::string> crashes, slow;
   po::options_description desc("Usage: distributed_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")(
@@ -32,7 +34,10 @@ int main(int argc, char** argv) {
       "master-timeout", po::value(&opt.master_timeout)->default_value(opt.master_timeout),
       "a worker leaves when the master is silent this long (seconds)")(
       "poll", po::value(&opt.poll)->default_value(opt.poll), "idle polling interval of the master and of waiting workers (seconds)")(
-      "split-bytes", po::value(&opt.split_bytes)->default_value(0), "cut files larger than N bytes into ranges (0 = whole files)")(
+      "split-bytes", po::value(&opt.split_bytes)->default_value(0),
+      "cut files larger than N bytes into ranges (0 = whole files; at most 1,000,000 ranges in all)")(
+      "startup-timeout", po::value(&opt.startup_timeout)->default_value(opt.startup_timeout),
+      "a rank whose start-up (MPI_Init, the plan) takes longer than this many seconds exits with status 5")(
       "inject-crash", po::value(&crashes)->composing(), "RANK@SEC[:kill|hang|exit] (repeatable): the worker crashes at SEC since start")(
       "inject-slow", po::value(&slow)->composing(), "RANK@FACTOR (repeatable): the worker scans FACTOR times slower")(
       "throttle", po::value(&opt.throttle)->default_value(0), "every worker scans at most BYTES_PER_SEC (0 = unlimited)")(
@@ -75,10 +80,12 @@ int main(int argc, char** argv) {
       if (bad.empty()) {
         std::cout << desc << std::endl;
       } else {
+        bad = dla::escape_name(bad);
         std::cerr << "error: " << bad << " (see --help)" << std::endl;
         std::cout << "RESULT ERROR " << bad << std::endl;
       }
     }
+    session.startup_done();
     return bad.empty() ? 0 : 1;
   }
   dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());

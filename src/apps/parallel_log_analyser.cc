@@ -3,9 +3,11 @@
 //   mpirun -np 4 ./parallel_log_analyser sample_logs
 //   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8 ./parallel_log_analyser_smpi sample_logs
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <iostream>
 
 #include "base/version.h"
+#include "base/names.h"
 #include "mpi/parallel.h"
 
 namespace po = boost::program_options;
@@ -16,7 +18,8 @@ int main(int argc, char** argv) {
     if (dla::launcher_rank() <= 0) std::cout << dla::version_line("parallel_log_analyser") << std::endl;
     return 0;
   }
-  dla::mpi::Session session(&argc, &argv);
+  dla::mpi::Session session(&argc, &argv, dla::mpi::startup_timeout_arg(argc, argv));
+  double startup_timeout = dla::mpi::kDefaultStartupTimeout;
   dla::mpi::ParallelOptions opt;
   po::options_description desc("Usage: parallel_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&opt.json), "print the result as JSON")(
@@ -28,6 +31,8 @@ int main(int argc, char** argv) {
       "simulation only: modelled scan cost per byte")(
       "partition", po::value(&opt.partition)->default_value(opt.partition),
       "static plan: lpt (largest files first to the least loaded rank, by bytes) or roundrobin (file i to rank i % np)")(
+      "startup-timeout", po::value(&startup_timeout)->default_value(startup_timeout),
+      "a rank whose start-up (MPI_Init, the plan) takes longer than this many seconds exits with status 5")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::positional_options_description pos;
@@ -40,14 +45,21 @@ int main(int argc, char** argv) {
     if (!vm.count("help") && opt.dir.empty()) bad = "missing DIR";
     else if (opt.partition != "lpt" && opt.partition != "roundrobin")
       bad = "--partition must be lpt or roundrobin, not " + opt.partition;
+    else if (!std::isfinite(opt.baseline_seconds) || opt.baseline_seconds < 0)
+      bad = "--baseline-seconds must be a finite number of seconds >= 0";
+    else if (!std::isfinite(opt.flops_per_byte) || !(opt.flops_per_byte > 0))
+      bad = "--flops-per-byte must be a finite number > 0";
+    else if (!std::isfinite(startup_timeout) || !(startup_timeout > 0))
+      bad = "--startup-timeout must be a finite number of seconds > 0";
   } catch (const std::exception& e) {
     bad = e.what();
   }
   if (!bad.empty() || vm.count("help")) {
     if (session.rank() == 0) {
       if (bad.empty()) std::cout << desc << std::endl;
-      else std::cerr << "error: " << bad << " (see --help)" << std::endl;
+      else std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
     }
+    session.startup_done();
     return bad.empty() ? 0 : 1;
   }
   return dla::mpi::run_parallel(session, opt);

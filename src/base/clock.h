@@ -1,19 +1,14 @@
-// Time enters src/core only through this interface: the MPI layer passes MPI_Wtime (real or
-// simulated), tests pass a FakeClock. Nothing in src/core reads the wall clock for protocol decisions.
+// Time enters the pure layers as a `now` argument (seconds on the caller's clock: MPI_Wtime in
+// src/mpi, real or simulated); nothing below src/mpi reads a clock. FakeClock is the tests'
+// stand-in for such a clock: a number they set and advance.
 #pragma once
 
 namespace dla {
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual double now() const = 0;  // seconds, monotonic, arbitrary origin
-};
-
-class FakeClock final : public Clock {
+class FakeClock {
  public:
   explicit FakeClock(double t = 0) : t_(t) {}
-  double now() const override { return t_; }
+  double now() const { return t_; }
   void set(double t) { t_ = t; }
   void advance(double dt) { t_ += dt; }
 

@@ -56,7 +56,12 @@ std::string escape_name(std::string_view raw) {
       o += static_cast<char>(c);
       ++i;
     } else if (const std::size_t n = utf8_sequence(raw, i)) {
-      o.append(raw.substr(i, n));
+      if (n == 2 && c == 0xC2 && static_cast<unsigned char>(raw[i + 1]) < 0xA0) {
+        put_hex(o, c);  // a C1 control (U+0080..U+009F, e.g. CSI): a terminal would obey it
+        put_hex(o, static_cast<unsigned char>(raw[i + 1]));
+      } else {
+        o.append(raw.substr(i, n));
+      }
       i += n;
     } else {
       put_hex(o, c);

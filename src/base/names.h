@@ -2,7 +2,7 @@
 // and result lines need valid UTF-8 without control characters (a raw newline in a name could
 // forge a line of output). escape_name() makes any name such text, reversibly:
 //   * a backslash becomes "\\";
-//   * a control character (0x00-0x1f, 0x7f) and every byte that is not part of valid UTF-8
+//   * a control character (C0 0x00-0x1f, DEL 0x7f, and C1 U+0080-U+009F, byte by byte) and every byte that is not part of valid UTF-8
 //     becomes "\xHH" (two lowercase hex digits);
 //   * everything else (printable ASCII, valid UTF-8 sequences) is kept as is.
 // unescape_name() is its inverse; it fails on a malformed escape.

@@ -45,3 +45,10 @@ TEST_CASE("escape_name_in escapes every occurrence of a raw name in a message", 
 }
 
 }  // namespace dla
+
+TEST_CASE("escape_name escapes C1 controls (a terminal would obey CSI) and round-trips them", "[names]") {
+  const std::string csi = "a\xc2\x9b" "31mred.log";
+  CHECK(dla::escape_name(csi) == "a\\xc2\\x9b31mred.log");
+  CHECK(*dla::unescape_name(dla::escape_name(csi)) == csi);
+  CHECK(dla::escape_name("caf\xc3\xa9.log") == "caf\xc3\xa9.log");  // U+00E9 stays
+}

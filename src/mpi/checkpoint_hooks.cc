@@ -3,7 +3,9 @@
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <csignal>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 
@@ -56,7 +58,7 @@ Status finish_checkpoint_options(CheckpointCli* cli) {
   if (!parse_consistency(cli->consistency, &cli->cfg.consistency))
     return Error{"--consistency must be eventual or strong, not '" + cli->consistency + "'"};
   if (cli->cfg.every < 1) return Error{"--checkpoint-every must be >= 1"};
-  if (!(cli->cfg.interval >= 0)) return Error{"--checkpoint-interval must be >= 0"};
+  if (!(cli->cfg.interval >= 0) || !std::isfinite(cli->cfg.interval)) return Error{"--checkpoint-interval must be a finite number >= 0"};
   if (cli->cfg.keep < 1) return Error{"--keep must be >= 1"};
   if (!(cli->cfg.budget > 0 && cli->cfg.budget <= 1)) return Error{"--checkpoint-budget must be in (0, 1]"};
   if (cli->cfg.dir.empty()) return Error{"--checkpoint-dir must not be empty"};
@@ -98,7 +100,11 @@ void CheckpointHooks::install(DistributedOptions* opt) {
   const std::string dir = opt->dir;
   auto ts = [this] { return timestamp(); };
 
+  opt->checkpoint_dir = cfg_.dir;
   opt->on_start = [this, dir](const std::vector<FileInfo>& files, SchedulerOptions& so) -> Status {
+    // Test hook: DLA_TEST_LOAD_DELAY=SEC makes the checkpoint load SEC seconds slower (a slow
+    // disk or many checkpoints), to show that the workers wait for it.
+    if (const char* d = std::getenv("DLA_TEST_LOAD_DELAY")) sleep_seconds(std::atof(d));
     driver_ = std::make_unique<CheckpointDriver>(cfg_, dir, files);
     DriverOutput o;
     auto st = driver_->start(&o);
@@ -131,6 +137,7 @@ void CheckpointHooks::install(DistributedOptions* opt) {
     print(o);
     return false;
   };
+  opt->checkpoints_saved = [this] { return driver_ ? driver_->saved() : 0; };
   opt->visible_counts = [this](const Scheduler& s) { return driver_ ? driver_->visible() : s.totals(); };
   opt->at_end = [this, ts](const Scheduler& s, const std::vector<FileInfo>&) {
     std::vector<std::pair<std::string, std::string>> extra;

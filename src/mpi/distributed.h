@@ -1,6 +1,12 @@
 // Stage 2: the fault-tolerant distributed analyser (master/worker over MPI, same code on Open MPI
 // and on SimGrid SMPI). Rank 0 is the master, ranks 1..n-1 are workers.
 //
+// Start-up (no collective: a peer that died during start-up must not block anyone): rank 0
+// validates, discovers the input, checks the --trace target and loads its checkpoint (on_start),
+// and only then sends each worker the PLAN (file list) with a non-blocking send. A worker waits for
+// its PLAN (bounded by the start-up watchdog, runtime.h), so --master-timeout starts counting only
+// once the master is ready: a slow checkpoint load cannot make the workers leave.
+//
 // Protocol (src/mpi/tags.h): a worker says HELLO (pid, host), then REQUESTs work; the master
 // answers ASSIGN(task) | WAIT (nothing now, tasks still in flight elsewhere: ask again in a moment)
 // | STOP. A RESULT is also the next request. While scanning, a worker sends a HEARTBEAT between
@@ -32,6 +38,7 @@
 // prints the result and, last, the RESULT line. If every worker died while tasks remain, the master
 // scans the remaining tasks itself (and says so). INCOMPLETE only means some file could not be read.
 #pragma once
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -67,7 +74,7 @@ struct DistributedOptions {
   double master_timeout = 10.0;  // worker leaves when the master is silent this long
   double poll = 0.001;           // master (and waiting worker) sleep when idle
   double wait_delay = 0.05;      // a worker told WAIT asks again after this long (doubling up to heartbeat)
-  std::uint64_t split_bytes = 0;
+  long long split_bytes = 0;     // 0 = whole files; at most kMaxTasks ranges in all
   std::vector<CrashSpec> crashes;
   std::vector<SlowSpec> slow;
   double throttle = 0;           // bytes per second per worker, 0 = unlimited
@@ -75,13 +82,13 @@ struct DistributedOptions {
   double flops_per_byte = 1.0;   // simulation only
   bool quiet = false;
   bool json = false;
+  double startup_timeout = 30.0; // runtime.h's watchdog (read from argv before MPI_Init)
+  std::string checkpoint_dir;    // the --trace file may not go there
 
   // ---- hooks for checkpointing / resume (run on the master only) ----
   // After discovery, before the first task is handed out: may fill so.files_done / so.base_counts
   // (resume) and print what it did. A returned error ends the run as bad input (exit 1).
   std::function<Status(const std::vector<FileInfo>& files, SchedulerOptions& so)> on_start;
-  // After every applied result (file_completed >= 0 when that result completed a file).
-  std::function<void(const Scheduler& s, const std::vector<FileInfo>& files, int file_completed)> after_result;
   // Once, after the last task (or when the run gives up), before the results are printed.
   // Returned pairs are appended to the printed footer (e.g. {"Checkpoints saved", "3"}).
   std::function<std::vector<std::pair<std::string, std::string>>(const Scheduler& s, const std::vector<FileInfo>& files)>
@@ -92,15 +99,22 @@ struct DistributedOptions {
   // commits). Returning true stops the run at once (interrupted by a signal): the master ends
   // the workers, prints the result and "RESULT INCOMPLETE interrupted ...", and returns 3.
   std::function<bool(const Scheduler& s, double now)> on_poll;
+  // How many checkpoints were saved so far: each new one is a `checkpoint` event on the trace.
+  std::function<int()> checkpoints_saved;
   // The counts to print (default Scheduler::totals(); strong consistency: committed counts only).
   std::function<Counts(const Scheduler& s)> visible_counts;
 };
+
+// --split-bytes may not cut the input into more tasks than this (--split-bytes 1 on 2.8 MB made
+// 2.8 M tasks and never ended): the master's tables, messages and trace stay bounded.
+inline constexpr std::size_t kMaxTasks = 1000000;
 
 // Checks option values (every rank calls it with the same options and session size).
 Status validate(const DistributedOptions& opt, int size);
 
 // Runs the analysis on this rank. Returns the process exit status: master 0 OK, 1 bad input,
 // 3 incomplete (some file unreadable); workers 0.
+// Calls s.startup_done() once the plan is sent (master) or received (worker).
 int run_distributed(const Session& s, const DistributedOptions& opt);
 
 }  // namespace dla::mpi

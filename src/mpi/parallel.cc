@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "base/names.h"
 #include "scan/discovery.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
@@ -99,7 +100,8 @@ double measure_baseline(const std::string& dir, const nlohmann::json& files, int
     (void)discover_logs(dir);  // (the parallel run's time includes its discovery too)
     for (const auto& f : files) {
       std::string err;
-      *counts += scan_counted(f["path"].get<std::string>(), &bytes, &err);
+      auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
+      *counts += scan_counted(path ? *path : std::string(), &bytes, &err);
     }
     secs = wtime() - t;
   }
@@ -128,6 +130,155 @@ void add_speedup_lines(const ParallelOptions& opt, double measured, double total
   }
 }
 
+// Rank 0: discovery and the static plan, as JSON ({"files": [{path, name, size, rank}...]} or
+// {"error": message}).
+std::string make_plan(const ParallelOptions& opt, int size) {
+  auto files = discover_logs(opt.dir);
+  nlohmann::json j;
+  if (!files) {
+    j["error"] = escape_name(files.error());
+    return j.dump();
+  }
+  std::vector<std::uint64_t> w;
+  for (const auto& f : *files) w.push_back(f.size);
+  std::vector<int> owner(files->size());
+  if (opt.partition == "roundrobin") {
+    for (std::size_t i = 0; i < files->size(); ++i) owner[i] = static_cast<int>(i % static_cast<std::size_t>(size));
+  } else {
+    auto bins = partition_lpt(w, size);
+    for (int b = 0; b < size; ++b)
+      for (int i : bins[b]) owner[i] = b;
+  }
+  for (std::size_t i = 0; i < files->size(); ++i)
+    j["files"].push_back({{"path", escape_name((*files)[i].path)}, {"name", escape_name((*files)[i].name)},
+                          {"size", (*files)[i].size}, {"rank", owner[i]}});
+  return j.dump();
+}
+
+// This rank's share of the plan, counted.
+struct Share {
+  std::uint64_t slots[kSlots] = {};
+  std::string errors;  // one message per line; printed by rank 0 only
+};
+
+Share count_share(const nlohmann::json& files, int rank) {
+  Share mine;
+  const double ts = wtime();
+  const double cpu0 = cpu_seconds();
+  for (const auto& f : files) {
+    if (f["rank"].get<int>() != rank) continue;
+    std::string err;
+    auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
+    Counts c = scan_counted(path ? *path : std::string(), &mine.slots[kBytes], &err);
+    if (!err.empty()) {
+      mine.errors += escape_name(err) + "\n";  // one line per error, whatever the name holds
+      ++mine.slots[kErrors];
+      continue;
+    }
+    for (int l = 0; l < kNumLevels; ++l) mine.slots[l] += c.level[l];
+    mine.slots[kLines] += c.lines;
+    ++mine.slots[kFiles];
+  }
+  const double scan_s = wtime() - ts;
+  std::memcpy(&mine.slots[kScanTime], &scan_s, sizeof scan_s);
+  const double scan_cpu = cpu_seconds() - cpu0;
+  std::memcpy(&mine.slots[kScanCpu], &scan_cpu, sizeof scan_cpu);
+  mine.slots[kErrText] = mine.errors.size();
+  return mine;
+}
+
+// Every rank's share at rank 0 (empty elsewhere): the slots in one collective, then the error texts.
+struct Gathered {
+  std::vector<std::uint64_t> all;  // kSlots per rank
+  std::vector<double> times, cpus;
+  std::string error_text;
+  const std::uint64_t* rank_slots(int r) const { return &all[static_cast<std::size_t>(r) * kSlots]; }
+};
+
+Gathered gather_shares(const Share& mine, int rank, int size) {
+  Gathered g;
+  const bool root = rank == 0;
+  g.all.resize(root ? static_cast<std::size_t>(kSlots) * size : 0);
+  g.times.resize(root ? size : 0);
+  g.cpus.resize(root ? size : 0);
+  std::vector<int> err_lens(root ? size : 0);
+  MPI_Gather(mine.slots, kSlots, MPI_UINT64_T, g.all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  for (int r = 0; r < (root ? size : 0); ++r) {
+    std::memcpy(&g.times[r], &g.rank_slots(r)[kScanTime], sizeof(double));
+    std::memcpy(&g.cpus[r], &g.rank_slots(r)[kScanCpu], sizeof(double));
+    err_lens[r] = static_cast<int>(g.rank_slots(r)[kErrText]);
+  }
+  g.error_text = gather_text(mine.errors, rank, size, err_lens);
+  return g;
+}
+
+// The merged result, as rank 0 prints it.
+struct Merged {
+  Counts counts;
+  std::uint64_t errors = 0, bytes_sum = 0;
+  double imbalance = 1.0;  // largest share / mean share, by bytes
+  double total = 0;
+  double measured_baseline = 0;  // --baseline: the sequential pass's time
+};
+
+Merged merge(const Gathered& g, int size, double total) {
+  Merged m;
+  m.total = total;
+  std::uint64_t bytes_max = 0;
+  for (int r = 0; r < size; ++r) {
+    const std::uint64_t* p = g.rank_slots(r);
+    for (int l = 0; l < kNumLevels; ++l) m.counts.level[l] += p[l];
+    m.counts.lines += p[kLines];
+    m.errors += p[kErrors];
+    m.bytes_sum += p[kBytes];
+    bytes_max = std::max(bytes_max, p[kBytes]);
+  }
+  if (m.bytes_sum) m.imbalance = static_cast<double>(bytes_max) * size / static_cast<double>(m.bytes_sum);
+  return m;
+}
+
+void print_json(const ParallelOptions& opt, const Gathered& g, const Merged& m, std::size_t nfiles, int size) {
+  nlohmann::json out;
+  out["files"] = nfiles;
+  out["processes"] = size;
+  out["counts"] = counts_json(m.counts);
+  out["lines"] = m.counts.lines;
+  out["total_time_s"] = m.total;
+  out["simulated"] = sim::simulated();
+  out["unreadable_files"] = m.errors;
+  out["partition"] = opt.partition;
+  out["bytes"] = m.bytes_sum;
+  out["max_over_mean_bytes"] = m.imbalance;
+  const double baseline = opt.measure_baseline ? m.measured_baseline : opt.baseline_seconds;
+  if (baseline > 0) out["speedup"] = baseline / m.total;
+  if (opt.measure_baseline) out["baseline_measured_s"] = m.measured_baseline;
+  for (int r = 0; r < size; ++r) {
+    const std::uint64_t* p = g.rank_slots(r);
+    nlohmann::json jr = {{"rank", r}, {"files", p[kFiles]}, {"bytes", p[kBytes]}, {"scan_s", g.times[r]}};
+    if (!sim::simulated()) jr["scan_cpu_s"] = g.cpus[r];
+    out["ranks"].push_back(jr);
+  }
+  std::cout << out.dump(2) << std::endl;
+}
+
+void print_text(const ParallelOptions& opt, const Gathered& g, const Merged& m, int size) {
+  if (opt.verbose) {
+    for (int r = 0; r < size; ++r) {
+      const std::uint64_t* p = g.rank_slots(r);
+      std::cout << "[Rank " << r << "] files " << p[kFiles] << ", bytes " << p[kBytes] << ", scan " << format_time(g.times[r]) << "\n";
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> footer;
+  footer.emplace_back("Total time", format_time(m.total));
+  add_speedup_lines(opt, m.measured_baseline, m.total, &footer);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%d process(es), %s plan, largest share %.2fx the mean (bytes)", size,
+                opt.partition == "roundrobin" ? "round-robin" : "LPT-by-bytes", m.imbalance);
+  footer.emplace_back("Distribution", buf);
+  if (m.errors) footer.emplace_back("Unreadable files", std::to_string(m.errors));
+  std::cout << format_results(m.counts, footer) << std::flush;
+}
+
 }  // namespace
 
 int run_parallel(const Session& s, const ParallelOptions& opt) {
@@ -135,31 +286,9 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
   barrier();
   const double t0 = wtime();
   const int rank = s.rank(), size = s.size();
-
-  // ---- rank 0: discovery and the static plan, broadcast as JSON ----
-  std::string plan;
-  if (rank == 0) {
-    auto files = discover_logs(opt.dir);
-    nlohmann::json j;
-    if (!files) {
-      j["error"] = files.error();
-    } else {
-      std::vector<std::uint64_t> w;
-      for (const auto& f : *files) w.push_back(f.size);
-      std::vector<int> owner(files->size());
-      if (opt.partition == "roundrobin") {
-        for (std::size_t i = 0; i < files->size(); ++i) owner[i] = static_cast<int>(i % static_cast<std::size_t>(size));
-      } else {
-        auto bins = partition_lpt(w, size);
-        for (int b = 0; b < size; ++b)
-          for (int i : bins[b]) owner[i] = b;
-      }
-      for (std::size_t i = 0; i < files->size(); ++i)
-        j["files"].push_back({{"path", (*files)[i].path}, {"name", (*files)[i].name}, {"size", (*files)[i].size}, {"rank", owner[i]}});
-    }
-    plan = j.dump();
-  }
+  std::string plan = rank == 0 ? make_plan(opt, size) : std::string();
   broadcast(plan);
+  s.startup_done();
   auto j = nlohmann::json::parse(plan);
   if (j.contains("error")) {
     if (rank == 0) std::cerr << "error: " << j["error"].get<std::string>() << std::endl;
@@ -171,104 +300,23 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
               << "Starting parallel analysis with " << size << " process(es)...\n"
               << std::endl;
   }
-
-  // ---- every rank: count its share ----
-  std::uint64_t mine[kSlots] = {};
-  std::string my_errors;  // one message per line; printed by rank 0 only
-  const double ts = wtime();
-  const double cpu0 = cpu_seconds();
-  for (const auto& f : files) {
-    if (f["rank"].get<int>() != rank) continue;
-    std::string err;
-    Counts c = scan_counted(f["path"].get<std::string>(), &mine[kBytes], &err);
-    if (!err.empty()) {
-      my_errors += err + "\n";
-      ++mine[kErrors];
-      continue;
-    }
-    for (int l = 0; l < kNumLevels; ++l) mine[l] += c.level[l];
-    mine[kLines] += c.lines;
-    ++mine[kFiles];
-  }
-  const double scan_s = wtime() - ts;
-  std::memcpy(&mine[kScanTime], &scan_s, sizeof scan_s);
-  const double scan_cpu = cpu_seconds() - cpu0;
-  std::memcpy(&mine[kScanCpu], &scan_cpu, sizeof scan_cpu);
-  mine[kErrText] = my_errors.size();
-
-  // ---- rank 0: gather and merge ----
-  std::vector<std::uint64_t> all(rank == 0 ? static_cast<std::size_t>(kSlots) * size : 0);
-  std::vector<double> times(rank == 0 ? size : 0), cpus(rank == 0 ? size : 0);
-  std::vector<int> err_lens(rank == 0 ? size : 0);
-  MPI_Gather(mine, kSlots, MPI_UINT64_T, all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-  for (int r = 0; r < (rank == 0 ? size : 0); ++r) {
-    std::memcpy(&times[r], &all[static_cast<std::size_t>(r) * kSlots + kScanTime], sizeof(double));
-    std::memcpy(&cpus[r], &all[static_cast<std::size_t>(r) * kSlots + kScanCpu], sizeof(double));
-    err_lens[r] = static_cast<int>(all[static_cast<std::size_t>(r) * kSlots + kErrText]);
-  }
-  const std::string error_text = gather_text(my_errors, rank, size, err_lens);
+  const Gathered g = gather_shares(count_share(files, rank), rank, size);
   const double total = wtime() - t0;
   Counts base_counts;
   const double measured = opt.measure_baseline ? measure_baseline(opt.dir, files, rank, &base_counts) : 0;
-  const double baseline = opt.measure_baseline ? measured : opt.baseline_seconds;
   int status = 0;
   if (rank == 0) {
-    Counts c;
-    std::uint64_t errors = 0, bytes_max = 0, bytes_sum = 0;
-    for (int r = 0; r < size; ++r) {
-      const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
-      for (int l = 0; l < kNumLevels; ++l) c.level[l] += p[l];
-      c.lines += p[kLines];
-      errors += p[kErrors];
-      bytes_sum += p[kBytes];
-      bytes_max = std::max(bytes_max, p[kBytes]);
-    }
-    status = errors ? 2 : 0;
-    if (opt.measure_baseline && base_counts != c)
+    Merged m = merge(g, size, total);
+    m.measured_baseline = measured;
+    status = m.errors ? 2 : 0;
+    if (opt.measure_baseline && base_counts != m.counts)
       std::cerr << "warning: the sequential baseline pass counted differently (files changed during the run?)" << std::endl;
     // Unreadable files: the master reports each one (the owning rank only collected the message).
-    std::istringstream es(error_text);
+    std::istringstream es(g.error_text);
     for (std::string line; std::getline(es, line);)
       if (!line.empty()) std::cerr << "error: " << line << std::endl;
-    double imbalance = bytes_sum ? static_cast<double>(bytes_max) * size / static_cast<double>(bytes_sum) : 1.0;
-    if (opt.json) {
-      nlohmann::json out;
-      out["files"] = files.size();
-      out["processes"] = size;
-      out["counts"] = counts_json(c);
-      out["lines"] = c.lines;
-      out["total_time_s"] = total;
-      out["simulated"] = sim::simulated();
-      out["unreadable_files"] = errors;
-      out["partition"] = opt.partition;
-      out["bytes"] = bytes_sum;
-      out["max_over_mean_bytes"] = imbalance;
-      if (baseline > 0) out["speedup"] = baseline / total;
-      if (opt.measure_baseline) out["baseline_measured_s"] = measured;
-      for (int r = 0; r < size; ++r) {
-        const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
-        nlohmann::json jr = {{"rank", r}, {"files", p[kFiles]}, {"bytes", p[kBytes]}, {"scan_s", times[r]}};
-        if (!sim::simulated()) jr["scan_cpu_s"] = cpus[r];
-        out["ranks"].push_back(jr);
-      }
-      std::cout << out.dump(2) << std::endl;
-    } else {
-      if (opt.verbose) {
-        for (int r = 0; r < size; ++r) {
-          const std::uint64_t* p = &all[static_cast<std::size_t>(r) * kSlots];
-          std::cout << "[Rank " << r << "] files " << p[kFiles] << ", bytes " << p[kBytes] << ", scan " << format_time(times[r]) << "\n";
-        }
-      }
-      std::vector<std::pair<std::string, std::string>> footer;
-      footer.emplace_back("Total time", format_time(total));
-      char buf[160];
-      add_speedup_lines(opt, measured, total, &footer);
-      std::snprintf(buf, sizeof buf, "%d process(es), %s plan, largest share %.2fx the mean (bytes)", size,
-                    opt.partition == "roundrobin" ? "round-robin" : "LPT-by-bytes", imbalance);
-      footer.emplace_back("Distribution", buf);
-      if (errors) footer.emplace_back("Unreadable files", std::to_string(errors));
-      std::cout << format_results(c, footer) << std::flush;
-    }
+    if (opt.json) print_json(opt, g, m, files.size(), size);
+    else print_text(opt, g, m, size);
   }
   broadcast(status);
   return status;

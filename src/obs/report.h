@@ -16,6 +16,19 @@ inline constexpr const char* kRule = "==========================================
 // ("Key: value") between rules, as in the assignment.
 std::string format_results(const Counts& c, const std::vector<std::pair<std::string, std::string>>& footer);
 
+// The last stdout line of a distributed run, the verdict scripts read (RESULT OK | INCOMPLETE ...).
+struct ResultLine {
+  std::string verdict = "OK";       // "OK", "INCOMPLETE" or "INCOMPLETE interrupted"
+  Counts counts;
+  int files_processed = 0, files_total = 0;
+  int unreadable = 0;               // files done with a read error
+  std::vector<int> failed_workers;  // ascending
+};
+// "RESULT <verdict> DEBUG=n ERROR=n INFO=n WARN=n lines=n files=p/t[ unreadable=u] failed_workers=k[ failed=r,...]"
+// The counts come first and the line has no length limit: a long failed-rank list can neither cut
+// them off nor leave a verdict without its counts. No trailing newline.
+std::string format_result_line(const ResultLine& r);
+
 // "%.2f" seconds, e.g. "0.35s".
 std::string format_seconds(double s);
 

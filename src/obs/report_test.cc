@@ -69,3 +69,35 @@ TEST_CASE("format_seconds: two decimals and an s", "[report]") {
   CHECK(dla::format_seconds(12.3456) == "12.35s");
   CHECK(dla::format_seconds(1234.5) == "1234.50s");
 }
+
+TEST_CASE("format_result_line: counts first, then files and failed workers", "[report]") {
+  dla::ResultLine r;
+  r.counts = sample();
+  r.files_processed = 9;
+  r.files_total = 9;
+  CHECK(dla::format_result_line(r) == "RESULT OK DEBUG=89 ERROR=18 INFO=152 WARN=43 lines=400 files=9/9 failed_workers=0");
+  r.verdict = "INCOMPLETE";
+  r.files_processed = 7;
+  r.unreadable = 2;
+  r.failed_workers = {2, 5};
+  CHECK(dla::format_result_line(r) ==
+        "RESULT INCOMPLETE DEBUG=89 ERROR=18 INFO=152 WARN=43 lines=400 files=7/9 unreadable=2 failed_workers=2 failed=2,5");
+}
+
+TEST_CASE("format_result_line: 1,000 failed ranks cut nothing off", "[report]") {
+  dla::ResultLine r;
+  r.counts = sample();
+  r.counts[dla::Level::Warn] = 18446744073709551615ull;  // widest count
+  r.files_processed = r.files_total = 123456;
+  std::string list;
+  for (int w = 1; w <= 1000; ++w) {
+    r.failed_workers.push_back(w + 100000);
+    list += (w > 1 ? "," : "") + std::to_string(w + 100000);
+  }
+  const std::string line = dla::format_result_line(r);
+  CHECK(line.rfind("RESULT OK DEBUG=89 ERROR=18 INFO=152 WARN=18446744073709551615 lines=400 files=123456/123456 "
+                   "failed_workers=1000 failed=", 0) == 0);
+  CHECK(line.size() > 7000);
+  CHECK(line.substr(line.size() - list.size()) == list);  // the whole list, to the last rank
+  CHECK(line.find('\n') == std::string::npos);
+}

@@ -348,6 +348,11 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
     ++duplicates_;
     out.kind = ResultOutcome::Duplicate;
     record(now, worker, "duplicate", task, tasks_[i].bytes(), task_label(task));
+  } else if (err && owner_[i] != worker) {
+    // A late ERROR from a worker already declared failed: its task is queued again or runs
+    // elsewhere, and a live retry must win (the failed worker's read may have failed because it
+    // was dying). Ignored, neither applied nor a duplicate.
+    out.kind = ResultOutcome::Rejected;
   } else {
     const bool late = owner_[i] != worker;  // it was taken away from this worker (declared failed)
     if (tstate_[i] == TaskState::Pending) {
@@ -394,31 +399,42 @@ std::vector<Scheduler::Failure> Scheduler::tick(double now) {
   for (std::size_t k = 0; k < workers_.size(); ++k) {
     auto& wi = winfo_[k];
     if (wi.state != WorkerState::Active || now - wi.last_heard <= opt_.timeout) continue;
-    const int w = workers_[k];
-    wi.state = WorkerState::Failed;
-    Failure f;
-    f.worker = w;
-    f.last_heard = wi.last_heard;
-    std::vector<Task> back;
-    for (int t : wi.held) {
-      const auto i = static_cast<std::size_t>(t);
-      if (tstate_[i] == TaskState::Assigned && owner_[i] == w) {
-        tstate_[i] = TaskState::Pending;
-        owner_[i] = -1;
-        back.push_back(tasks_[i]);
-        f.requeued.push_back(t);
-      }
-    }
-    wi.held.clear();
     char buf[96];
     std::snprintf(buf, sizeof buf, "silent %.6fs", now - wi.last_heard);
-    record(now, w, "timeout", f.requeued.empty() ? -1 : f.requeued.front(), 0, buf);
-    auto live = live_workers();
-    policy_->worker_gone(w, live);
-    policy_->give_back(back, live);
-    out.push_back(std::move(f));
+    out.push_back(fail(k, now, buf));
   }
   return out;
+}
+
+std::optional<Scheduler::Failure> Scheduler::on_peer_error(int worker, double now) {
+  for (std::size_t k = 0; k < workers_.size(); ++k)
+    if (workers_[k] == worker && winfo_[k].state == WorkerState::Active) return fail(k, now, "mpi-error");
+  return std::nullopt;
+}
+
+Scheduler::Failure Scheduler::fail(std::size_t k, double now, const std::string& why) {
+  auto& wi = winfo_[k];
+  const int w = workers_[k];
+  wi.state = WorkerState::Failed;
+  Failure f;
+  f.worker = w;
+  f.last_heard = wi.last_heard;
+  std::vector<Task> back;
+  for (int t : wi.held) {
+    const auto i = static_cast<std::size_t>(t);
+    if (tstate_[i] == TaskState::Assigned && owner_[i] == w) {
+      tstate_[i] = TaskState::Pending;
+      owner_[i] = -1;
+      back.push_back(tasks_[i]);
+      f.requeued.push_back(t);
+    }
+  }
+  wi.held.clear();
+  record(now, w, "timeout", f.requeued.empty() ? -1 : f.requeued.front(), 0, why);
+  auto live = live_workers();
+  policy_->worker_gone(w, live);
+  policy_->give_back(back, live);
+  return f;
 }
 
 int Scheduler::take_for_master(double now) {

@@ -22,6 +22,8 @@
 //     it was waiting for reassignment, and a reassigned copy running elsewhere becomes a duplicate.
 //     The worker itself stays failed (it is answered STOP: a worker that was silent for longer than
 //     the timeout is not trusted with new work).
+//   * A late ERROR from a failed worker is IGNORED (Rejected) unless its task is done: the task is
+//     queued again or running elsewhere, and that live retry decides whether the file is readable.
 //   * Any result for a task already done is DROPPED and reported as a duplicate (trace event
 //     `duplicate`); counts are never added twice.
 //   * A failed worker's tasks go back to the FRONT of the pending queue; a reassigned task whose new
@@ -40,6 +42,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,7 +100,7 @@ class Scheduler {
     int attempt = 0;          // Assign: 1 on first hand-out, 2+ when reassigned after a failure
   };
   struct ResultOutcome {
-    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;
+    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;  // Rejected: bad task id, or a failed worker's late error
     int file_completed = -1;  // file index if this result completed its file
     Reply next;               // the answer to send back (a result is also the next request)
   };
@@ -119,6 +122,9 @@ class Scheduler {
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
   // Failure detection; returns the workers declared failed by this tick.
   std::vector<Failure> tick(double now);
+  // The transport reported an MPI error on `worker`: failed at once, like a timeout (trace detail
+  // "mpi-error"). Nothing if it is not Active.
+  std::optional<Failure> on_peer_error(int worker, double now);
   // The master takes a pending task itself (all workers gone). -1 if none pending.
   int take_for_master(double now);
   // A worker is known to have left (e.g. it was sent STOP and the master gives up waiting).
@@ -169,6 +175,7 @@ class Scheduler {
   const WorkerInfo* find(int w) const;
   std::vector<int> live_workers() const;
   Reply hand_out(int worker, double now);
+  Failure fail(std::size_t k, double now, const std::string& why);
   ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at);
   void heard(WorkerInfo* w, double now) { if (w && now > w->last_heard) w->last_heard = now; }
   void drop_held(int worker, int task);

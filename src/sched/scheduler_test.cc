@@ -147,6 +147,49 @@ TEST_CASE("scheduler: late result while the reassigned copy runs; the copy's res
   REQUIRE(tr.render().find("duplicate 1") != std::string::npos);
 }
 
+TEST_CASE("scheduler: a late ERROR from a failed worker does not beat the live retry", "[scheduler]") {
+  auto tasks = make_test_tasks({10, 20}, 0);
+  Trace tr;
+  auto s = make_sched(tasks, 2, 2, "dynamic", 3, 0, &tr);
+  REQUIRE(s.on_request(1, 0).task == 0);
+  REQUIRE(s.on_request(2, 0).task == 1);
+  for (double t = 0.5; t < 4.5; t += 0.5) s.on_heartbeat(1, 0, 1, t);
+  REQUIRE(s.tick(4.5).size() == 1);  // worker 2 failed, task 1 pending again
+  SECTION("the error arrives while the task waits in the queue") {
+    auto e = s.on_task_error(2, 1, "unreadable", 4.6);
+    CHECK(e.kind == O::Rejected);
+    CHECK(e.next.kind == R::Stop);  // the failed worker is still not trusted with work
+    CHECK_FALSE(s.file_failed(1));
+    REQUIRE(s.on_result(1, 0, task_counts(0), 4.7).next.task == 1);  // the retry still runs
+  }
+  SECTION("the error arrives while the reassigned copy runs") {
+    REQUIRE(s.on_result(1, 0, task_counts(0), 4.6).next.task == 1);
+    CHECK(s.on_task_error(2, 1, "unreadable", 4.7).kind == O::Rejected);
+    CHECK_FALSE(s.file_failed(1));
+    CHECK(s.held_by(1) == std::vector<int>{1});
+  }
+  auto r = s.on_result(1, 1, task_counts(1), 5.0);
+  CHECK(r.kind == O::Applied);
+  CHECK(s.failed_files().empty());
+  CHECK(s.processed_files().size() == 2);
+  CHECK(s.totals() == task_counts(0) + task_counts(1));
+  CHECK(s.duplicates() == 0);
+}
+
+TEST_CASE("scheduler: an MPI error on a worker fails it at once and requeues its task", "[scheduler]") {
+  auto tasks = make_test_tasks({10, 20}, 0);
+  auto s = make_sched(tasks, 2, 2, "dynamic", 3);
+  REQUIRE(s.on_request(1, 0).task == 0);
+  REQUIRE(s.on_request(2, 0).task == 1);
+  auto f = s.on_peer_error(2, 0.5);
+  REQUIRE(f);
+  CHECK(f->requeued == std::vector<int>{1});
+  CHECK(s.worker_state(2) == Scheduler::WorkerState::Failed);
+  CHECK_FALSE(s.on_peer_error(2, 0.6));  // once
+  CHECK(s.on_result(1, 0, task_counts(0), 1).next.task == 1);
+  CHECK(s.tick(1).empty());
+}
+
 TEST_CASE("scheduler: a reassigned task whose new owner dies too is requeued again") {
   auto tasks = make_test_tasks({10, 20}, 0);
   auto s = make_sched(tasks, 2, 3, "dynamic", 2);

@@ -37,7 +37,7 @@ counts_of_json() {  # stdin: JSON with a "counts" object and "lines" -> one comp
   jq -r '"DEBUG=\(.counts.DEBUG) ERROR=\(.counts.ERROR) INFO=\(.counts.INFO) WARN=\(.counts.WARN) lines=\(.lines)"'
 }
 result_counts() {  # the RESULT line's counts
-  sed -n 's/^RESULT OK .* \(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*\)$/\1/p' "$1" | tail -n 1
+  sed -n 's/^RESULT OK .*\(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*\).*$/\1/p' "$1" | tail -n 1
 }
 descendants() {
   local p

@@ -42,7 +42,7 @@ scenario() {
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
   check "$name: wrapper exit status" 0 "$rc"
   check "$name: last line RESULT OK with base counts" "RESULT OK $base" \
-    "$(tail -n 1 "$T/$name.out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
+    "$(tail -n 1 "$T/$name.out" | sed 's/ files=.*//')"
   check "$name: failed workers" "$failed" "$(tail -n 1 "$T/$name.out" | grep -o 'failed=[0-9,]*' | cut -d= -f2)"
   check "$name: Files processed" "Files processed: $nfiles" "$(grep '^Files processed' "$T/$name.out")"
   local r

@@ -45,7 +45,7 @@ scenario() {
   # (smpirun itself appends "Execution failed with code 1." after a rank's exit(1): RESULT is then
   # the last line of the program's own output, not of smpirun's)
   [ "$want_rc" == 0 ] && check "$name: RESULT is the last line" RESULT "$(tail -n 1 "$T/$name.1.out" | cut -d' ' -f1)"
-  check "$name: RESULT OK with base counts" "RESULT OK $base" "$(grep '^RESULT ' "$T/$name.1.out" | tail -n 1 | sed 's/ files=.*DEBUG=/ DEBUG=/')"
+  check "$name: RESULT OK with base counts" "RESULT OK $base" "$(grep '^RESULT ' "$T/$name.1.out" | tail -n 1 | sed 's/ files=.*//')"
   check "$name: failed workers" "$failed" "$(grep '^RESULT ' "$T/$name.1.out" | tail -n 1 | grep -o 'failed=[0-9,]*' | cut -d= -f2)"
   # Detection bound, per failed worker.
   local pairs="$crashes"

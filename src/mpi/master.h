@@ -1,0 +1,18 @@
+// Stage 2 master (rank 0): hands out tasks, detects failed workers, reassigns their tasks, works
+// itself when every worker is gone, ends the workers and prints the result and the RESULT line.
+// Decisions come from sched/scheduler.h; this file only moves messages and prints.
+// Protocol and failure model: src/mpi/distributed.h.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "mpi/distributed.h"
+
+namespace dla::mpi {
+
+// Builds the scheduler and runs on_start (checkpoint load) first, then sends every worker
+// `plan` (the PLAN message) and calls s.startup_done(). Returns the process exit status: 0 OK,
+// 1 bad input (on_start failed; the workers get an error plan), 3 incomplete/interrupted.
+int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, const std::string& plan);
+
+}  // namespace dla::mpi
