@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> errors;
   std::uint64_t bytes = 0;
   for (const auto& f : *files) {
-    auto c = dla::scan_file(f.path);
+    dla::ScanOptions so;
+    so.expected_size = f.size;  // a file cut since discovery (copytruncate) is an error, not a short count
+    auto c = dla::scan_file(f.path, {}, so);
     if (!c) {
       std::cerr << "error: " << dla::escape_name(c.error()) << std::endl;
       errors.push_back(dla::escape_name(f.name));  // names as printed: one line, valid UTF-8 (JSON)

@@ -159,12 +159,28 @@ Result<CheckpointState> CheckpointStore::validate(const std::string& dir) const 
     if (!st || !st->regular())
       return Error{"processed file " + escape_name(f.name) + " missing from the checkpoint" + (st ? std::string() : ": " + st.error()),
                    Code::kCorruption};
-    if (st->size != f.size || st->mtime_ns != f.mtime_ns)
-      return Error{"processed file " + escape_name(f.name) + " in the checkpoint is not what was counted (size " + std::to_string(st->size) +
-                       ", recorded " + std::to_string(f.size) + (st->mtime_ns != f.mtime_ns ? "; mtime differs" : "") + ")",
-                   Code::kCorruption};
   }
   return s;
+}
+
+// A processed file whose copy differs from what was counted (a hard link to an input that changed
+// since) goes back to pending, its counts subtracted: the checkpoint stays usable for the rest.
+static std::vector<std::string> drop_changed_files(Env& env, const std::string& dir, CheckpointState* s) {
+  std::vector<std::string> notes;
+  std::vector<CheckpointFile> kept;
+  for (auto& f : s->processed) {
+    auto st = env.stat(join_path(dir, f.name));
+    if (st && st->size == f.size && st->mtime_ns == f.mtime_ns) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    notes.push_back(escape_name(f.name) + " changed since it was counted (size " + (st ? std::to_string(st->size) : "?") +
+                    ", recorded " + std::to_string(f.size) + "): counted again");
+    s->pending_files.push_back(f.name);
+  }
+  s->processed = std::move(kept);
+  s->counts = sum_counts(s->processed);
+  return notes;
 }
 
 LoadResult CheckpointStore::load_latest() const {
@@ -187,6 +203,7 @@ LoadResult CheckpointStore::load_latest() const {
       continue;
     }
     out.found = true;
+    out.recount = drop_changed_files(*env_, dir, &*s);
     out.state = std::move(*s);
     out.dir = dir;
     return out;
@@ -315,7 +332,11 @@ Status CheckpointStore::snapshot_file(const CheckpointFile& f, const std::string
   }
   const std::string from = join_path(in, f.name);
   Status c = opt_.no_clone ? Status(Error{"", Code::kInvalid}) : env_->clone_file(from, to);
-  if (!c && c.code() == Code::kInvalid) {
+  if (!c && c.code() == Code::kInvalid && opt_.files == CheckpointFiles::kLink) {
+    c = env_->link(from, to);  // no reflinks here: share the input's inode (O(1))
+    if (c) ++st->input_links;
+  }
+  if (!c && (c.code() == Code::kInvalid || c.code() == Code::kCrossDevice)) {
     c = copy_file(*env_, from, to);  // no reflinks here: a real copy
     if (c) ++st->copied;
   } else if (c) {

@@ -20,22 +20,22 @@
 // Sequence numbers have at most 18 digits: a longer `ckpt-<digits>` name is not ours, and the next
 // sequence follows the newest checkpoint that is ours, so a foreign name never pushes it out of range.
 //
-// The files are snapshots of what was counted, never hard links to the input (a link would change
-// with the input: an append or an in-place edit, or `--trace` over an input file, would silently
-// change the checkpoint). Each processed file is, in order of preference:
-//   * hard-linked from the previous checkpoint, if that one's snapshot has the recorded size and
-//     mtime (snapshots are ours and never modified, so sharing them is safe): O(1);
-//   * cloned from the input (Env::clone_file: a reflink on btrfs, XFS, bcachefs...): O(1) in data,
-//     copy-on-write, so later changes to the input do not reach it;
-//   * else copied (data fsynced, mtime kept): O(bytes), once per file and run.
-// Consequences: on a file system without reflinks (ext4) each processed file is copied once, so
-// checkpoints cost the input's size again in disk space and one read+write+fsync of it, spread over
-// the run's saves. Measured on ext4 (1,000 files, one save of all of them): hard links 0.015 s,
-// copies 7.8-9.3 s for 1.12 GB (1.7-2.0 s for 10 KB files: one fsync per file dominates); a later
-// save linking the same 1,000 snapshots from the previous checkpoint 0.03-0.04 s. A snapshot whose size or
-// mtime differ from the recorded ones (the input changed after it was counted and before the save)
-// is not kept: the file goes back to pending (its counts subtracted) and is reported in
-// SaveStats::changed, so a resumed run counts it again; a checkpoint never claims content it lacks.
+// What a checkpoint holds of each processed file is a choice (CheckpointFiles, --checkpoint-files):
+//   * link (default): a reflink where the file system has them (btrfs, XFS, bcachefs: a real
+//     copy-on-write snapshot at no cost), else a hard link to the input: O(1) per file. A hard link
+//     shows later changes of the input (an append, an in-place edit): load_latest() compares each
+//     file with the size and mtime recorded when it was counted, and a file that differs is moved
+//     back to pending (counts subtracted, LoadResult::recount says which) and counted again. The
+//     checkpoint never claims content it lacks; what it cannot do is give back the old bytes.
+//   * snapshot: a reflink, else a full copy (data fsynced, mtime kept): the checkpoint keeps the
+//     bytes that were counted whatever happens to the input later.
+// In both modes a file already in the previous checkpoint with the recorded size and mtime is
+// hard-linked from there (O(1)). Measured on ext4, 1.12 GB in 1,000 files, real Open MPI -np 3
+// (bench/bench_checkpoint.sh): snapshot copies made the whole run 2.6x slower than no checkpoint
+// (copies 7.8-9.3 s for one save of all files; 1.7-2.0 s for 1,000 10 KB files, one fsync per file
+// dominating), hard links 0.015 s; hence link is the default. A file that changed between being
+// counted and the save is not kept in either mode: it goes back to pending (its counts subtracted)
+// and is reported in SaveStats::changed.
 //
 // Recycling (keep >= 2): the oldest checkpoint a save makes superfluous, if written by this store,
 // is renamed to the save's `.tmp-` directory and updated (json removed, missing files linked, stale
@@ -75,10 +75,20 @@
 
 namespace dla {
 
+// What a checkpoint holds of each processed file (--checkpoint-files):
+//   kLink (default)  a reflink where the file system has them, else a hard link to the input: O(1).
+//                    A link shows later changes of the input (an append, an in-place edit); they
+//                    are detected by size and mtime, and such a file is recounted, never trusted.
+//   kSnapshot        a reflink, else a full copy: the checkpoint keeps what was counted whatever
+//                    happens to the input later. On ext4 this costs a read, a write and an fsync
+//                    of every processed file (measured 2.6x the run's wall time on 1.12 GB).
+enum class CheckpointFiles { kLink, kSnapshot };
+
 struct CheckpointOptions {
   std::string root = "checkpoints";
   int keep = 3;              // checkpoints kept after a save (>= 1)
   bool no_clone = false;     // never try Env::clone_file (measurements, tests of the copy path)
+  CheckpointFiles files = CheckpointFiles::kLink;
 };
 
 struct SkippedCheckpoint {
@@ -92,6 +102,9 @@ struct LoadResult {
   std::string dir;                       // its directory
   std::vector<SkippedCheckpoint> skipped;  // newer ones that were invalid, newest first
   int leftovers = 0;                     // `.tmp-*` entries ignored
+  // Processed files whose copy in the checkpoint is no longer what was counted (a hard-linked
+  // input changed since): moved back to pending, their counts subtracted. One line each.
+  std::vector<std::string> recount;
 };
 
 struct SaveStats {
@@ -99,6 +112,7 @@ struct SaveStats {
   int linked = 0;   // snapshots hard-linked from the previous checkpoint
   int cloned = 0;   // files cloned from the input (reflink)
   int copied = 0;   // files copied from the input
+  int input_links = 0;  // files hard-linked to the input (CheckpointFiles::kLink, no reflinks)
   int removed = 0;  // old checkpoints deleted (keep)
   int reused = 0;   // snapshots already present in a recycled old checkpoint directory
   std::vector<std::string> changed;  // changed since counted: left pending in this checkpoint

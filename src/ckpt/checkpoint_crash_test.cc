@@ -20,7 +20,9 @@ struct Machine {
   EnvInput in{env, "/in", 4};
   std::unique_ptr<CheckpointStore> store;
   Machine(int keep, bool no_clone) {
-    store = std::make_unique<CheckpointStore>(CheckpointOptions{kRoot, keep, no_clone}, &env);
+    // (MemEnv has no reflinks: no_clone = snapshot copies, else link mode's hard links)
+    store = std::make_unique<CheckpointStore>(
+        CheckpointOptions{kRoot, keep, no_clone, no_clone ? CheckpointFiles::kSnapshot : CheckpointFiles::kLink}, &env);
     REQUIRE(store->open().ok());
     REQUIRE(store->save(in.state(1, "old"), in.dir).ok());
     REQUIRE(store->save(in.state(2, "old"), in.dir).ok());

@@ -167,6 +167,7 @@ Status CheckpointDriver::start(DriverOutput* o) {
   CheckpointOptions so;
   so.root = cfg_.dir;
   so.keep = cfg_.keep;
+  so.files = cfg_.files;
   store_ = std::make_unique<CheckpointStore>(so, env);
   if (auto r = store_->open(); !r) {
     // Another run holds the directory (or it cannot be created): this run still computes the
@@ -188,6 +189,7 @@ Status CheckpointDriver::start(DriverOutput* o) {
   o->out.push_back("Loading checkpoint from previous run...");
   for (const auto& s : l.skipped)
     o->err.push_back("warning: checkpoint " + cfg_.dir + "/" + escape_name(s.name) + " is unusable (" + s.reason + "): skipped");
+  for (const auto& note : l.recount) o->err.push_back("warning: checkpoint " + escape_name(l.dir) + ": " + note);
   if (!l.found) {
     o->out.push_back("No usable checkpoint found: starting from the beginning");
     return OkStatus();

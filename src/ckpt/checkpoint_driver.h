@@ -49,6 +49,7 @@ struct CheckpointConfig {
   int every = 5;                    // --checkpoint-every N (also the strong batch size)
   double interval = 0;              // --checkpoint-interval SEC (0 = off)
   int keep = 3;                     // --keep K
+  CheckpointFiles files = CheckpointFiles::kLink;  // --checkpoint-files link|snapshot (checkpoint.h)
   bool fresh = false;               // --fresh / --no-resume: delete old checkpoints, start over
   Consistency consistency = Consistency::Eventual;
   // Eventual only: checkpoints are written by a background thread, so the master keeps dispatching

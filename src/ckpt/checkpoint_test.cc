@@ -144,7 +144,7 @@ TEST_CASE("checkpoint json validation rejects inconsistent content", "[checkpoin
 TEST_CASE("save snapshots every processed file and load_latest returns it", "[checkpoint]") {
   Input in(5);
   TempDir root;
-  CheckpointStore store({root.path + "/ckpts", 3, false});
+  CheckpointStore store({root.path + "/ckpts", 3, false, CheckpointFiles::kSnapshot});
   REQUIRE(store.open().ok());
   CHECK_FALSE(store.load_latest().found);
   auto st = store.save(in.state(3), in.dir.path);
@@ -309,7 +309,7 @@ TEST_CASE("save refuses a state whose counts are not the sum of its files", "[ch
 TEST_CASE("without reflinks files are copied once and re-linked from the previous checkpoint", "[checkpoint]") {
   Input in(3);
   TempDir root;
-  CheckpointStore store({root.path, 3, /*no_clone=*/true});
+  CheckpointStore store({root.path, 3, /*no_clone=*/true, CheckpointFiles::kSnapshot});
   REQUIRE(store.open().ok());
   auto a = store.save(in.state(2), in.dir.path);
   REQUIRE(a.ok());

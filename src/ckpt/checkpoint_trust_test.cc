@@ -1,5 +1,6 @@
 // The trust boundary of the checkpoint store: whatever a checkpoint.json holds, a user's files in
 // the checkpoint root, foreign names, odd file names, and inputs that change after being counted.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -301,10 +302,34 @@ TEST_CASE("file names that are not UTF-8 or hold a newline round-trip through a 
   }
 }
 
-TEST_CASE("a checkpoint keeps what was counted when the input changes later", "[checkpoint][trust]") {
+TEST_CASE("a link-mode checkpoint notices an input that changed and has it recounted", "[checkpoint][trust]") {
+  MemEnv env;  // no reflinks: link mode hard-links the input
+  EnvInput in(env, "/in", 3);
+  CheckpointStore store({kRoot, 3, false, CheckpointFiles::kLink}, &env);
+  REQUIRE(store.open().ok());
+  auto a = store.save(in.state(2), in.dir);
+  REQUIRE(a.ok());
+  CHECK(a->input_links == 2);
+  CHECK(a->copied == 0);
+  REQUIRE(write_file(env, "/in/node1.log", "[INFO] appended\n", WriteMode::kAppend, true).ok());
+  auto l = store.load_latest();
+  REQUIRE(l.found);  // one changed file does not cost the whole checkpoint
+  CHECK(l.skipped.empty());
+  REQUIRE(l.recount.size() == 1);
+  CHECK(l.recount[0].find("node1.log changed") != std::string::npos);
+  CHECK(l.state.processed_names() == std::vector<std::string>({"node2.log"}));
+  CHECK(l.state.counts == testing::counts_of(2));
+  CHECK(std::find(l.state.pending_files.begin(), l.state.pending_files.end(), "node1.log") != l.state.pending_files.end());
+  in.refresh();
+  auto p = plan_resume(l.state, "", in.files);
+  REQUIRE(p.ok());
+  CHECK(p->already == 1);  // only node2 is taken from the checkpoint
+}
+
+TEST_CASE("a snapshot-mode checkpoint keeps what was counted when the input changes later", "[checkpoint][trust]") {
   MemEnv env;
   EnvInput in(env, "/in", 3);
-  CheckpointStore store({kRoot, 3, false}, &env);
+  CheckpointStore store({kRoot, 3, false, CheckpointFiles::kSnapshot}, &env);
   REQUIRE(store.open().ok());
   auto a = store.save(in.state(2), in.dir);
   REQUIRE(a.ok());
@@ -327,7 +352,7 @@ TEST_CASE("a checkpoint keeps what was counted when the input changes later", "[
     s.processed.push_back({"node2.log", before[1].size, before[1].mtime_ns, testing::counts_of(2)});
     s.pending_files = {"node3.log"};
     s.counts = sum_counts(s.processed);
-    CheckpointStore other({"/other", 3, false}, &env);  // no earlier snapshot of node1 to link
+    CheckpointStore other({"/other", 3, false, CheckpointFiles::kSnapshot}, &env);  // no earlier snapshot of node1
     REQUIRE(other.open().ok());
     auto b = other.save(s, in.dir);
     REQUIRE(b.ok());

@@ -1,5 +1,7 @@
 #include "mpi/checkpoint_hooks.h"
 
+#include "base/names.h"
+
 #include <boost/program_options.hpp>
 #include <chrono>
 #include <csignal>
@@ -50,6 +52,9 @@ void add_checkpoint_options(po::options_description& desc, CheckpointCli* cli) {
       "eventual: the background writer spends at most this fraction of the time writing (pauses between saves)")(
       "checkpoint-sync", po::bool_switch(&cli->sync),
       "eventual: write checkpoints in the master loop instead of a background thread (to measure)")(
+      "checkpoint-files", po::value(&cli->files)->default_value(cli->files),
+      "link: reflink or hard-link each processed file into the checkpoint (O(1); a later change of the input is "
+      "detected and the file recounted) | snapshot: reflink or copy, so the checkpoint keeps what was counted")(
       "consistency", po::value(&cli->consistency)->default_value(cli->consistency),
       "eventual: counts applied as results arrive | strong: results applied (and checkpointed) per complete batch");
 }
@@ -57,6 +62,9 @@ void add_checkpoint_options(po::options_description& desc, CheckpointCli* cli) {
 Status finish_checkpoint_options(CheckpointCli* cli) {
   if (!parse_consistency(cli->consistency, &cli->cfg.consistency))
     return Error{"--consistency must be eventual or strong, not '" + cli->consistency + "'"};
+  if (cli->files == "link") cli->cfg.files = CheckpointFiles::kLink;
+  else if (cli->files == "snapshot") cli->cfg.files = CheckpointFiles::kSnapshot;
+  else return Error{"--checkpoint-files must be link or snapshot, not '" + escape_name(cli->files) + "'"};
   if (cli->cfg.every < 1) return Error{"--checkpoint-every must be >= 1"};
   if (!(cli->cfg.interval >= 0) || !std::isfinite(cli->cfg.interval)) return Error{"--checkpoint-interval must be a finite number >= 0"};
   if (cli->cfg.keep < 1) return Error{"--keep must be >= 1"};

@@ -18,6 +18,7 @@ namespace dla::mpi {
 struct CheckpointCli {
   CheckpointConfig cfg;
   std::string consistency = "eventual";
+  std::string files = "link";
   bool no_checkpoint = false;
   bool fresh = false;
   bool no_resume = false;

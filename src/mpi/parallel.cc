@@ -34,8 +34,9 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
-Counts scan_counted(const std::string& path, std::uint64_t* bytes, std::string* err) {
+Counts scan_counted(const std::string& path, std::uint64_t size, std::uint64_t* bytes, std::string* err) {
   ScanOptions so;
+  so.expected_size = size;  // a file cut since the plan (copytruncate) is an error, not a short count
   std::uint64_t charged = 0;
   so.on_progress = [&](std::uint64_t done, std::uint64_t) {
     sim::charge_scan(done - charged);
@@ -101,7 +102,7 @@ double measure_baseline(const std::string& dir, const nlohmann::json& files, int
     for (const auto& f : files) {
       std::string err;
       auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
-      *counts += scan_counted(path ? *path : std::string(), &bytes, &err);
+      *counts += scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), &bytes, &err);
     }
     secs = wtime() - t;
   }
@@ -169,7 +170,7 @@ Share count_share(const nlohmann::json& files, int rank) {
     if (f["rank"].get<int>() != rank) continue;
     std::string err;
     auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
-    Counts c = scan_counted(path ? *path : std::string(), &mine.slots[kBytes], &err);
+    Counts c = scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), &mine.slots[kBytes], &err);
     if (!err.empty()) {
       mine.errors += escape_name(err) + "\n";  // one line per error, whatever the name holds
       ++mine.slots[kErrors];

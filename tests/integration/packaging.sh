@@ -71,7 +71,7 @@ rc=0
 timeout -k 5 120 "$P/bin/dla-mpirun" -np 4 distributed_log_analyser --no-checkpoint --quiet "$L" >"$T/dist.out" 2>"$T/dist.err" || rc=$?
 check "installed dla-mpirun + distributed_log_analyser (bare name): exit" 0 "$rc"
 check "installed dla-mpirun + distributed_log_analyser: RESULT OK with awk counts" "RESULT OK $want" \
-  "$(tail -n 1 "$T/dist.out" | sed 's/ files=.*DEBUG=/ DEBUG=/')"
+  "$(tail -n 1 "$T/dist.out" | sed -E 's/^(RESULT [A-Z]+) .*(DEBUG=[0-9]+ ERROR=[0-9]+ INFO=[0-9]+ WARN=[0-9]+ lines=[0-9]+).*/\1 \2/')"
 
 # ---- parallel_log_analyser --baseline ----
 pla() { timeout -k 5 60 mpirun -np 2 --oversubscribe "$P/bin/parallel_log_analyser" "$@" "$L" 2>"$T/pla.err"; }
