@@ -97,7 +97,7 @@ int BatchGate::pull(int t) {
   return -1;
 }
 
-int BatchGate::next(int worker) {
+int BatchGate::take_held() {
   maybe_close();
   for (std::size_t i = 0; i < held_.size(); ++i) {
     if (!allowed(held_[i])) continue;
@@ -106,19 +106,17 @@ int BatchGate::next(int worker) {
     admit(t);
     return t;
   }
-  return pull(inner_->next(worker));
+  return -1;
+}
+
+int BatchGate::next(int worker) {
+  const int t = take_held();
+  return t >= 0 ? t : pull(inner_->next(worker));
 }
 
 int BatchGate::next_any() {
-  maybe_close();
-  for (std::size_t i = 0; i < held_.size(); ++i) {
-    if (!allowed(held_[i])) continue;
-    int t = held_[i];
-    held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
-    admit(t);
-    return t;
-  }
-  return pull(inner_->next_any());
+  const int t = take_held();
+  return t >= 0 ? t : pull(inner_->next_any());
 }
 
 void BatchGate::give_back(const std::vector<Task>& tasks, const std::vector<int>& live) {

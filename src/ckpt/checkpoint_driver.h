@@ -103,6 +103,7 @@ class BatchGate final : public SchedulingPolicy {
   void admit(int task);
   int file_of(int task) const { return task >= 0 && task < static_cast<int>(file_of_.size()) ? file_of_[task] : -1; }
   int pull(int t);  // an inner task: admit and return it, or hold it and return -1
+  int take_held();  // (after closing a complete batch) the first held task now allowed, or -1
 
   std::unique_ptr<SchedulingPolicy> inner_;
   int limit_;
