@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   const std::clock_t c0 = std::clock();  // CPU time: what the run needed, whatever share it got
   auto files = dla::discover_logs(dir);
   if (!files) {
-    std::cerr << "error: " << dla::escape_name(files.error()) << std::endl;
+    std::cerr << "error: " << dla::printable(files.error()) << std::endl;
     return 1;
   }
   if (!json) std::cout << "Found " << files->size() << " log file(s) to analyse\n" << std::endl;
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     so.expected_size = f.size;  // a file cut since discovery (copytruncate) is an error, not a short count
     auto c = dla::scan_file(f.path, {}, so);
     if (!c) {
-      std::cerr << "error: " << dla::escape_name(c.error()) << std::endl;
+      std::cerr << "error: " << dla::printable(c.error()) << std::endl;
       errors.push_back(dla::escape_name(f.name));  // names as printed: one line, valid UTF-8 (JSON)
       continue;
     }

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   if (!bad.empty() || vm.count("help")) {
     if (session.rank() == 0) {
       if (bad.empty()) std::cout << desc << std::endl;
-      else std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+      else std::cerr << "error: " << dla::printable(bad) << " (see --help)" << std::endl;
     }
     session.startup_done();
     return bad.empty() ? 0 : 1;

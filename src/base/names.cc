@@ -71,6 +71,19 @@ std::string escape_name(std::string_view raw) {
   return o;
 }
 
+std::string printable(std::string_view message) {
+  std::string o;
+  o.reserve(message.size());
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= message.size(); ++i) {
+    if (i < message.size() && message[i] != '\\') continue;
+    o += escape_name(message.substr(start, i - start));  // the text between backslashes
+    if (i < message.size()) o += '\\';
+    start = i + 1;
+  }
+  return o;
+}
+
 Result<std::string> unescape_name(std::string_view escaped) {
   std::string o;
   o.reserve(escaped.size());

@@ -16,6 +16,10 @@ namespace dla {
 
 std::string escape_name(std::string_view raw);
 Result<std::string> unescape_name(std::string_view escaped);
+// A message made safe to print as one line of valid UTF-8: control characters (C0, DEL, C1) and
+// bytes that are not UTF-8 become "\xHH"; unlike escape_name a backslash is kept, so a message whose
+// names are already escaped is not escaped twice. Not reversible: for messages, never for names.
+std::string printable(std::string_view message);
 // `e` with every occurrence of the raw name in its message replaced by escape_name(raw): for an
 // error from below (the Env names paths as given) that is about to be printed.
 Error escape_name_in(Error e, const std::string& raw);

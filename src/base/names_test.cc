@@ -52,3 +52,12 @@ TEST_CASE("escape_name escapes C1 controls (a terminal would obey CSI) and round
   CHECK(*dla::unescape_name(dla::escape_name(csi)) == csi);
   CHECK(dla::escape_name("caf\xc3\xa9.log") == "caf\xc3\xa9.log");  // U+00E9 stays
 }
+
+TEST_CASE("printable makes a message one safe line without escaping escaped names twice", "[names]") {
+  const std::string name = "a\nb\xff.log";
+  const std::string msg = "cannot open " + dla::escape_name(name) + ": gone";
+  CHECK(dla::printable(msg) == msg);  // already safe: unchanged (no doubled backslash)
+  CHECK(dla::printable("raw a\nb\xff\xc2\x9b end") == "raw a\\x0ab\\xff\\xc2\\x9b end");
+  CHECK(dla::printable("C:\\dir") == "C:\\dir");
+  CHECK(dla::printable("") == "");
+}

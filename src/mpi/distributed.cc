@@ -170,7 +170,7 @@ Result<std::vector<FileInfo>> parse_plan(const std::string& text) {
 int run_rank0(const Session& s, const DistributedOptions& opt) {
   auto files = prepare(opt, s.size());
   if (!files) {
-    const std::string msg = escape_name(files.error());
+    const std::string msg = printable(files.error());
     nlohmann::json plan;
     plan["error"] = msg;
     Outbox out;

@@ -51,10 +51,10 @@ class Master {
 
   int run(const std::string& plan) {
     const Status st = start();
-    send_plans(st ? plan : nlohmann::json{{"error", escape_name(st.error())}}.dump());
+    send_plans(st ? plan : nlohmann::json{{"error", printable(st.error())}}.dump());
     if (!st) {
-      std::cerr << "error: " << escape_name(st.error()) << std::endl;
-      say("RESULT ERROR " + escape_name(st.error()));
+      std::cerr << "error: " << printable(st.error()) << std::endl;
+      say("RESULT ERROR " + printable(st.error()));
       out_.abandon();
       return 1;
     }
@@ -283,7 +283,7 @@ class Master {
     if (r) {
       sched_->on_result(0, t, *r, wtime(), now - t0_);
     } else {
-      std::cerr << "error: " << escape_name(r.error()) << std::endl;
+      std::cerr << "error: " << printable(r.error()) << std::endl;
       sched_->on_task_error(0, t, r.error(), wtime());
     }
   }

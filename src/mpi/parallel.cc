@@ -137,7 +137,7 @@ std::string make_plan(const ParallelOptions& opt, int size) {
   auto files = discover_logs(opt.dir);
   nlohmann::json j;
   if (!files) {
-    j["error"] = escape_name(files.error());
+    j["error"] = printable(files.error());
     return j.dump();
   }
   std::vector<std::uint64_t> w;
@@ -172,7 +172,7 @@ Share count_share(const nlohmann::json& files, int rank) {
     auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
     Counts c = scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), &mine.slots[kBytes], &err);
     if (!err.empty()) {
-      mine.errors += escape_name(err) + "\n";  // one line per error, whatever the name holds
+      mine.errors += printable(err) + "\n";  // one line per error, whatever the name holds
       ++mine.slots[kErrors];
       continue;
     }

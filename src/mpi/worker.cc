@@ -143,7 +143,7 @@ class Worker {
     auto r = scan(files_[static_cast<std::size_t>(t.file)], t.range);
     task_ = -1;
     if (!r) {
-      std::fprintf(stderr, "error: %s\n", escape_name(r.error()).c_str());
+      std::fprintf(stderr, "error: %s\n", printable(r.error()).c_str());
       send(wire::kResult, {t.id, 0, 0, 0, 0, 0, 0, started_us_});
       return;
     }
