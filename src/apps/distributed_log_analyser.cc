@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       "a worker leaves when the master is silent this long (seconds)")(
       "poll", po::value(&opt.poll)->default_value(opt.poll), "idle polling interval of the master and of waiting workers (seconds)")(
       "split-bytes", po::value(&opt.split_bytes)->default_value(0),
-      "cut files larger than N bytes into ranges (0 = whole files; at most 1,000,000 ranges in all)")(
+      "cut files larger than N bytes into ranges (0 = whole files; at most 100,000 ranges in all)")(
       "startup-timeout", po::value(&opt.startup_timeout)->default_value(opt.startup_timeout),
       "a rank whose start-up (MPI_Init, the plan) takes longer than this many seconds exits with status 5")(
       "inject-crash", po::value(&crashes)->composing(), "RANK@SEC[:kill|hang|exit] (repeatable): the worker crashes at SEC since start")(

@@ -86,6 +86,7 @@ class RangeScan {
   Result<bool> seek_to_range();
   Step scan_piece(std::size_t len, std::uint64_t dpos);
   void report_pieces(std::uint64_t dpos, std::size_t len);
+  void report_long_line(std::uint64_t end);
   void count_whole_lines(std::size_t start, std::size_t end);
   Error shrank_while_read() {
     auto st = file_.stat();
@@ -110,6 +111,7 @@ class RangeScan {
   // simulated workers charge compute at, so the goldens depend on them). mark_: next piece start.
   bool marked_ = false;
   std::uint64_t mark_ = 0;
+  std::uint64_t mid_ = 0;  // where report_long_line last reported
   Counts total_;
 };
 
@@ -138,11 +140,24 @@ Result<bool> RangeScan::seek_to_range() {
 
 // Reports the ends of the pieces that end inside buf_[0, len) (file position dpos), before
 // scan_piece may move the carried bytes.
+// A line that runs on for kLongLine pieces without a newline still reports progress every
+// kLongLine pieces, so that a worker inside one huge line keeps heartbeating (and is throttled)
+// instead of falling silent until a timeout declares it failed. Ordinary logs never reach this,
+// so the simulated charge points (and the goldens) do not move.
+constexpr std::uint64_t kLongLine = 16;
+
+void RangeScan::report_long_line(std::uint64_t end) {
+  const std::uint64_t from = std::max(marked_ ? mark_ : range_.offset, mid_);
+  if (end < from + kLongLine * chunk_) return;
+  mid_ = end;
+  prog_.report(std::min(end, limit_) - range_.offset);
+}
+
 void RangeScan::report_pieces(std::uint64_t dpos, std::size_t len) {
   if (!prog_.wanted()) return;
   if (!marked_) {  // the first owned line starts after the first '\n' at or after the offset
     const void* nl = std::memchr(buf_, '\n', len);
-    if (!nl) return;
+    if (!nl) return report_long_line(dpos + len);
     mark_ = dpos + index_of(nl, buf_) + 1;
     marked_ = true;
   }
@@ -151,7 +166,7 @@ void RangeScan::report_pieces(std::uint64_t dpos, std::size_t len) {
     if (last >= dpos + len) return;
     const std::size_t from = last > dpos ? static_cast<std::size_t>(last - dpos) : 0;
     const void* nl = std::memchr(buf_ + from, '\n', len - from);
-    if (!nl) return;
+    if (!nl) return report_long_line(dpos + len);
     mark_ = dpos + index_of(nl, buf_) + 1;
     prog_.report(std::min(mark_, limit_) - range_.offset);
   }

@@ -1,5 +1,6 @@
 // scan_file through a test Env: a file that shrinks while it is read (copytruncate rotation, a
 // truncation between discovery and the scan) is an error naming it, never a smaller count.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <string>
@@ -141,4 +142,24 @@ TEST_CASE("scan_file: an error names the file escaped, so a newline in its name 
   }
 }
 
+
+TEST_CASE("scan_file: progress keeps coming inside one huge line (a worker must keep heartbeating)", "[scanner]") {
+  MemEnv env;
+  REQUIRE(env.make_dir("/d"));
+  const std::string line = "[INFO] " + std::string(5u << 20, 'x');  // 5 MiB, no newline at all
+  REQUIRE(write_file(env, "/d/one.log", line, WriteMode::kCreateExclusive, false));
+  for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{100}}) {
+    ScanOptions so;
+    so.chunk_bytes = 64u << 10;
+    std::vector<std::uint64_t> seen;
+    so.on_progress = [&](std::uint64_t done, std::uint64_t) { seen.push_back(done); };
+    auto r = scan_file("/d/one.log", {offset, line.size() - offset}, so, env);
+    REQUIRE(r);
+    INFO("offset " << offset << ", progress calls " << seen.size());
+    CHECK(seen.size() >= 4);  // every 16 pieces of 64 KiB: about 5 calls, plus the final one
+    CHECK(seen.back() == line.size() - offset);
+    CHECK(std::is_sorted(seen.begin(), seen.end()));
+    CHECK(r->level[static_cast<int>(Level::Info)] == (offset == 0 ? 1u : 0u));
+  }
+}
 }  // namespace dla

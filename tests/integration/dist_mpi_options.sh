@@ -5,7 +5,7 @@
 #  * non-finite, negative or meaningless values (--split-bytes -1 / 1, --timeout inf, --poll -1 / 0,
 #    --master-timeout nan, --startup-timeout 0, --throttle -5, --checkpoint-interval inf) and Stage 1's
 #    (--baseline-seconds -1 / inf, --flops-per-byte 0): exit 1, one `error:` line, nothing counted;
-#    a --split-bytes that would make more than 1,000,000 tasks (e.g. --split-bytes 1 on 2 MB) is
+#    a --split-bytes that would make more than 100,000 tasks (e.g. --split-bytes 1 on 2 MB) is
 #    refused the same way, at start;
 #  * --trace into a missing directory: refused at start (exit 1, RESULT ERROR), not after the run;
 #  * --trace over an input log, into the checkpoint directory, or over an existing file that is not a
@@ -44,13 +44,13 @@ for bad in "--baseline-seconds -1" "--baseline-seconds inf" "--flops-per-byte 0"
   refused "parallel $bad"
 done
 
-# Too many tasks: 1,000,001 ranges of 64 KiB (a sparse file: no disk used), and --split-bytes 1 on 2 MB.
+# Too many tasks: 100,001 ranges of 64 KiB (a sparse file: no disk used), and --split-bytes 1 on 2 MB.
 mkdir "$T/big" "$T/two"
-truncate -s $(( (1000000 + 1) * 65536 )) "$T/big/huge.log"
+truncate -s $(( (100000 + 1) * 65536 )) "$T/big/huge.log"
 truncate -s 2000000 "$T/two/two.log"
 run distributed_log_analyser --no-checkpoint --split-bytes 65536 "$T/big"
-refused "split into 1,000,001 tasks"
-check "too many tasks: the message says so" 1 "$(grep -c 'tasks (at most 1000000)' "$T/err" || true)"
+refused "split into 100,001 tasks"
+check "too many tasks: the message says so" 1 "$(grep -c 'tasks (at most 100000)' "$T/err" || true)"
 start=$(date +%s)
 run distributed_log_analyser --no-checkpoint --split-bytes 1 "$T/two"
 refused "--split-bytes 1 on 2 MB"
