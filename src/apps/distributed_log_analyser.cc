@@ -9,7 +9,6 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
-#include "base/version.h"
 #include "base/names.h"
 #include "mpi/checkpoint_hooks.h"
 #include "mpi/distributed.h"
@@ -17,11 +16,7 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  // --version before MPI_Init: answered without a launcher, and once under mpirun (rank 0).
-  if (dla::wants_version(argc, argv)) {
-    if (dla::launcher_rank() <= 0) std::cout << dla::version_line("distributed_log_analyser") << std::endl;
-    return 0;
-  }
+  if (dla::mpi::answer_version(argc, argv, "distributed_log_analyser")) return 0;  // before MPI_Init
   dla::mpi::DistributedOptions opt;
   opt.startup_timeout = dla::mpi::startup_timeout_arg(argc, argv);
   dla::mpi::Session session(&argc, &argv, opt.startup_timeout);

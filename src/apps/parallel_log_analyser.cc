@@ -6,18 +6,13 @@
 #include <cmath>
 #include <iostream>
 
-#include "base/version.h"
 #include "base/names.h"
 #include "mpi/parallel.h"
 
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  // --version before MPI_Init: answered without a launcher, and once under mpirun (rank 0).
-  if (dla::wants_version(argc, argv)) {
-    if (dla::launcher_rank() <= 0) std::cout << dla::version_line("parallel_log_analyser") << std::endl;
-    return 0;
-  }
+  if (dla::mpi::answer_version(argc, argv, "parallel_log_analyser")) return 0;  // before MPI_Init
   dla::mpi::Session session(&argc, &argv, dla::mpi::startup_timeout_arg(argc, argv));
   double startup_timeout = dla::mpi::kDefaultStartupTimeout;
   dla::mpi::ParallelOptions opt;

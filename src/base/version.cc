@@ -1,6 +1,5 @@
 #include "base/version.h"
 
-#include <cstdlib>
 #include <cstring>
 
 #include <dla_version.h>  // generated in the build dir by cmake/dla_version.cmake
@@ -17,12 +16,6 @@ bool wants_version(int argc, char** argv) {
     if (std::strcmp(argv[i], "--version") == 0) return true;
   }
   return false;
-}
-
-int launcher_rank() {
-  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
-    if (const char* v = std::getenv(var)) return std::atoi(v);
-  return -1;
 }
 
 }  // namespace dla

@@ -12,8 +12,5 @@ std::string version_line(const std::string& program);
 // Whether argv holds --version (before any "--"): programs answer it before anything else,
 // MPI programs before MPI_Init, so it works without a launcher.
 bool wants_version(int argc, char** argv);
-// This process's rank as the MPI launcher announced it in the environment (Open MPI, MPICH/PMI,
-// PMIx), before MPI_Init; -1 when not launched by one (or under SMPI, where ranks are threads).
-int launcher_rank();
 
 }  // namespace dla

@@ -143,7 +143,7 @@ Result<std::vector<CheckpointStore::Entry>> CheckpointStore::checkpoints() const
   return out;
 }
 
-Result<CheckpointState> CheckpointStore::validate(const std::string& dir) const {
+Result<CheckpointState> CheckpointStore::validate(const std::string& dir, std::vector<std::string>* recount) const {
   auto text = read_file(*env_, join_path(dir, kCheckpointJson));
   if (!text) return text.err();
   auto s = checkpoint_from_text(*text);
@@ -152,35 +152,26 @@ Result<CheckpointState> CheckpointStore::validate(const std::string& dir) const 
   const std::string base = dir.substr(dir.find_last_of('/') == std::string::npos ? 0 : dir.find_last_of('/') + 1);
   if (parse_ckpt_name(base, &seq) && seq != s->sequence)
     return Error{"sequence " + std::to_string(s->sequence) + " does not match the directory name", Code::kCorruption};
-  // Every processed file must be there (the assignment's layout) as it was counted: snapshots keep
-  // the size and mtime the checkpoint records.
-  for (const auto& f : s->processed) {
+  // Every processed file must be there (the assignment's layout). One whose copy differs from what
+  // was counted (a hard link to an input that changed since) goes back to pending, its counts
+  // subtracted: the checkpoint stays usable for the rest.
+  std::vector<CheckpointFile> kept;
+  for (auto& f : s->processed) {
     auto st = env_->stat(join_path(dir, f.name));
     if (!st || !st->regular())
       return Error{"processed file " + escape_name(f.name) + " missing from the checkpoint" + (st ? std::string() : ": " + st.error()),
                    Code::kCorruption};
-  }
-  return s;
-}
-
-// A processed file whose copy differs from what was counted (a hard link to an input that changed
-// since) goes back to pending, its counts subtracted: the checkpoint stays usable for the rest.
-static std::vector<std::string> drop_changed_files(Env& env, const std::string& dir, CheckpointState* s) {
-  std::vector<std::string> notes;
-  std::vector<CheckpointFile> kept;
-  for (auto& f : s->processed) {
-    auto st = env.stat(join_path(dir, f.name));
-    if (st && st->size == f.size && st->mtime_ns == f.mtime_ns) {
+    if (st->size == f.size && st->mtime_ns == f.mtime_ns) {
       kept.push_back(std::move(f));
       continue;
     }
-    notes.push_back(escape_name(f.name) + " changed since it was counted (size " + (st ? std::to_string(st->size) : "?") +
-                    ", recorded " + std::to_string(f.size) + "): counted again");
+    recount->push_back(escape_name(f.name) + " changed since it was counted (size " + std::to_string(st->size) + ", recorded " +
+                       std::to_string(f.size) + "): counted again");
     s->pending_files.push_back(f.name);
   }
   s->processed = std::move(kept);
   s->counts = sum_counts(s->processed);
-  return notes;
+  return s;
 }
 
 LoadResult CheckpointStore::load_latest() const {
@@ -197,13 +188,14 @@ LoadResult CheckpointStore::load_latest() const {
   if (!entries) return out;
   for (const auto& e : *entries) {
     const std::string dir = path(e.name);
-    auto s = validate(dir);
+    std::vector<std::string> recount;
+    auto s = validate(dir, &recount);
     if (!s) {
       out.skipped.push_back({e.name, s.error()});
       continue;
     }
     out.found = true;
-    out.recount = drop_changed_files(*env_, dir, &*s);
+    out.recount = std::move(recount);
     out.state = std::move(*s);
     out.dir = dir;
     return out;

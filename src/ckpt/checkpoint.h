@@ -155,7 +155,8 @@ class CheckpointStore {
   };
   struct Tmp;  // a save in progress
   Result<std::vector<Entry>> checkpoints() const;  // ckpt-<seq> entries, newest first
-  Result<CheckpointState> validate(const std::string& dir) const;
+  // The checkpoint in `dir`, checked; files changed since counted are moved to pending (`recount`).
+  Result<CheckpointState> validate(const std::string& dir, std::vector<std::string>* recount) const;
   std::string path(const std::string& name) const;
   // Marker of a directory in the root: the names we may delete in it (ours = false: not ours).
   CheckpointMarker marker_of(const std::string& name) const;

@@ -11,7 +11,7 @@
 #include "mpi/master.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
-#include "mpi/trace_file.h"
+#include "obs/trace_target.h"
 #include "mpi/transport.h"
 #include "mpi/worker.h"
 

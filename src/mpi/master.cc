@@ -13,7 +13,7 @@
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
-#include "mpi/trace_file.h"
+#include "obs/trace_target.h"
 #include "mpi/transport.h"
 #include "obs/report.h"
 #include "scan/scanner.h"
@@ -326,8 +326,8 @@ class Master {
 
   void write_trace() {
     if (opt_.trace_file.empty()) return;
-    auto st = write_trace_file(trace_, opt_.trace_file);  // target checked at start-up
-    if (!st) std::cerr << "error: " << st.error() << std::endl;
+    auto st = trace_.write(opt_.trace_file);  // temp file + rename; the target was checked at start-up
+    if (!st) std::cerr << "error: " << printable(st.error()) << std::endl;
   }
 
   nlohmann::json names_json(const std::vector<int>& file_indices) const {

@@ -12,9 +12,11 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
+#include "base/version.h"
 #include "mpi/sim_hooks.h"
 
 namespace dla::mpi {
@@ -80,6 +82,22 @@ Session::~Session() {
   watchdog_.reset();
   // A rank being killed (SMPI actor kill unwinds its stack with an exception) must not finalize.
   if (std::uncaught_exceptions() == 0) MPI_Finalize();
+}
+
+namespace {
+// This process's rank as the launcher announced it in the environment (Open MPI, PMIx, MPICH/PMI),
+// readable before MPI_Init; -1 when not launched by one (or under SMPI, where ranks are threads).
+int launcher_rank() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"})
+    if (const char* v = std::getenv(var)) return std::atoi(v);
+  return -1;
+}
+}  // namespace
+
+bool answer_version(int argc, char** argv, const char* program) {
+  if (!wants_version(argc, argv)) return false;
+  if (launcher_rank() <= 0) std::cout << version_line(program) << std::endl;
+  return true;
 }
 
 double startup_timeout_arg(int argc, char** argv, double dflt) {

@@ -45,6 +45,10 @@ class Session {
 // option parser then reports the bad value).
 double startup_timeout_arg(int argc, char** argv, double dflt = kDefaultStartupTimeout);
 
+// --version, answered before MPI_Init (so it works without a launcher) and printed once under
+// mpirun (by the process the launcher's environment calls rank 0). True if it was asked for.
+bool answer_version(int argc, char** argv, const char* program);
+
 // MPI_Wtime: real seconds on Open MPI, simulated seconds under SMPI.
 double wtime();
 
