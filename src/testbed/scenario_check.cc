@@ -128,7 +128,7 @@ std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_lin
 
 // Every level either side reports must agree (the set of levels is open: a level one side lacks
 // counts as -1, so a missing or extra level is a difference too), and so must the line totals.
-void compare_counts(const json& res, const json& base, std::vector<std::string>* f) {
+static void compare_counts(const json& res, const json& base, std::vector<std::string>* f) {
   if (!res.contains("counts") || !base.contains("counts")) {
     f->push_back("counts missing from the result or from base_log_analyser's output");
     return;
