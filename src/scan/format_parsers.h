@@ -11,6 +11,9 @@ int bracket(const char* s, std::size_t n);
 int logcat(const char* s, std::size_t n);
 int json(const char* s, std::size_t n);
 int apache(const char* s, std::size_t n);
+// apache for detection: only a level written with a lowercase letter ([notice], [Error]) counts
+// as the format's, so the assignment's `[ts] [INFO]` files (with a stray `[info]`) stay bracket.
+int apache_detect(const char* s, std::size_t n);
 int log4j(const char* s, std::size_t n);
 int syslog(const char* s, std::size_t n);
 

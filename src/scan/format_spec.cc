@@ -26,12 +26,13 @@ struct Builtin {
   std::string_view name;
   LineFn fn;
   std::size_t head;  // bytes of the line's start that decide its level
+  LineFn detect;     // what counts as a matching line in detection (nullptr: fn)
 };
 constexpr std::size_t kRegexHead = 1024;
 const Builtin kBuiltins[] = {
-    {FormatId::kBracket, "bracket", parsers::bracket, 0}, {FormatId::kLogcat, "logcat", parsers::logcat, 256},
-    {FormatId::kJson, "json", parsers::json, 4096},       {FormatId::kApache, "apache", parsers::apache, 512},
-    {FormatId::kLog4j, "log4j", parsers::log4j, 512},     {FormatId::kSyslog, "syslog", parsers::syslog, 256},
+    {FormatId::kLogcat, "logcat", parsers::logcat, 256, nullptr}, {FormatId::kJson, "json", parsers::json, 4096, nullptr},
+    {FormatId::kLog4j, "log4j", parsers::log4j, 512, nullptr},    {FormatId::kSyslog, "syslog", parsers::syslog, 256, nullptr},
+    {FormatId::kBracket, "bracket", parsers::bracket, 0, nullptr}, {FormatId::kApache, "apache", parsers::apache, 512, parsers::apache_detect},
 };
 
 const Builtin* builtin(FormatId id) {
@@ -215,7 +216,8 @@ LogFormat detect_format(const char* head, std::size_t n, bool at_eof) {
     if (std::any_of(p, eol, [](char c) { return c != ' ' && c != '\t' && c != '\r'; })) {
       ++nonempty;
       for (std::size_t i = 0; i < kB; ++i)
-        hits[i] += kBuiltins[i].fn(p, kBuiltins[i].head ? std::min(len, kBuiltins[i].head) : len) != kNoMatch;
+        hits[i] += (kBuiltins[i].detect ? kBuiltins[i].detect : kBuiltins[i].fn)(
+                       p, kBuiltins[i].head ? std::min(len, kBuiltins[i].head) : len) != kNoMatch;
     }
     p = nl ? nl + 1 : end;
   }

@@ -87,7 +87,7 @@ int log4j(const char* s, std::size_t n) {
 }
 
 // The text of a bracketed group, after its last ':' and trimmed.
-int group_level(const char* b, const char* e) {
+int group_level(const char* b, const char* e, bool need_lower) {
   for (const char* q = e; q > b; --q)
     if (q[-1] == ':') {
       b = q;
@@ -95,10 +95,11 @@ int group_level(const char* b, const char* e) {
     }
   while (b < e && is_space(*b)) ++b;
   while (e > b && is_space(e[-1])) --e;
+  if (need_lower && std::none_of(b, e, is_lower)) return -1;
   return normalise_level(std::string_view(b, static_cast<std::size_t>(e - b)));
 }
 
-int apache(const char* s, std::size_t n) {
+int apache_impl(const char* s, std::size_t n, bool need_lower) {
   const char* p = s;
   const char* end = s + n;
   bool seen_group = false;
@@ -108,7 +109,7 @@ int apache(const char* s, std::size_t n) {
     if (*p == '[') {
       const char* c = static_cast<const char*>(std::memchr(p + 1, ']', static_cast<std::size_t>(end - p - 1)));
       if (!c) return kNoMatch;
-      const int id = group_level(p + 1, c);
+      const int id = group_level(p + 1, c, need_lower);
       if (id >= 0) return id;
       p = c + 1;
       seen_group = true;
@@ -120,6 +121,9 @@ int apache(const char* s, std::size_t n) {
   }
   return kNoMatch;
 }
+
+int apache(const char* s, std::size_t n) { return apache_impl(s, n, false); }
+int apache_detect(const char* s, std::size_t n) { return apache_impl(s, n, true); }
 
 int logcat(const char* s, std::size_t n) {
   if (n >= 2 && s[1] == '/') {  // -v brief: "D/Tag( 123): msg"
@@ -189,7 +193,7 @@ int syslog(const char* s, std::size_t n) {
   for (int skipped = 0; skipped <= 4; ++skipped) {
     while (t.p < t.end && is_space(*t.p)) ++t.p;
     if (bsd_time(t.p, t.end)) return kUnleveled;
-    if (!t.next(b, e)) return kNoMatch;
+    if (!t.next(b, e) || *b == '[') return kNoMatch;  // `[Sun Dec 04 04:47:44 2005]` is Apache's
     // ISO timestamp, host, tag ending in ':' (rsyslog's high-precision format)
     if (skipped == 0 && e - b >= 19 && is_digit(b[0]) && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':') {
       if (t.next(b, e) && t.next(b, e) && e[-1] == ':') return kUnleveled;

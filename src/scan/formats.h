@@ -2,9 +2,10 @@
 // chosen. The level is read from the line's HEADER only (the part before the message), never from
 // the message body; a line whose header holds no level name is unleveled.
 //
-// Builtin formats, in detection priority order (a tie in detection goes to the earlier one):
-//   bracket  the assignment's rule, exactly scan_buffer's: the first [DEBUG] [ERROR] [INFO] [WARN]
-//            or [WARNING] token anywhere in the line (case-sensitive). Vectorised.
+// Builtin formats, in detection priority order (a tie in detection goes to the earlier one). The
+// header formats come first: a log4j or syslog file whose messages hold "[ERROR]" ties with
+// bracket and must stay log4j/syslog; bracket comes before apache, which also fits the
+// assignment's `[time] [LEVEL]` lines, so the assignment's files keep the assignment's rule.
 //   logcat   Android `logcat -v threadtime`: `03-17 16:13:38.811  1702  2395 D Tag: msg` (date,
 //            time, 2 or 3 numeric columns, one priority letter V D I W E F A) or `-v brief`
 //            `D/Tag( 123): msg`.
@@ -12,10 +13,6 @@
 //            severity, loglevel, log_level, log.level, levelname or severitytext (key case
 //            ignored); a number is a syslog severity (0-7) or a pino/bunyan level (10 TRACE, 20
 //            DEBUG, 30 INFO, 40 WARN, 50 ERROR, 60 FATAL). A JSON line without one is unleveled.
-//   apache   bracketed groups at the start of the line (after optional tokens holding digits,
-//            e.g. nginx's date): the first group whose text, after its last ':', is a level name
-//            in any case: `[Sun Dec 04 04:47:44 2005] [notice] ...`, `[...] [core:error] ...`,
-//            `2023/01/02 10:00:00 [warn] 12#0: ...`.
 //   log4j    a bare level token among the first 12 whitespace-separated tokens of the line:
 //            Hadoop, HDFS, Spark, Zookeeper (`- WARN  [`), OpenStack, BGL, Windows CBS (`, Info`),
 //            Python logging (`WARNING:root:msg`, `asctime - name - LEVEL - msg`). The token is a
@@ -28,6 +25,15 @@
 //            at most 4 prefix tokens, as in Thunderbird), or an ISO timestamp + host + `tag:`:
 //            no level (unleveled). `<PRI>` at the start gives the severity PRI % 8 (EMERGENCY
 //            ALERT CRITICAL ERROR WARN NOTICE INFO DEBUG).
+//   bracket  the assignment's rule, exactly scan_buffer's: the first [DEBUG] [ERROR] [INFO] [WARN]
+//            or [WARNING] token anywhere in the line (case-sensitive). Vectorised.
+//   apache   bracketed groups at the start of the line (after optional tokens holding digits,
+//            e.g. nginx's date): the first group whose text, after its last ':', is a level name
+//            in any case: `[Sun Dec 04 04:47:44 2005] [notice] ...`, `[...] [core:error] ...`,
+//            `2023/01/02 10:00:00 [warn] 12#0: ...`. In detection only a level written with a
+//            lowercase letter counts (Apache and nginx write lowercase): a file of upper-case
+//            `[ts] [INFO]` lines is the assignment's, even with a stray `[info]` (which the
+//            assignment says is no level). `--format apache` counts `[FATAL]` and the like.
 //   none     no level on any line.
 //   regex:P  a user ECMAScript pattern with a group named `level` (see parse_format_spec).
 // Level names are normalised by the one table in scan/level_names.h.
@@ -53,13 +59,13 @@
 
 namespace dla {
 
-enum class FormatId { kBracket, kLogcat, kJson, kApache, kLog4j, kSyslog, kNone, kRegex };
+enum class FormatId { kLogcat, kJson, kLog4j, kSyslog, kBracket, kApache, kNone, kRegex };
 
 struct CompiledRegex;  // a user pattern and the index of its `level` group (format_spec.cc)
 
 // A format resolved for one file: what the scanner runs.
 struct LogFormat {
-  FormatId id = FormatId::kBracket;
+  FormatId id = FormatId::kBracket;  // the default: the assignment's rule
   std::shared_ptr<const CompiledRegex> regex;  // kRegex only
   std::string_view name() const;               // "bracket", ..., "none", "regex"
 };
@@ -71,7 +77,7 @@ struct FormatSpec {
   std::string text = "auto";  // as given; parse_format_spec(text) gives this spec back (for messages)
 };
 
-// "auto", a builtin name ("bracket", "logcat", "json", "apache", "log4j", "syslog", "none") or
+// "auto", a builtin name ("logcat", "json", "log4j", "syslog", "bracket", "apache", "none") or
 // "regex:PATTERN". PATTERN is ECMAScript (std::regex) with one group named level, written
 // (?<level>...) or (?P<level>...); std::regex has no named groups, so every (?<name>...) and
 // (?P<name>...) is rewritten to a plain numbered group and the level's number remembered. The
@@ -80,7 +86,7 @@ struct FormatSpec {
 // rejects, a pattern without a level group.
 Result<FormatSpec> parse_format_spec(std::string_view text);
 
-// The builtin names in priority order (bracket first, none last).
+// The builtin names in priority order (none last).
 const std::vector<std::string_view>& builtin_format_names();
 
 // Line classification results besides a level id (>= 0).
