@@ -11,11 +11,26 @@
 namespace dla {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
+// Character classes, one table load per byte in the header loops.
+enum : unsigned char { kSpace = 1, kDigit = 2, kUpper = 4, kLower = 8, kUpperWord = 16 /* A-Z or _ */ };
+struct CharClass {
+  unsigned char v[256] = {};
+  constexpr CharClass() {
+    v[static_cast<unsigned char>(' ')] = v[static_cast<unsigned char>('\t')] = v[static_cast<unsigned char>('\r')] = kSpace;
+    for (int c = '0'; c <= '9'; ++c) v[c] = kDigit;
+    for (int c = 'A'; c <= 'Z'; ++c) v[c] = kUpper | kUpperWord;
+    for (int c = 'a'; c <= 'z'; ++c) v[c] = kLower;
+    v[static_cast<unsigned char>('_')] = kUpperWord;
+  }
+};
+constexpr CharClass kClass{};
+inline unsigned char cls(char c) { return kClass.v[static_cast<unsigned char>(c)]; }
+
+inline bool is_space(char c) { return cls(c) & kSpace; }
+inline bool is_digit(char c) { return cls(c) & kDigit; }
+inline bool is_upper(char c) { return cls(c) & kUpper; }
+inline bool is_lower(char c) { return cls(c) & kLower; }
+inline bool is_alpha(char c) { return cls(c) & (kUpper | kLower); }
 
 // Whitespace-separated tokens of [p, end).
 struct Tokens {
@@ -38,32 +53,20 @@ struct Tokens {
   }
 };
 
-// [b, e) as a bare level token: letters in UPPER or Title case, then nothing, ':' or ','.
-int bare_level(const char* b, const char* e) {
-  const char* q = b;
-  while (q < e && is_alpha(*q)) ++q;
-  if (q == b || !is_upper(*b)) return -1;
-  if (q != e && !((*q == ':' || *q == ',') && (q + 1 == e || *q == ':'))) return -1;
+// [b, q) letters starting with an upper-case one: UPPER or Title case?
+bool upper_or_title(const char* b, const char* q) {
   bool all_upper = true, rest_lower = true;
   for (const char* r = b + 1; r < q; ++r) {
     all_upper &= is_upper(*r);
     rest_lower &= is_lower(*r);
   }
-  if (!all_upper && !rest_lower) return -1;
-  return normalise_level(std::string_view(b, static_cast<std::size_t>(q - b)));
+  return all_upper || rest_lower;
 }
 
-// A token that may stand before the level in a header (see formats.h, log4j).
-bool header_field(const char* b, const char* e, const Tokens& rest) {
-  if (e[-1] == ':') return false;  // `prog[pid]:`, `Component:`: the message starts next
-  if (*b == '[' || *b == '(') return true;
-  bool digit = false, alnum = false, upper_word = e - b >= 2;
-  for (const char* q = b; q < e; ++q) {
-    digit |= is_digit(*q);
-    alnum |= is_digit(*q) || is_alpha(*q);
-    upper_word &= is_upper(*q) || *q == '_';
-  }
-  return digit || !alnum || upper_word || rest.next_is_dash();
+// Whether the token after p (skipping spaces) is exactly "-".
+bool dash_follows(const char* p, const char* end) {
+  while (p < end && is_space(*p)) ++p;
+  return p < end && *p == '-' && (p + 1 == end || is_space(p[1]));
 }
 
 // Syslog severities 0..7.
@@ -74,14 +77,36 @@ constexpr int kSyslogSeverity[8] = {level_id::kEmergency, level_id::kAlert, leve
 
 namespace parsers {
 
+// One pass per token: is it a level (letters in UPPER/Title case, then the token's end, ':' or a
+// final ','), else may it stand in a header (formats.h, log4j)?
 int log4j(const char* s, std::size_t n) {
-  Tokens t{s, s + n};
-  const char* b;
-  const char* e;
-  for (int i = 0; i < 12 && t.next(b, e); ++i) {
-    const int id = bare_level(b, e);
-    if (id >= 0) return id;
-    if (!header_field(b, e, t)) return kNoMatch;
+  const char* p = s;
+  const char* end = s + n;
+  for (int i = 0; i < 12; ++i) {
+    while (p < end && is_space(*p)) ++p;
+    if (p == end) return kNoMatch;
+    const char* b = p;
+    while (p < end && is_alpha(*p)) ++p;
+    const char* q = p;  // end of the leading letters
+    if (q - b >= 3 && is_upper(*b)) {
+      const char c = q < end ? *q : ' ';
+      if ((is_space(c) || c == ':' || (c == ',' && (q + 1 == end || is_space(q[1])))) && upper_or_title(b, q)) {
+        const int id = normalise_level(std::string_view(b, static_cast<std::size_t>(q - b)));
+        if (id >= 0) return id;
+      }
+    }
+    unsigned any = 0, all = 0xFF;  // classes of some / of every byte of the token
+    for (p = b; p < end; ++p) {
+      const unsigned k = cls(*p);
+      if (k & kSpace) break;
+      any |= k;
+      all &= k;
+    }
+    if (p[-1] == ':') return kNoMatch;  // `prog[pid]:`, `Component:`: the message starts next
+    const bool upper_word = (all & kUpperWord) && p - b >= 2;
+    const bool field = *b == '[' || *b == '(' || (any & kDigit) || !(any & (kDigit | kUpper | kLower)) || upper_word ||
+                       dash_follows(p, end);
+    if (!field) return kNoMatch;
   }
   return kNoMatch;
 }
@@ -125,36 +150,42 @@ int apache_impl(const char* s, std::size_t n, bool need_lower) {
 int apache(const char* s, std::size_t n) { return apache_impl(s, n, false); }
 int apache_detect(const char* s, std::size_t n) { return apache_impl(s, n, true); }
 
+// Skips spaces, then a token of digits and the separators in `seps` (at least one separator when
+// need_sep); false if the token holds anything else.
+bool number_token(const char*& p, const char* end, char sep1, char sep2, bool need_sep) {
+  while (p < end && is_space(*p)) ++p;
+  const char* b = p;
+  bool sep = false;
+  for (; p < end && !is_space(*p); ++p) {
+    const char c = *p;
+    if (is_digit(c)) continue;
+    if (c != sep1 && c != sep2) return false;
+    sep = true;
+  }
+  return p > b && (sep || !need_sep);
+}
+
 int logcat(const char* s, std::size_t n) {
   if (n >= 2 && s[1] == '/') {  // -v brief: "D/Tag( 123): msg"
     const int id = logcat_level(s[0]);
     return id >= 0 ? id : kNoMatch;
   }
-  Tokens t{s, s + n};
-  const char* b;
-  const char* e;
-  auto only = [&](const char* chars, bool need_sep) {
-    bool sep = false;
-    for (const char* q = b; q < e; ++q) {
-      if (is_digit(*q)) continue;
-      if (*q == 0 || !std::strchr(chars, *q)) return false;
-      sep = true;
-    }
-    return sep || !need_sep;
-  };
-  if (!t.next(b, e) || !only("-", true)) return kNoMatch;   // 03-17 or 2023-03-17
-  if (!t.next(b, e) || !only(":.", true)) return kNoMatch;  // 16:13:38.811
+  const char* p = s;
+  const char* end = s + n;
+  if (!number_token(p, end, '-', '-', true) || !number_token(p, end, ':', '.', true)) return kNoMatch;
   int numbers = 0;
-  while (t.next(b, e)) {
-    if (only("", false)) {
+  for (;;) {
+    const char* b = p;
+    if (number_token(p, end, '0', '0', false)) {  // (digits only)
       if (++numbers > 3) return kNoMatch;
       continue;
     }
-    if (numbers < 2 || e - b != 1) return kNoMatch;
-    const int id = logcat_level(*b);
+    p = b;
+    while (p < end && is_space(*p)) ++p;
+    if (numbers < 2 || end - p < 2 || !is_space(p[1])) return kNoMatch;  // one letter, then a space
+    const int id = logcat_level(*p);
     return id >= 0 ? id : kNoMatch;
   }
-  return kNoMatch;
 }
 
 // "Mmm dd hh:mm:ss" (day space padded or not) at p.

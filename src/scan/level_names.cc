@@ -21,15 +21,61 @@ constexpr std::size_t kMaxSpelling = 13;  // INFORMATIONAL
 
 }  // namespace
 
+namespace {
+
+// Up to 8 letters, upper-cased, packed little-endian; 0 if a byte is not a letter.
+std::uint64_t pack_upper(const char* p, std::size_t n) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(p[i]);
+    const unsigned char u = c & 0xDF;  // ASCII letters to upper case
+    if (u < 'A' || u > 'Z') return 0;
+    v |= std::uint64_t{u} << (8 * i);
+  }
+  return v;
+}
+
+// Open-addressed hash of every spelling of at most 8 letters (key: pack_upper of it).
+struct SpellingTable {
+  static constexpr int kSlots = 128;
+  std::uint64_t key[kSlots] = {};
+  signed char id[kSlots] = {};
+  static unsigned slot(std::uint64_t k) { return static_cast<unsigned>((k * 0x9E3779B97F4A7C15ull) >> 57); }
+  void add(std::string_view s, int i) {
+    if (s.size() > 8) return;
+    const std::uint64_t k = pack_upper(s.data(), s.size());
+    unsigned h = slot(k);
+    while (key[h] != 0) h = (h + 1) % kSlots;
+    key[h] = k;
+    id[h] = static_cast<signed char>(i);
+  }
+  SpellingTable() {
+    for (int i = 0; i < kNumLevelIds; ++i) add(kLevelIdNames[static_cast<std::size_t>(i)], i);
+    for (const Alias& a : kAliases) add(a.spelling, a.id);
+  }
+  int find(std::uint64_t k) const {
+    for (unsigned h = slot(k);; h = (h + 1) % kSlots) {
+      if (key[h] == k) return id[h];
+      if (key[h] == 0) return -1;
+    }
+  }
+};
+const SpellingTable kTable;
+
+}  // namespace
+
 int normalise_level(std::string_view token) {
   const std::size_t n = token.size();
   if (n < 3 || n > kMaxSpelling) return -1;
-  char up[kMaxSpelling];
+  if (n <= 8) {
+    const std::uint64_t k = pack_upper(token.data(), n);
+    return k ? kTable.find(k) : -1;
+  }
+  char up[kMaxSpelling];  // the long spellings: EMERGENCY, INFORMATION, INFORMATIONAL
   for (std::size_t i = 0; i < n; ++i) {
-    const char c = token[i];
-    if (c >= 'a' && c <= 'z') up[i] = static_cast<char>(c - 'a' + 'A');
-    else if (c >= 'A' && c <= 'Z') up[i] = c;
-    else return -1;  // level names are letters only
+    const char c = static_cast<char>(token[i] & 0xDF);
+    if (c < 'A' || c > 'Z') return -1;
+    up[i] = c;
   }
   const std::string_view u(up, n);
   for (int i = 0; i < kNumLevelIds; ++i)
