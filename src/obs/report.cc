@@ -1,9 +1,22 @@
 #include "obs/report.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace dla {
+namespace {
+
+// Every level name of a Counts with a nonzero count.
+std::set<std::string> levels_found(const Counts& c) {
+  std::set<std::string> out;
+  for (const auto& [name, n] : c.level)
+    if (n) out.insert(std::string(name));
+  return out;
+}
+
+}  // namespace
 
 std::string format_results(const Counts& c, const std::vector<std::pair<std::string, std::string>>& footer) {
   std::ostringstream o;
@@ -24,6 +37,46 @@ std::string format_result_line(const ResultLine& r) {
   o << " failed_workers=" << r.failed_workers.size();
   for (std::size_t i = 0; i < r.failed_workers.size(); ++i) o << (i ? "," : " failed=") << r.failed_workers[i];
   return o.str();
+}
+
+std::string format_per_file(const std::vector<FileRow>& rows) {
+  std::set<std::string> extra;
+  for (const auto& r : rows)
+    for (const auto& l : levels_found(r.counts)) extra.insert(l);
+  std::vector<std::string> cols(kLevelNames.begin(), kLevelNames.end());
+  for (const auto& l : extra)
+    if (std::find(cols.begin(), cols.end(), l) == cols.end()) cols.push_back(l);
+  std::sort(cols.begin() + kNumLevels, cols.end());
+  std::vector<std::vector<std::string>> table{{"FILE", "FORMAT", "LINES"}};
+  for (const auto& c : cols) table[0].push_back(c);
+  table[0].push_back("UNLEVELED");
+  for (const auto& r : rows) {
+    std::vector<std::string> line{r.name, r.format, std::to_string(r.counts.lines)};
+    for (const auto& c : cols) line.push_back(std::to_string(r.counts.get(c)));
+    line.push_back(std::to_string(r.counts.unleveled()));
+    table.push_back(std::move(line));
+  }
+  std::vector<std::size_t> width(table[0].size(), 0);
+  for (const auto& line : table)
+    for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+  std::ostringstream o;
+  for (const auto& line : table) {
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      const std::size_t pad = width[i] - line[i].size();
+      if (i < 2) o << line[i] << std::string(pad, ' ');  // names and formats left, numbers right
+      else o << std::string(pad, ' ') << line[i];
+      o << (i + 1 < line.size() ? "  " : "\n");
+    }
+  }
+  return o.str();
+}
+
+nlohmann::json per_file_json(const std::vector<FileRow>& rows) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& r : rows)
+    a.push_back({{"file", r.name}, {"format", r.format}, {"lines", r.counts.lines}, {"counts", counts_json(r.counts)},
+                 {"unleveled", r.counts.unleveled()}});
+  return a;
 }
 
 std::string format_seconds(double s) {
