@@ -2,21 +2,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 #include <sstream>
 
 namespace dla {
-namespace {
-
-// Every level name of a Counts with a nonzero count.
-std::set<std::string> levels_found(const Counts& c) {
-  std::set<std::string> out;
-  for (const auto& [name, n] : c.level)
-    if (n) out.insert(std::string(name));
-  return out;
-}
-
-}  // namespace
 
 std::string format_results(const Counts& c, const std::vector<std::pair<std::string, std::string>>& footer) {
   std::ostringstream o;
@@ -42,13 +30,9 @@ std::string format_result_line(const ResultLine& r) {
 }
 
 std::string format_per_file(const std::vector<FileRow>& rows) {
-  std::set<std::string> extra;
-  for (const auto& r : rows)
-    for (const auto& l : levels_found(r.counts)) extra.insert(l);
-  std::vector<std::string> cols(kLevelNames.begin(), kLevelNames.end());
-  for (const auto& l : extra)
-    if (std::find(cols.begin(), cols.end(), l) == cols.end()) cols.push_back(l);
-  std::sort(cols.begin() + kNumLevels, cols.end());
+  Counts all;  // the columns: the seed four, then every level found in any file
+  for (const auto& r : rows) all += r.counts;
+  const std::vector<std::string> cols = report_levels(all);
   std::vector<std::vector<std::string>> table{{"FILE", "FORMAT", "LINES"}};
   for (const auto& c : cols) table[0].push_back(c);
   table[0].push_back("UNLEVELED");

@@ -99,11 +99,8 @@ int logcat_level(char letter) {
 }
 
 void add_tally(Counts& c, const LevelTally& t) {
-  // TEMP until the open-set Counts lands: only the seed four.
-  c[Level::Debug] += t.n[level_id::kDebug];
-  c[Level::Error] += t.n[level_id::kError];
-  c[Level::Info] += t.n[level_id::kInfo];
-  c[Level::Warn] += t.n[level_id::kWarn];
+  for (std::size_t i = 0; i < kLevelIdNames.size(); ++i)
+    if (t.n[i] != 0) c[kLevelIdNames[i]] += t.n[i];
   c.lines += t.lines;
 }
 

@@ -61,7 +61,8 @@ check "JSON per-file formats" "3" "$(grep -cE '"format": "(syslog|log4j|logcat)"
 # --format: forced names and regex
 got=$("$B/base_log_analyser" --json --format bracket "$LH" | json_counts)
 awk_bracket=$(LC_ALL=C awk 'match($0,/\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/){t=substr($0,RSTART+1,RLENGTH-2); if(t=="WARNING")t="WARN"; c[t]++}
-  END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], NR}' "$LH"/*.log)
+  END{u = NR - c["DEBUG"] - c["ERROR"] - c["INFO"] - c["WARN"]
+      printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d %slines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], u ? "unleveled=" u " " : "", NR}' "$LH"/*.log)
 check "--format bracket: the assignment's rule (awk)" "$awk_bracket" "$got"
 mkdir "$T/spark" && cp "$LH/Spark_2k.log" "$LH/Hadoop_2k.log" "$T/spark/"
 got=$(per_file "$T/spark" --format 'regex:^\S+ \S+ (?<level>[A-Z]+) ' | awk '{$2=""; print}')
