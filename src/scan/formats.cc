@@ -165,6 +165,27 @@ bool number_token(const char*& p, const char* end, char sep1, char sep2, bool ne
   return p > b && (sep || !need_sep);
 }
 
+// "MM-DD HH:MM:SS.mmm  PID  TID L " exactly (logcat -v threadtime's usual shape), else kNoMatch
+// (and the general parser decides).
+int logcat_threadtime(const char* s, std::size_t n) {
+  if (n < 26 || s[2] != '-' || s[5] != ' ' || s[8] != ':' || s[11] != ':' || s[14] != '.' || !is_space(s[18]))
+    return kNoMatch;
+  for (int i : {0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17})
+    if (!is_digit(s[i])) return kNoMatch;
+  const char* p = s + 18;
+  const char* end = s + n;
+  for (int k = 0; k < 2; ++k) {  // pid, tid
+    while (p < end && *p == ' ') ++p;
+    const char* b = p;
+    while (p < end && is_digit(*p)) ++p;
+    if (p == b || p == end || *p != ' ') return kNoMatch;
+  }
+  ++p;
+  if (end - p < 2 || p[1] != ' ') return kNoMatch;
+  const int id = logcat_level(*p);
+  return id >= 0 ? id : kNoMatch;
+}
+
 int logcat(const char* s, std::size_t n) {
   if (n >= 2 && s[1] == '/') {  // -v brief: "D/Tag( 123): msg"
     const int id = logcat_level(s[0]);
@@ -172,6 +193,8 @@ int logcat(const char* s, std::size_t n) {
   }
   const char* p = s;
   const char* end = s + n;
+  const int fast = logcat_threadtime(s, n);  // the common shape, without the general token loop
+  if (fast != kNoMatch) return fast;
   if (!number_token(p, end, '-', '-', true) || !number_token(p, end, ':', '.', true)) return kNoMatch;
   int numbers = 0;
   for (;;) {
