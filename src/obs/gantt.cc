@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace dla {
@@ -52,6 +53,15 @@ std::string task_color(int task) {
   return b;
 }
 
+// The copies of a speculated task that did not produce the applied result lost the race.
+void mark_lost_races(GanttModel& m) {
+  std::set<int> speculated;
+  for (const auto& b : m.bars)
+    if (b.speculative) speculated.insert(b.task);
+  for (auto& b : m.bars)
+    if (speculated.count(b.task) && (b.outcome == GanttBar::Cancelled || b.outcome == GanttBar::Duplicate)) b.lost_race = true;
+}
+
 }  // namespace
 
 GanttModel build_gantt(const Trace& t) {
@@ -63,8 +73,9 @@ GanttModel build_gantt(const Trace& t) {
     max_rank = std::max(max_rank, e.rank);
     m.end = std::max(m.end, e.time);
     const auto key = std::make_pair(e.rank, e.task);
-    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start")) {
-      if (e.event == "reassign") m.marks.push_back({e.rank, e.time, e.event, e.task});
+    const bool lab = e.event == "steal" || e.event == "speculate";
+    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start" || lab)) {
+      if (e.event == "reassign" || lab) m.marks.push_back({e.rank, e.time, e.event, e.task});
       auto it = open.find(key);
       if (it == open.end()) {
         GanttBar b;
@@ -73,9 +84,18 @@ GanttModel build_gantt(const Trace& t) {
         b.begin = b.end = e.time;
         b.bytes = e.bytes;
         m.bars.push_back(b);
-        open[key] = m.bars.size() - 1;
+        it = open.emplace(key, m.bars.size() - 1).first;
       } else if (e.event == "start") {
         m.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
+      }
+      if (e.event == "speculate") m.bars[it->second].speculative = true;
+      if (e.event == "steal") m.bars[it->second].stolen = true;
+    } else if (e.task >= 0 && e.event == "cancel") {
+      auto it = open.find(key);
+      if (it != open.end()) {
+        m.bars[it->second].end = e.time;
+        m.bars[it->second].outcome = GanttBar::Cancelled;
+        open.erase(it);
       }
     } else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) {
       auto it = open.find(key);
@@ -122,6 +142,7 @@ GanttModel build_gantt(const Trace& t) {
     m.bars[idx].end = m.end;
     m.bars[idx].outcome = GanttBar::Open;
   }
+  mark_lost_races(m);
   m.ranks = max_rank + 1;
   return m;
 }
@@ -145,6 +166,25 @@ struct Frame {
   double Y(int r) const { return top + row * r; }
 };
 
+// Whether the model has scheduling-lab features (`what`: steal, speculate, lost_race).
+bool has_lab(const GanttModel& m, const std::string& what) {
+  if (what == "lost_race") return std::any_of(m.bars.begin(), m.bars.end(), [](const GanttBar& b) { return b.lost_race; });
+  return std::any_of(m.marks.begin(), m.marks.end(), [&](const GanttMark& k) { return k.event == what; });
+}
+
+// ", N steals, M speculative copies" when the trace has them, else nothing (older pictures unchanged).
+std::string lab_counts(const GanttModel& m) {
+  int steals = 0, copies = 0;
+  for (const auto& k : m.marks) {
+    steals += k.event == "steal";
+    copies += k.event == "speculate";
+  }
+  std::string out;
+  if (steals) out += ", " + std::to_string(steals) + " steals";
+  if (copies) out += ", " + std::to_string(copies) + " speculative copies";
+  return out;
+}
+
 void write_header(std::ostringstream& s, const GanttModel& m, const GanttOptions& o, const Frame& f) {
   int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, reassigns = 0;
   for (const auto& b : m.bars) {
@@ -164,7 +204,11 @@ void write_header(std::ostringstream& s, const GanttModel& m, const GanttOptions
     << "<text x=\"" << f.left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
     << "<text x=\"" << f.left << "\" y=\"38\">" << f.ranks << " ranks, " << done << " task results, " << lost
     << " lost, " << dup << " duplicates, " << late << " late, " << timeouts << " failures detected, " << reassigns
-    << " reassignments, end " << secs(m.end) << " s</text>\n";
+    << " reassignments" << lab_counts(m) << ", end " << secs(m.end) << " s</text>\n";
+  if (has_lab(m, "lost_race"))  // hatch for the losing copies of speculated tasks
+    s << "<defs><pattern id=\"lost-race\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ddd\"/><line x1=\"0\" y1=\"0\" x2=\"0\" "
+         "y2=\"6\" stroke=\"#7b3fa0\" stroke-width=\"2.5\"/></pattern></defs>\n";
 }
 
 void write_rows_and_axis(std::ostringstream& s, const Frame& f) {
@@ -192,7 +236,33 @@ void write_rows_and_axis(std::ostringstream& s, const Frame& f) {
 }
 
 const char* outcome_class(GanttBar::Outcome o) {
-  return o == GanttBar::Done ? "done" : o == GanttBar::Lost ? "lost" : o == GanttBar::Duplicate ? "duplicate" : "open";
+  return o == GanttBar::Done        ? "done"
+         : o == GanttBar::Lost      ? "lost"
+         : o == GanttBar::Duplicate ? "duplicate"
+         : o == GanttBar::Cancelled ? "cancelled"
+                                    : "open";
+}
+
+// Scheduling-lab styling of a bar: the class words, and fill/stroke overrides.
+std::string lab_class(const GanttBar& b) {
+  std::string c;
+  if (b.speculative) c += "speculative ";
+  if (b.stolen) c += "stolen ";
+  if (b.lost_race) c += "lost-race ";
+  return c;
+}
+
+void lab_style(const GanttBar& b, std::string& fill, std::string& extra, const char*& what) {
+  if (b.outcome == GanttBar::Cancelled) {
+    fill = "#ddd";
+    what = "cancelled: another copy won";
+  }
+  if (b.lost_race) {
+    fill = "url(#lost-race)";
+    if (b.outcome == GanttBar::Duplicate) what = "losing copy (its result came second, dropped)";
+  }
+  if (b.speculative) extra = " stroke=\"#7b3fa0\" stroke-width=\"1.5\"";
+  else if (b.stolen) extra = " stroke=\"#1f5fbf\" stroke-width=\"1.2\"";
 }
 
 void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool tooltips) {
@@ -216,7 +286,8 @@ void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool to
     extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
     what = "unfinished at the end of the trace";
   }
-  s << "<rect class=\"task " << (b.late ? "late " : "") << outcome_class(b.outcome) << "\" x=\"" << f2(x) << "\" y=\"" << f2(y)
+  if (b.speculative || b.stolen || b.lost_race || b.outcome == GanttBar::Cancelled) lab_style(b, fill, extra, what);
+  s << "<rect class=\"task " << (b.late ? "late " : "") << lab_class(b) << outcome_class(b.outcome) << "\" x=\"" << f2(x) << "\" y=\"" << f2(y)
     << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
   if (tooltips)
     s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
@@ -247,13 +318,21 @@ void write_mark(std::ostringstream& s, const GanttMark& k, const Frame& f) {
     s << "<path class=\"checkpoint\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc) << " L" << f2(x) << ","
       << f2(yc + ms) << " L" << f2(x - ms) << "," << f2(yc) << " Z\" fill=\"#2a2\"><title>checkpoint at " << secs(k.time)
       << " s</title></path>\n";
+  } else if (k.event == "steal") {
+    s << "<path class=\"steal\" d=\"M" << f2(x - ms) << "," << f2(yc - ms) << " L" << f2(x) << "," << f2(yc) << " L" << f2(x - ms) << ","
+      << f2(yc + ms) << "\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\"><title>task " << k.task << " stolen by rank " << k.rank
+      << " at " << secs(k.time) << " s</title></path>\n";
+  } else if (k.event == "speculate") {
+    s << "<path class=\"speculate\" d=\"M" << f2(x - ms) << "," << f2(yc) << " L" << f2(x + ms) << "," << f2(yc) << " M" << f2(x) << ","
+      << f2(yc - ms) << " L" << f2(x) << "," << f2(yc + ms) << "\" stroke=\"#7b3fa0\" stroke-width=\"2.2\"><title>speculative copy of task "
+      << k.task << " on rank " << k.rank << " at " << secs(k.time) << " s</title></path>\n";
   } else if (k.event == "stop" && f.row >= 3) {
     s << "<line class=\"stop\" x1=\"" << f2(x) << "\" y1=\"" << f2(f.Y(k.rank)) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(f.Y(k.rank) + f.row)
       << "\" stroke=\"#777\" stroke-width=\"1.5\"/>\n";
   }
 }
 
-void write_legend(std::ostringstream& s, const Frame& f) {
+void write_legend(std::ostringstream& s, const Frame& f, const GanttModel& m) {
   const double ly = f.top + f.plot_h + 48;
   double lx = f.left;
   auto legend = [&](const std::string& shape, const std::string& text) {
@@ -276,6 +355,13 @@ void write_legend(std::ostringstream& s, const Frame& f) {
   legend("<path d=\"M" + f2(lx + 6) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 5) + " L" + f2(lx + 6) + "," + f2(ly + 10) + " L" +
              f2(lx + 1) + "," + f2(ly + 5) + " Z\" fill=\"#2a2\"/>",
          "checkpoint");
+  if (has_lab(m, "steal"))
+    legend("<path d=\"M" + f2(lx + 1) + "," + f2(ly) + " L" + f2(lx + 7) + "," + f2(ly + 5) + " L" + f2(lx + 1) + "," + f2(ly + 10) +
+               "\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\"/>",
+           "steal");
+  if (has_lab(m, "speculate"))
+    legend(box("fill=\"#fff\" stroke=\"#7b3fa0\" stroke-width=\"1.5\""), "speculative copy");
+  if (has_lab(m, "lost_race")) legend(box("fill=\"url(#lost-race)\""), "copy that lost the race");
 }
 
 }  // namespace
@@ -291,7 +377,7 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   s << "</g>\n<g id=\"marks\">\n";
   for (const auto& k : m.marks) write_mark(s, k, f);
   s << "</g>\n";
-  write_legend(s, f);
+  write_legend(s, f, m);
   s << "</svg>\n";
   return s.str();
 }

@@ -1,4 +1,4 @@
-// scenario.h, second half: command lines, checking a finished run, the lower bound, replay.
+// scenario.h, second half: command lines, checking a finished run, replay (the lower bound: bound.cc).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -37,12 +37,38 @@ std::vector<std::string> determinism_flags() {
           "--cfg=smpi/test:1e-6"};
 }
 
+const std::vector<std::string>& known_policies() {
+  static const std::vector<std::string> p = {"static", "dynamic", "lpt", "guided", "steal"};
+  return p;
+}
+
+Result<PolicyChoice> split_policy(const std::string& name) {
+  PolicyChoice c;
+  c.policy = name;
+  const std::string suffix = "+speculate";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    c.policy = name.substr(0, name.size() - suffix.size());
+    c.speculate = true;
+  }
+  const auto& k = known_policies();
+  if (std::find(k.begin(), k.end(), c.policy) == k.end())
+    return Error{"unknown policy '" + name + "' (known: static, dynamic, lpt, guided, steal; the dynamic ones also as NAME+speculate)"};
+  if (c.speculate && c.policy == "static") return Error{"static+speculate: speculation needs a dynamic policy"};
+  return c;
+}
+
 std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
                                       const std::string& policy_override) {
   const auto& o = s.options;
-  std::vector<std::string> a = {"--policy", policy_override.empty() ? o.policy : policy_override,
+  PolicyChoice pc{o.policy, o.speculate};
+  if (!policy_override.empty())
+    if (auto c = split_policy(policy_override)) pc = *c;  // checked by the caller; a bad one keeps the scenario's
+  std::vector<std::string> a = {"--policy", pc.policy,
                                 "--timeout", num(o.timeout), "--heartbeat", num(o.heartbeat),
                                 "--master-timeout", num(o.master_timeout), "--flops-per-byte", num(o.flops_per_byte)};
+  if (pc.speculate) a.push_back("--speculate");
+  if (!o.detector.empty()) a.insert(a.end(), {"--detector", o.detector});
+  if (o.phi_threshold > 0) a.insert(a.end(), {"--phi-threshold", num(o.phi_threshold)});
   if (o.poll > 0) a.insert(a.end(), {"--poll", num(o.poll)});
   if (o.split_bytes) a.insert(a.end(), {"--split-bytes", std::to_string(o.split_bytes)});
   if (o.throttle > 0) a.insert(a.end(), {"--throttle", num(o.throttle)});
@@ -126,6 +152,32 @@ std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_lin
   return f;
 }
 
+std::vector<std::string> count_failures(const Scenario& s, const json& res, const json& base) {
+  std::vector<std::string> f;
+  const auto& e = s.expect;
+  if (!e.counts_match_base && e.exact_counts.empty()) return f;
+  if (!res.contains("counts") || !res["counts"].is_object()) return {"counts missing from the result"};
+  auto got = [&](const std::string& k) -> long long {
+    if (k == "lines") return res.contains("lines") && res["lines"].is_number() ? res["lines"].get<long long>() : -1;
+    return res["counts"].contains(k) && res["counts"][k].is_number() ? res["counts"][k].get<long long>() : 0;
+  };
+  if (e.counts_match_base) {
+    if (!base.contains("counts") || !base["counts"].is_object()) return {"counts missing from base_log_analyser's output"};
+    std::set<std::string> keys = {"lines"};  // every level either side names (an absent one is 0)
+    for (const auto& [k, v] : res["counts"].items()) keys.insert(k);
+    for (const auto& [k, v] : base["counts"].items()) keys.insert(k);
+    for (const auto& k : keys) {
+      const long long want = k == "lines" ? base.value("lines", -1LL) : base["counts"].value(k, 0LL);
+      if (got(k) != want)
+        f.push_back((k == "lines" ? "lines" : "count " + k) + " = " + std::to_string(got(k)) + ", base_log_analyser says " + std::to_string(want));
+    }
+  }
+  for (const auto& [k, want] : e.exact_counts)
+    if (got(k) != static_cast<long long>(want))
+      f.push_back((k == "lines" ? "lines" : "count " + k) + " = " + std::to_string(got(k)) + ", the scenario expects exactly " + std::to_string(want));
+  return f;
+}
+
 std::vector<std::string> check_expectations(const Scenario& s, const json& res, const json& base, const Trace& trace) {
   std::vector<std::string> f;
   const auto& e = s.expect;
@@ -137,18 +189,7 @@ std::vector<std::string> check_expectations(const Scenario& s, const json& res, 
     *out = res[k].get<double>();
     return true;
   };
-  if (e.counts_match_base) {
-    if (!res.contains("counts") || !base.contains("counts")) {
-      f.push_back("counts missing from the result or from base_log_analyser's output");
-    } else {
-      for (const char* lv : {"DEBUG", "ERROR", "INFO", "WARN"}) {
-        auto a = res["counts"].value(lv, -1LL), b = base["counts"].value(lv, -1LL);
-        if (a != b) f.push_back(std::string("count ") + lv + " = " + std::to_string(a) + ", base_log_analyser says " + std::to_string(b));
-      }
-      if (res.contains("lines") && base.contains("lines") && res["lines"] != base["lines"])
-        f.push_back("lines = " + res["lines"].dump() + ", base_log_analyser says " + base["lines"].dump());
-    }
-  }
+  for (auto& x : count_failures(s, res, base)) f.push_back(x);
   if (!e.result.empty()) {
     std::string got = res.value("result", std::string("?"));
     if (got != e.result) f.push_back("result is " + got + ", expected " + e.result);
@@ -216,30 +257,6 @@ double longest_silence(const Trace& t, int rank) {
     if (e.event == "timeout" || e.event == "stop") break;
   }
   return gap;
-}
-
-Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes) {
-  if (task_bytes.empty()) return 0.0;
-  std::map<std::string, int> workers_on;
-  std::map<std::string, const HostSpec*> host;
-  for (int r = 1; r < s.ranks; ++r) {
-    const auto& h = s.host_of(r);
-    ++workers_on[h.name];
-    host[h.name] = &h;
-  }
-  double sum = 0, fastest = 0;
-  for (const auto& [name, n] : workers_on) {
-    const HostSpec* h = host[name];
-    if (h->speed <= 0) return Error{"host " + name + ": speed unknown (not declared as <host> or <cluster> in the platform file)"};
-    sum += h->speed * std::min(n, h->cores);
-    fastest = std::max(fastest, h->speed);
-  }
-  double total = 0, largest = 0;
-  for (auto b : task_bytes) {
-    total += static_cast<double>(b) * s.options.flops_per_byte;
-    largest = std::max(largest, static_cast<double>(b) * s.options.flops_per_byte);
-  }
-  return std::max(total / sum, largest / fastest);
 }
 
 std::string first_difference(const std::string& expected, const std::string& got) {
