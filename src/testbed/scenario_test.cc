@@ -247,7 +247,7 @@ TEST_CASE("scenario: a platform file gets profiles injected, a cluster tag canno
   // Lower bound: one worker (rank 1 on b: 0.5 Gf, 2 cores but one worker rank).
   auto lb = sc::lower_bound(*r, {1000000000, 500000000});
   REQUIRE(lb.ok());
-  CHECK(*lb == Approx(3.0));  // 1.5e9 flops / 0.5e9
+  CHECK(*lb == Approx(5.0));  // 0.5e9 flops in the first second, then b runs at half: 1e9 / 0.25e9
 
   j["platform"] = {{"file", "c.xml"}};
   j["slowdowns"] = json::array({{{"host", "n-1"}, {"at", 1}, {"speed", 0.5}}});
