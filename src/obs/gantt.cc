@@ -53,6 +53,18 @@ std::string task_color(int task) {
   return b;
 }
 
+// A steal moves a task that was queued (assigned, never started) on another rank: that bar goes.
+void drop_victims_assignment(GanttModel& m, std::map<std::pair<int, int>, std::size_t>& open, const TraceEvent& steal) {
+  for (auto it = open.begin(); it != open.end();) {
+    if (it->first.second == steal.task && it->first.first != steal.rank) {
+      m.bars[it->second].moved = true;
+      it = open.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 // The copies of a speculated task that did not produce the applied result lost the race.
 void mark_lost_races(GanttModel& m) {
   std::set<int> speculated;
@@ -89,7 +101,10 @@ GanttModel build_gantt(const Trace& t) {
         m.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
       }
       if (e.event == "speculate") m.bars[it->second].speculative = true;
-      if (e.event == "steal") m.bars[it->second].stolen = true;
+      if (e.event == "steal") {
+        m.bars[it->second].stolen = true;
+        drop_victims_assignment(m, open, e);
+      }
     } else if (e.task >= 0 && e.event == "cancel") {
       auto it = open.find(key);
       if (it != open.end()) {
@@ -266,6 +281,7 @@ void lab_style(const GanttBar& b, std::string& fill, std::string& extra, const c
 }
 
 void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool tooltips) {
+  if (b.moved) return;
   const double row = f.row;
   const double x = f.X(b.begin), w = std::max(f.X(b.end) - x, 0.8);
   const double y = f.Y(b.rank) + (row >= 4 ? 1 : 0), h = std::max(row - (row >= 4 ? 2 : 0), 0.8);

@@ -10,7 +10,8 @@
 // Marks: timeout (red cross and a dashed line down the rank's row), crash (black cross),
 // reassign (orange triangle), checkpoint (green diamond), stop (grey tick).
 // Scheduling-lab events (drawn only when a trace has them, so older pictures do not change):
-// `steal` (the thief's row: a blue chevron; its bar opens there), `speculate` (a backup copy: its
+// `steal` (the thief's row: a blue chevron; its bar opens there; the victim's unstarted assignment of
+// that task is dropped: it was only queued there, never run), `speculate` (a backup copy: its
 // bar opens there, outlined in purple, with a purple plus), `cancel` (a copy stopped because another
 // copy won: its bar ends there, outcome Cancelled). The losing copy of a speculated task (cancelled,
 // or finished as a duplicate) is hatched.
@@ -34,6 +35,7 @@ struct GanttBar {
   bool speculative = false;  // a backup copy started by speculation
   bool stolen = false;       // the task came to this rank by a steal
   bool lost_race = false;    // a copy of a speculated task whose result was not the one applied
+  bool moved = false;        // an unstarted (prefetched) assignment taken away by a steal: not drawn
 };
 
 struct GanttMark {

@@ -119,12 +119,14 @@ TEST_CASE("gantt: a result after the rank's timeout turns the lost bar into a la
 
 TEST_CASE("gantt: steals and speculative copies are marked, the losing copy hatched") {
   auto t = dla::Trace::parse(
-      "0.0 1 assign 0 100\n0.0 2 assign 1 100\n0.5 3 steal 2 100 from 1\n0.6 3 start 2 100\n"
+      "0.0 1 assign 0 100\n0.0 2 assign 1 100\n0.1 1 assign 2 100\n0.5 3 steal 2 100 from 1\n0.6 3 start 2 100\n"
       "1.0 4 speculate 0 100\n1.5 4 result 0 100\n1.5 1 cancel 0 40\n2.0 2 result 1 100\n"
       "2.2 3 result 2 100\n2.5 5 speculate 1 100\n2.9 5 duplicate 1 100\n");
   REQUIRE(t.ok());
   auto m = dla::build_gantt(*t);
-  REQUIRE(m.bars.size() == 5);
+  REQUIRE(m.bars.size() == 6);
+  CHECK(m.bars[2].moved);  // rank 1's queued copy of task 2, stolen by rank 3
+  m.bars.erase(m.bars.begin() + 2);
   CHECK(m.bars[0].outcome == dla::GanttBar::Cancelled);  // rank 1's copy of task 0 lost
   CHECK(m.bars[0].lost_race);
   CHECK(m.bars[0].end == Approx(1.5));

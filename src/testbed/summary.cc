@@ -28,6 +28,7 @@ std::string trace_summary(const std::string& name, const Trace& t, const std::ve
   std::vector<Row> rows(static_cast<std::size_t>(std::max(m.ranks, 1)));
   double last_result = 0;
   for (const auto& b : m.bars) {
+    if (b.moved) continue;  // queued on a rank, stolen before it started
     auto& r = rows[static_cast<std::size_t>(b.rank)];
     r.busy += b.end - b.begin;
     if (b.outcome == GanttBar::Done) {
