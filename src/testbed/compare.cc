@@ -19,6 +19,8 @@ std::string fmt(double v, const char* f) {
   return b;
 }
 
+constexpr std::uint64_t kGuidedFloor = 1u << 20;
+
 std::string num_or_dash(long long v) { return v < 0 ? "-" : std::to_string(v); }
 
 // The directory-name form of a label ("steal+speculate" stays readable; '/' cannot appear).
@@ -35,6 +37,14 @@ json option_value(const std::string& v) {
   const double d = std::strtod(v.c_str(), &end);
   if (!v.empty() && end && *end == 0) return d;
   return v;  // a word (detector, policy) or a unit string ("500ms")
+}
+
+// The largest piece a policy cannot cut: guided cuts never-handed-out tasks down to its floor
+// (sched's make_guided_policy default, 1 MiB), so its bound may only assume pieces of that size;
+// every other policy runs the analyser's tasks whole (0: the largest task).
+std::uint64_t largest_unit(const Scenario& s, const std::string& policy) {
+  auto c = split_policy(policy.empty() ? s.options.policy : policy);
+  return c && c->policy == "guided" ? kGuidedFloor : 0;
 }
 
 }  // namespace
@@ -55,7 +65,7 @@ Result<RunMetrics> evaluate_one(const Scenario& s, const std::string& policy, co
   if (auto st = make_dirs(env, paths.runs + "/" + req.runs_subdir); !st) return Error{st.error()};
   auto rr = run_scenario(s, paths, rq, spawn, env);
   if (!rr) return Error{rr.error()};
-  auto bound = work_bound(s, rr->task_bytes);
+  auto bound = work_bound(s, rr->task_bytes, largest_unit(s, policy));
   auto trace = Trace::parse(rr->trace_text);
   const std::string shown = policy.empty() ? s.options.policy + (s.options.speculate ? "+speculate" : "") : policy;
   RunMetrics m = evaluate_run(s, shown, rr->result, rr->base, trace ? *trace : Trace(), bound ? bound->value : -1);
@@ -113,7 +123,8 @@ std::string compare_table(const std::vector<RunMetrics>& runs) {
 
 std::string compare_legend() {
   return "makespan: simulated s to the last result.  bound: max(total work / workers' capacity, largest task / fastest\n"
-         "  worker), capacity integrated over time (* = slowdowns or faults change it during the run; testbed/bound.h).\n"
+         "  worker), capacity integrated over time (* = slowdowns or faults change it during the run; testbed/bound.h);\n"
+         "  for guided the largest piece it cannot cut (1 MiB) instead of the largest task.\n"
          "ratio: makespan / bound.  reas: tasks reassigned after a failure.  spec/won: speculative copies started / whose\n"
          "  result won.  wastedMB: bytes scanned for nothing (duplicate results, cancelled copies' progress).  steals:\n"
          "  tasks stolen.  msgs: MPI messages sent.  failed: ranks declared failed; false: of those, ranks no fault had hit.\n"
