@@ -25,6 +25,7 @@
 #include "obs/gantt.h"
 #include "testbed/compare.h"
 #include "testbed/runner.h"
+#include "testbed/suite.h"
 #include "testbed/summary.h"
 #include "testbed/scenario.h"
 #include "base/env.h"
@@ -72,6 +73,8 @@ Options
                           the program knows)
   --json                  compare, sweep: print a JSON array (one object per run) instead of the table
   --chart FILE.svg        compare: also draw the table as a bar chart (makespan per policy, lower bound)
+  --set OPTION=VALUE      compare, sweep: change one of the scenario's options first (repeatable), e.g.
+                          sweep scenarios/jittery-network --set detector=fixed --timeout 0.5,1,2,3,5
   --tag T / --skip-tag T  run-all, compare: only scenarios with / without tag T (repeatable)
   --runs DIR              where run dirs go (default REPO/traces/runs)
   --repo DIR              repository root (default $DLA_SRC, else found upwards from here)
@@ -96,6 +99,7 @@ struct Args {
   double timeout = -1, heartbeat = -1;
   bool json = false;
   std::string chart;
+  std::vector<std::string> sets;           // compare, sweep: --set OPTION=VALUE, applied to each scenario first
   std::string sweep_option;                // sweep: the option varied ("timeout", "phi-threshold", ...)
   std::vector<std::string> sweep_values;
 };
@@ -201,23 +205,9 @@ Env find_env(const Args& a) {
 
 // Every scenarios/*/scenario.json, sorted by name, filtered by tags.
 std::vector<std::string> all_scenarios(const Env& env, const Args& a) {
-  std::vector<std::string> out;
-  const std::string root = env.repo + "/scenarios";
-  if (auto names = fs().list_dir(root))
-    for (const auto& n : *names)
-      if (n[0] != '.' && is_file(root + "/" + n + "/scenario.json")) out.push_back(root + "/" + n);
-  std::sort(out.begin(), out.end());
-  std::vector<std::string> kept;
-  for (const auto& p : out) {
-    auto s = sc::load_scenario(p, env.repo);
-    if (!s) die(s.error());
-    auto has = [&](const std::string& t) { return std::find(s->tags.begin(), s->tags.end(), t) != s->tags.end(); };
-    bool ok = true;
-    for (const auto& t : a.tags) ok = ok && has(t);
-    for (const auto& t : a.skip_tags) ok = ok && !has(t);
-    if (ok) kept.push_back(p);
-  }
-  return kept;
+  auto r = sc::list_scenarios(env.repo, a.tags, a.skip_tags, fs());
+  if (!r) die(r.error());
+  return *r;
 }
 
 sc::Scenario load_or_die(const std::string& p, const Env& env) {
@@ -314,19 +304,7 @@ int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
 
 int cmd_check(const Env& env, const std::vector<std::string>& paths) {
   if (paths.empty()) die("check: name at least one scenario");
-  for (const auto& p : paths) {
-    auto s = load_or_die(p, env);
-    std::uint64_t bytes = 0, n = 0;
-    if (s.input.kind == sc::InputSpec::Sizes)
-      for (auto b : s.input.sizes) bytes += b, ++n;
-    std::cout << "OK " << s.name << ": " << s.ranks << " ranks on " << s.platform.hosts.size() << " hosts ("
-              << (s.platform.generated ? "generated" : s.platform.file) << "), input "
-              << (s.input.kind == sc::InputSpec::Dir ? s.input.dir
-                  : s.input.kind == sc::InputSpec::Lines ? std::to_string(s.input.gen.files) + " generated files x " + std::to_string(s.input.gen.lines) + " lines"
-                                                         : std::to_string(n) + " generated files, " + std::to_string(bytes) + " bytes")
-              << ", policy " << s.options.policy << ", " << s.faults.size() << " fault(s), " << s.slowdowns.size()
-              << " slowdown(s), " << s.network.size() << " network change(s)" << std::endl;
-  }
+  for (const auto& p : paths) std::cout << "OK " << sc::describe_scenario(load_or_die(p, env)) << std::endl;
   return 0;
 }
 
@@ -339,6 +317,21 @@ int cmd_materialize(const Args& a, const Env& env) {
   auto argv = sc::smpirun_argv(sc::with_run_defaults(s, program, fs()), *m, program, "run.trace", a.paje);
   std::cout << "cd " << abspath(a.out) << " && " << sc::shell_quote(argv) << std::endl;
   return 0;
+}
+
+// The scenario with every --set OPTION=VALUE applied (checked like the scenario file itself).
+sc::Scenario load_with_sets(const std::string& path, const Args& a, const Env& env) {
+  sc::Scenario s = load_or_die(path, env);
+  for (const auto& kv : a.sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) die("--set: OPTION=VALUE, e.g. --set detector=fixed (got '" + kv + "')");
+    std::string note;
+    auto r = sc::with_option(s, kv.substr(0, eq), kv.substr(eq + 1), env.repo, &note, fs());
+    if (!r) die(r.error());
+    if (!note.empty()) std::cerr << "note: " << s.name << ": " << note << std::endl;
+    s = *r;
+  }
+  return s;
 }
 
 // The policies `compare` runs by default: all of them, or only static and dynamic when the program
@@ -363,7 +356,7 @@ int cmd_compare(const Args& a, const Env& env, std::vector<std::string> paths) {
   req.progress = &std::cerr;
   std::vector<sc::RunMetrics> all;
   for (const auto& p : paths) {
-    auto runs = sc::compare_policies(load_or_die(p, env), policies, env, req, run_process, fs());
+    auto runs = sc::compare_policies(load_with_sets(p, a, env), policies, env, req, run_process, fs());
     if (!runs) die(runs.error());
     all.insert(all.end(), runs->begin(), runs->end());
   }
@@ -377,7 +370,7 @@ int cmd_compare(const Args& a, const Env& env, std::vector<std::string> paths) {
 
 int cmd_sweep(const Args& a, const Env& env) {
   if (a.pos.size() != 1 || a.sweep_option.empty()) die("sweep: one SCENARIO and one --OPTION V1,V2,... (e.g. --timeout 0.5,1,2,3,5)");
-  const auto s = load_or_die(a.pos[0], env);
+  const auto s = load_with_sets(a.pos[0], a, env);
   sc::EvalRequest req;
   req.runs_subdir = "sweep";
   req.echo = a.verbose ? &std::cerr : nullptr;
@@ -498,6 +491,7 @@ bool take_valued(Args& a, const std::string& s, const std::string& v) {
   else if (s == "--build") a.build = v;
   else if (s == "-o" || s == "--output") a.out = v;
   else if (s == "--chart") a.chart = v;
+  else if (s == "--set") a.sets.push_back(v);
   else if (s == "--title") a.title = v;
   else if (s == "--speed") a.speed = v;
   else if (take_sweep_option(a, s, v)) return true;
@@ -511,7 +505,7 @@ Args parse_args(int argc, char** argv) {
   Args a;
   a.cmd = argv[1];
   static const std::vector<std::string> kValued = {"--repeat", "--policy", "--policies", "--tag", "--skip-tag", "--runs", "--repo",
-                                                    "--build", "-o", "--output", "--chart", "--title", "--speed", "--timeout", "--heartbeat"};
+                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--speed", "--timeout", "--heartbeat"};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     if (s == "--update-golden") a.update_golden = true;

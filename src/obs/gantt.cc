@@ -74,92 +74,111 @@ void mark_lost_races(GanttModel& m) {
     if (speculated.count(b.task) && (b.outcome == GanttBar::Cancelled || b.outcome == GanttBar::Duplicate)) b.lost_race = true;
 }
 
+// Turns events into bars and marks, one event at a time.
+class GanttBuilder {
+ public:
+  void add(const TraceEvent& e) {
+    max_rank_ = std::max(max_rank_, e.rank);
+    m_.end = std::max(m_.end, e.time);
+    const bool lab = e.event == "steal" || e.event == "speculate";
+    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start" || lab)) open_bar(e, lab);
+    else if (e.task >= 0 && e.event == "cancel") cancel(e);
+    else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) close_bar(e);
+    else if (e.event == "timeout") timeout(e);
+    else if (e.event == "crash" || e.event == "checkpoint" || e.event == "stop") m_.marks.push_back({e.rank, e.time, e.event, e.task});
+  }
+
+  GanttModel finish() {
+    for (auto& [key, idx] : open_) {
+      m_.bars[idx].end = m_.end;
+      m_.bars[idx].outcome = GanttBar::Open;
+    }
+    mark_lost_races(m_);
+    m_.ranks = max_rank_ + 1;
+    return std::move(m_);
+  }
+
+ private:
+  using Key = std::pair<int, int>;  // (rank, task)
+
+  std::map<Key, std::size_t>::iterator new_bar(const TraceEvent& e) {
+    GanttBar b;
+    b.rank = e.rank;
+    b.task = e.task;
+    b.begin = b.end = e.time;
+    b.bytes = e.bytes;
+    m_.bars.push_back(b);
+    return open_.emplace(Key{e.rank, e.task}, m_.bars.size() - 1).first;
+  }
+
+  void open_bar(const TraceEvent& e, bool lab) {
+    if (e.event == "reassign" || lab) m_.marks.push_back({e.rank, e.time, e.event, e.task});
+    auto it = open_.find({e.rank, e.task});
+    if (it == open_.end()) it = new_bar(e);
+    else if (e.event == "start") m_.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
+    if (e.event == "speculate") m_.bars[it->second].speculative = true;
+    if (e.event == "steal") {
+      m_.bars[it->second].stolen = true;
+      drop_victims_assignment(m_, open_, e);
+    }
+  }
+
+  void cancel(const TraceEvent& e) {
+    auto it = open_.find({e.rank, e.task});
+    if (it == open_.end()) return;
+    m_.bars[it->second].end = e.time;
+    m_.bars[it->second].outcome = GanttBar::Cancelled;
+    open_.erase(it);
+  }
+
+  void close_bar(const TraceEvent& e) {
+    const Key key{e.rank, e.task};
+    auto it = open_.find(key);
+    if (it == open_.end()) {
+      auto l = lost_.find(key);
+      if (l != lost_.end()) {  // the rank was declared failed, yet its result arrives: a false failure
+        auto& b = m_.bars[l->second];
+        b.end = e.time;
+        b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+        b.late = true;
+        lost_.erase(l);
+        return;
+      }
+      it = new_bar(e);  // a result without a recorded start: a zero-length bar
+    }
+    auto& b = m_.bars[it->second];
+    b.end = e.time;
+    b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+    if (e.bytes) b.bytes = e.bytes;
+    open_.erase(it);
+  }
+
+  void timeout(const TraceEvent& e) {
+    for (auto it = open_.begin(); it != open_.end();) {
+      if (it->first.first == e.rank) {
+        m_.bars[it->second].end = e.time;
+        m_.bars[it->second].outcome = GanttBar::Lost;
+        lost_[it->first] = it->second;
+        it = open_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    m_.marks.push_back({e.rank, e.time, e.event, e.task});
+  }
+
+  GanttModel m_;
+  std::map<Key, std::size_t> open_;  // (rank, task) -> index of its open bar
+  std::map<Key, std::size_t> lost_;  // bars cut by a timeout: a late result may still come
+  int max_rank_ = 0;
+};
+
 }  // namespace
 
 GanttModel build_gantt(const Trace& t) {
-  GanttModel m;
-  std::map<std::pair<int, int>, std::size_t> open;  // (rank, task) -> index of its open bar
-  std::map<std::pair<int, int>, std::size_t> lost;  // bars cut by a timeout: a late result may still come
-  int max_rank = 0;
-  for (const auto& e : t.events()) {
-    max_rank = std::max(max_rank, e.rank);
-    m.end = std::max(m.end, e.time);
-    const auto key = std::make_pair(e.rank, e.task);
-    const bool lab = e.event == "steal" || e.event == "speculate";
-    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start" || lab)) {
-      if (e.event == "reassign" || lab) m.marks.push_back({e.rank, e.time, e.event, e.task});
-      auto it = open.find(key);
-      if (it == open.end()) {
-        GanttBar b;
-        b.rank = e.rank;
-        b.task = e.task;
-        b.begin = b.end = e.time;
-        b.bytes = e.bytes;
-        m.bars.push_back(b);
-        it = open.emplace(key, m.bars.size() - 1).first;
-      } else if (e.event == "start") {
-        m.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
-      }
-      if (e.event == "speculate") m.bars[it->second].speculative = true;
-      if (e.event == "steal") {
-        m.bars[it->second].stolen = true;
-        drop_victims_assignment(m, open, e);
-      }
-    } else if (e.task >= 0 && e.event == "cancel") {
-      auto it = open.find(key);
-      if (it != open.end()) {
-        m.bars[it->second].end = e.time;
-        m.bars[it->second].outcome = GanttBar::Cancelled;
-        open.erase(it);
-      }
-    } else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) {
-      auto it = open.find(key);
-      if (it == open.end()) {
-        auto l = lost.find(key);
-        if (l != lost.end()) {  // the rank was declared failed, yet its result arrives: a false failure
-          auto& b = m.bars[l->second];
-          b.end = e.time;
-          b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
-          b.late = true;
-          lost.erase(l);
-          continue;
-        }
-        GanttBar b;  // a result without a recorded start: a zero-length bar
-        b.rank = e.rank;
-        b.task = e.task;
-        b.begin = e.time;
-        b.bytes = e.bytes;
-        m.bars.push_back(b);
-        it = open.emplace(key, m.bars.size() - 1).first;
-      }
-      auto& b = m.bars[it->second];
-      b.end = e.time;
-      b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
-      if (e.bytes) b.bytes = e.bytes;
-      open.erase(it);
-    } else if (e.event == "timeout") {
-      for (auto it = open.begin(); it != open.end();) {
-        if (it->first.first == e.rank) {
-          m.bars[it->second].end = e.time;
-          m.bars[it->second].outcome = GanttBar::Lost;
-          lost[it->first] = it->second;
-          it = open.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      m.marks.push_back({e.rank, e.time, e.event, e.task});
-    } else if (e.event == "crash" || e.event == "checkpoint" || e.event == "stop") {
-      m.marks.push_back({e.rank, e.time, e.event, e.task});
-    }
-  }
-  for (auto& [key, idx] : open) {
-    m.bars[idx].end = m.end;
-    m.bars[idx].outcome = GanttBar::Open;
-  }
-  mark_lost_races(m);
-  m.ranks = max_rank + 1;
-  return m;
+  GanttBuilder b;
+  for (const auto& e : t.events()) b.add(e);
+  return b.finish();
 }
 
 namespace {
