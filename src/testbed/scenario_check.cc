@@ -159,15 +159,17 @@ std::vector<std::string> count_failures(const Scenario& s, const json& res, cons
   if (!res.contains("counts") || !res["counts"].is_object()) return {"counts missing from the result"};
   auto got = [&](const std::string& k) -> long long {
     if (k == "lines") return res.contains("lines") && res["lines"].is_number() ? res["lines"].get<long long>() : -1;
-    return res["counts"].contains(k) && res["counts"][k].is_number() ? res["counts"][k].get<long long>() : 0;
+    return res["counts"].contains(k) && res["counts"][k].is_number() ? res["counts"][k].get<long long>() : -1;
   };
   if (e.counts_match_base) {
     if (!base.contains("counts") || !base["counts"].is_object()) return {"counts missing from base_log_analyser's output"};
-    std::set<std::string> keys = {"lines"};  // every level either side names (an absent one is 0)
+    // Every level either side reports must agree (the set of levels is open: a level one side lacks
+    // counts as -1, so a missing or extra level is a difference too), and so must the line totals.
+    std::set<std::string> keys = {"lines"};
     for (const auto& [k, v] : res["counts"].items()) keys.insert(k);
     for (const auto& [k, v] : base["counts"].items()) keys.insert(k);
     for (const auto& k : keys) {
-      const long long want = k == "lines" ? base.value("lines", -1LL) : base["counts"].value(k, 0LL);
+      const long long want = k == "lines" ? base.value("lines", -1LL) : base["counts"].value(k, -1LL);
       if (got(k) != want)
         f.push_back((k == "lines" ? "lines" : "count " + k) + " = " + std::to_string(got(k)) + ", base_log_analyser says " + std::to_string(want));
     }
