@@ -86,7 +86,17 @@ Status check_seconds(const char* name, double v, bool zero_ok = false) {
 
 Status validate(const DistributedOptions& opt, int size) {
   if (opt.dir.empty()) return Error{"missing DIR"};
-  if (!make_policy(opt.policy)) return Error{"--policy must be dynamic or static, not '" + escape_name(opt.policy) + "'"};
+  if (!make_policy(opt.policy)) {
+    std::string names;
+    for (const auto& n : policy_names()) names += (names.empty() ? "" : ", ") + n;
+    return Error{"--policy must be one of " + names + ", not '" + escape_name(opt.policy) + "'"};
+  }
+  if (opt.speculate && !policy_is_dynamic(opt.policy))
+    return Error{"--speculate needs a policy that hands out tasks on demand (not " + opt.policy + ")"};
+  if (opt.detector != "fixed" && opt.detector != "phi")
+    return Error{"--detector must be fixed or phi, not '" + escape_name(opt.detector) + "'"};
+  if (!std::isfinite(opt.phi_threshold) || !(opt.phi_threshold > 0) || opt.phi_threshold > 300)
+    return Error{"--phi-threshold must be a number > 0 and <= 300"};
   for (auto st : {check_seconds("--timeout", opt.timeout), check_seconds("--heartbeat", opt.heartbeat),
                   check_seconds("--master-timeout", opt.master_timeout), check_seconds("--poll", opt.poll),
                   check_seconds("--startup-timeout", opt.startup_timeout)})

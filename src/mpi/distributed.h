@@ -76,7 +76,10 @@ const char* to_string(CrashSpec::Mode m);
 
 struct DistributedOptions {
   std::string dir;
-  std::string policy = "dynamic";
+  std::string policy = "dynamic";  // sched/policy.h: static | dynamic | lpt | guided | steal
+  bool speculate = false;          // backup copies of long tasks on idle workers (not with static)
+  std::string detector = "fixed";  // fixed (silence > --timeout) | phi (phi-accrual, capped at --timeout)
+  double phi_threshold = 8.0;      // phi: suspicion level that declares a worker failed
   std::string format;            // opaque format spec, carried to every worker in the PLAN for its scanner
   double timeout = 3.0;          // worker failed after this long without a message
   double heartbeat = 0.5;        // worker heartbeat interval while scanning

@@ -2,6 +2,7 @@
 // The end of the run (printing) is in master_report.cc.
 #include "mpi/master.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -47,6 +48,11 @@ Status Master::start() {
   for (int r = 1; r < size_; ++r) workers.push_back(r);
   SchedulerOptions so;
   so.timeout = opt_.timeout;
+  so.detector.kind = opt_.detector;
+  so.detector.threshold = opt_.phi_threshold;
+  so.detector.first_interval = opt_.heartbeat;
+  so.speculate = opt_.speculate;
+  so.speculation.heartbeat = opt_.heartbeat;
   so.trace = &trace_;
   for (const auto& f : files_) so.file_names.push_back(escape_name(f.name));  // trace details: one line each
   if (opt_.on_start) {
@@ -65,6 +71,8 @@ Status Master::start() {
   c << "policy=" << opt_.policy << " workers=" << workers.size() << " files=" << files_.size()
     << " tasks=" << tasks.size() << " timeout=" << opt_.timeout << " heartbeat=" << opt_.heartbeat
     << " split_bytes=" << opt_.split_bytes << " simulated=" << (sim::simulated() ? 1 : 0);
+  if (opt_.speculate) c << " speculate=1";
+  if (opt_.detector != "fixed") c << " detector=" << opt_.detector << " phi_threshold=" << opt_.phi_threshold;
   trace_.comment(c.str());
   if (!opt_.json) print_header(workers.size(), tasks.size(), already);
   pid_.assign(static_cast<std::size_t>(size_), 0);
@@ -136,6 +144,7 @@ void Master::detect(double now) {
     if (w > 0 && w < size_)
       if (auto f = sched_->on_peer_error(w, now)) declare_failed(*f, now);
   for (const auto& f : sched_->tick(now)) declare_failed(f, now);
+  send_orders(sched_->take_orders());
 }
 
 void Master::handle(const Incoming& m) {
@@ -153,6 +162,12 @@ void Master::handle(const Incoming& m) {
     case wire::kHeartbeat:
       sched_->on_heartbeat(w, static_cast<int>(m.nums[0]), static_cast<std::uint64_t>(m.nums[1]), now,
                            static_cast<double>(m.nums[2]) / 1e6);
+      send_orders(sched_->take_orders());
+      break;
+    case wire::kReleased:
+    case wire::kRefused:
+      sched_->on_release_reply(w, static_cast<int>(m.nums[0]), m.tag == wire::kReleased, now);
+      send_orders(sched_->take_orders());
       break;
     case wire::kResult:
       handle_results(w, m.text, now);
@@ -183,6 +198,7 @@ void Master::handle_results(int w, const std::string& text, double now) {
   if (!rs) {
     std::cerr << "error: worker " << w << ": " << rs.error() << std::endl;
     if (auto f = sched_->on_peer_error(w, now)) declare_failed(*f, now);
+    send_orders(sched_->take_orders());
     return;
   }
   std::vector<Scheduler::Reply> given;
@@ -235,24 +251,54 @@ bool Master::batch_open(int w, const std::vector<Scheduler::Reply>& given) const
   return sched_->held_by(w).size() == given.size();
 }
 
-// Answers worker w: `given` the tasks the scheduler already handed it, `last` its last answer.
-// Tops the batch up, then sends ASSIGN; or WAIT/STOP if it holds nothing; or nothing if it still
-// holds tasks (it will report them).
+// Answers worker w (exactly one answer per REQUEST or RESULT): `given` the tasks the scheduler
+// already handed it, `last` its last answer. Tops the batch up, adds the scheduler's own extra
+// tasks for w (prefetch) and sends one ASSIGN; else WAIT or STOP. Then the other orders.
 void Master::answer(int w, std::vector<Scheduler::Reply> given, Scheduler::Reply last, double now) {
   if (last.kind == Scheduler::Reply::Assign && given.empty()) given.push_back(last);
   while (last.kind == Scheduler::Reply::Assign && batch_open(w, given)) {
     last = sched_->on_request(w, now);
     if (last.kind == Scheduler::Reply::Assign) given.push_back(last);
   }
+  std::vector<Scheduler::Order> others;
+  for (const auto& o : sched_->take_orders()) {
+    if (o.kind == Scheduler::Order::Assign && o.worker == w) given.push_back({Scheduler::Reply::Assign, o.task, o.attempt});
+    else others.push_back(o);
+  }
   note_stop_after_failure(w);
   if (!given.empty()) {
-    send_assign(w, given);
+    send_assign(w, given, /*answer=*/true);
   } else if (last.kind == Scheduler::Reply::Stop) {
     told_stop_[static_cast<std::size_t>(w)] = 1;
     out_.send(w, wire::kStop, {0});
-  } else if (sched_->held_by(w).empty()) {
+  } else {
     out_.send(w, wire::kWait, {0});
   }
+  send_orders(others);
+}
+
+// The scheduler's orders besides answers: extra tasks (one ASSIGN per worker), CANCEL, RELEASE.
+void Master::send_orders(const std::vector<Scheduler::Order>& orders) {
+  std::vector<std::pair<int, std::vector<Scheduler::Reply>>> extra;  // per worker, in order
+  for (const auto& o : orders) {
+    switch (o.kind) {
+      case Scheduler::Order::Assign: {
+        auto it = std::find_if(extra.begin(), extra.end(), [&](const auto& e) { return e.first == o.worker; });
+        if (it == extra.end()) it = extra.insert(extra.end(), {o.worker, {}});
+        it->second.push_back({Scheduler::Reply::Assign, o.task, o.attempt});
+        break;
+      }
+      case Scheduler::Order::Cancel:
+        if (chatty_) say("[Master] Cancelling " + label(o.task) + " on worker " + std::to_string(o.worker));
+        out_.send(o.worker, wire::kCancel, {o.task});
+        break;
+      case Scheduler::Order::Release:
+        if (chatty_) say("[Master] Asking worker " + std::to_string(o.worker) + " to release " + label(o.task) + " (steal)");
+        out_.send(o.worker, wire::kRelease, {o.task});
+        break;
+    }
+  }
+  for (const auto& [w, tasks] : extra) send_assign(w, tasks, /*answer=*/false);
 }
 
 void Master::note_stop_after_failure(int w) {
@@ -260,14 +306,22 @@ void Master::note_stop_after_failure(int w) {
     say("[Master] Worker " + std::to_string(w) + " was declared failed but is talking again - told to stop");
 }
 
-void Master::send_assign(int w, const std::vector<Scheduler::Reply>& given) {
+// The refill mark: with prefetch the worker reports after every task (the scheduler tops its deque
+// up); a big batch of small tasks is reported when a quarter is left, so the next batch arrives
+// before the worker runs dry.
+void Master::send_assign(int w, const std::vector<Scheduler::Reply>& given, bool answer) {
   proto::Assignment a;
+  a.answer = answer;
+  const int prefetch = sched_->policy().traits().prefetch;
+  const int n = static_cast<int>(given.size());
+  a.refill = std::max(prefetch > 1 ? prefetch - 1 : 0, n >= 16 ? n / 4 : 0);
   for (const auto& r : given) {
     const Task& t = sched_->tasks()[static_cast<std::size_t>(r.task)];
     const FileInfo& f = files_[static_cast<std::size_t>(t.file)];
-    if (chatty_ || (r.attempt > 1 && !opt_.json))
-      say(std::string("[Master] ") + (r.attempt > 1 ? "Reassigning " : "Assigning ") + task_label(files_, t) +
-          " to worker " + std::to_string(w));
+    if (chatty_ || (r.attempt > 1 && !opt_.json)) {
+      const char* what = sched_->task_copy(r.task) == w ? "Speculative copy of " : r.attempt > 1 ? "Reassigning " : "Assigning ";
+      say(std::string("[Master] ") + what + task_label(files_, t) + " to worker " + std::to_string(w));
+    }
     a.tasks.push_back({t.id, t.range.offset, t.range.length, f.size, r.attempt, f.path, f.name});
   }
   out_.send_text(w, wire::kAssign, proto::encode_assign(a));
@@ -319,6 +373,7 @@ void Master::self_work() {
     std::cerr << "error: " << printable(r.error()) << std::endl;
     sched_->on_task_error(0, t, r.error(), wtime());
   }
+  send_orders(sched_->take_orders());
 }
 
 int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files) {

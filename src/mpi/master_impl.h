@@ -53,7 +53,8 @@ class Master {
   Scheduler::Reply apply(int w, const proto::ResultMsg& r, double now);
   void answer(int w, std::vector<Scheduler::Reply> given, Scheduler::Reply last, double now);
   bool batch_open(int w, const std::vector<Scheduler::Reply>& given) const;
-  void send_assign(int w, const std::vector<Scheduler::Reply>& given);
+  void send_assign(int w, const std::vector<Scheduler::Reply>& given, bool answer);
+  void send_orders(const std::vector<Scheduler::Order>& orders);
   void note_stop_after_failure(int w);
   std::string label(int task) const;
   void note_checkpoints(double now);

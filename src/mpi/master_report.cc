@@ -116,6 +116,14 @@ void Master::print_json(const Summary& s) const {
   j["makespan_s"] = s.total;
   j["simulated"] = sim::simulated();
   j["policy"] = opt_.policy;
+  j["speculate"] = opt_.speculate;
+  j["detector"] = opt_.detector;
+  const SchedulerStats& st = sched_->stats();
+  j["scheduler"] = {{"speculative_started", st.speculative_started}, {"speculative_won", st.speculative_won},
+                    {"speculative_lost", st.speculative_lost},       {"wasted_bytes", st.wasted_bytes},
+                    {"steals_attempted", st.steals_attempted},       {"steals_succeeded", st.steals_succeeded},
+                    {"steals_refused", st.steals_refused},           {"tasks_split", st.tasks_split},
+                    {"false_suspicions", st.false_suspicions},       {"detection_silence_max_s", st.detection_silence_max}};
   j["timeout_s"] = opt_.timeout;
   j["heartbeat_s"] = opt_.heartbeat;
   nlohmann::json det = nlohmann::json::array();

@@ -110,7 +110,7 @@ Result<Plan> decode_plan(std::string_view text) {
 }
 
 std::string encode_assign(const Assignment& a) {
-  std::string s = "assign\t" + std::to_string(a.refill) + '\n';
+  std::string s = "assign\t" + std::to_string(a.refill) + (a.answer ? "\t1\n" : "\t0\n");
   for (const auto& t : a.tasks) {
     s += std::to_string(t.id) + '\t' + std::to_string(t.offset) + '\t' + std::to_string(t.length) + '\t' +
          std::to_string(t.size) + '\t' + std::to_string(t.attempt) + '\t' + escape_name(t.path) + '\t' +
@@ -124,7 +124,10 @@ Result<Assignment> decode_assign(std::string_view text) {
   if (!lines || lines->size() < 2) return bad("assignment");
   Assignment out;
   const auto head = split((*lines)[0], '\t');
-  if (head.size() != 2 || head[0] != "assign" || !number(head[1], &out.refill) || out.refill < 0) return bad("assignment");
+  if (head.size() != 3 || head[0] != "assign" || !number(head[1], &out.refill) || out.refill < 0 ||
+      (head[2] != "0" && head[2] != "1"))
+    return bad("assignment");
+  out.answer = head[2] == "1";
   out.tasks.reserve(lines->size() - 1);
   for (std::size_t i = 1; i < lines->size(); ++i) {
     const auto line = (*lines)[i];

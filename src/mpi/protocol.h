@@ -7,7 +7,7 @@
 // count, a number or an escape that does not parse makes the whole message an error.
 //
 //   PLAN    one line: "plan\t<format spec>"  or  "error\t<message>"   (options, never the file list)
-//   ASSIGN  "assign\t<refill>", then one line per task: id offset length size attempt path name
+//   ASSIGN  "assign\t<refill>\t<answer>", then one line per task: id offset length size attempt path name
 //   RESULT  one line per task result: id kind started_us format payload
 //           kind ok:     payload = the counts (counts_to_wire: "lines LEVEL=n ...")
 //           kind err:    payload = the error message
@@ -43,6 +43,9 @@ struct Assignment {
   // The worker reports its results (which asks for more) once it holds this many tasks or fewer;
   // 0: only when it has run them all. Set by the master when it prefetches.
   int refill = 0;
+  // The answer to a REQUEST or RESULT (each gets exactly one), or not (a prefetch top-up, a stolen
+  // task: sched/scheduler.h's Order::Assign).
+  bool answer = true;
   std::vector<TaskMsg> tasks;
 };
 std::string encode_assign(const Assignment& a);

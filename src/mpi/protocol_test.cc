@@ -62,9 +62,11 @@ TEST_CASE("protocol: assignments and results round-trip any bytes in names, spec
       results.push_back(r);
     }
     const int refill = static_cast<int>(rng() % 5);
-    auto ta = decode_assign(encode_assign({refill, tasks}));
+    const bool answer = rng() % 2;
+    auto ta = decode_assign(encode_assign({refill, answer, tasks}));
     REQUIRE(ta);
     CHECK(ta->refill == refill);
+    CHECK(ta->answer == answer);
     REQUIRE(ta->tasks.size() == tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       const auto &a = ta->tasks[i], &b = tasks[i];
@@ -84,7 +86,7 @@ TEST_CASE("protocol: assignments and results round-trip any bytes in names, spec
 
 TEST_CASE("protocol: a damaged message is an error, never a wrong task or count") {
   std::vector<TaskMsg> tasks = {{3, 0, 10, 10, 1, "d/a.log", "a.log"}};
-  const std::string a = encode_assign({0, tasks});
+  const std::string a = encode_assign({0, true, tasks});
   ResultMsg r;
   r.task = 3;
   r.counts.level[0] = 2;
@@ -99,13 +101,14 @@ TEST_CASE("protocol: a damaged message is an error, never a wrong task or count"
   CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=1 \n"));
   CHECK_FALSE(decode_results("3\tmaybe\t-1\t\t5\n"));
   CHECK_FALSE(decode_results("3\tcancel\t-1\t\tjunk\n"));
-  CHECK(decode_assign("assign\t0\n3\t0\t10\t10\t1\tp\tn\n"));
-  CHECK_FALSE(decode_assign("assign\t0\n3\t0\t10\t10\t0\tp\tn\n"));  // attempt 0
-  CHECK_FALSE(decode_assign("assign\t0\n-3\t0\t10\t10\t1\tp\tn\n"));
-  CHECK_FALSE(decode_assign("assign\t0\n3\t0\t10\t10\t1\tp\\q\tn\n"));  // bad escape
-  CHECK_FALSE(decode_assign("assign\t-1\n3\t0\t10\t10\t1\tp\tn\n"));
-  CHECK_FALSE(decode_assign("assign\t0\n"));  // no task
+  CHECK(decode_assign("assign\t0\t1\n3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n3\t0\t10\t10\t0\tp\tn\n"));  // attempt 0
+  CHECK_FALSE(decode_assign("assign\t0\t1\n-3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n3\t0\t10\t10\t1\tp\\q\tn\n"));  // bad escape
+  CHECK_FALSE(decode_assign("assign\t-1\t1\n3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n"));  // no task
   CHECK_FALSE(decode_assign("3\t0\t10\t10\t1\tp\tn\n"));  // no header
+  CHECK_FALSE(decode_assign("assign\t0\t2\n3\t0\t10\t10\t1\tp\tn\n"));
   CHECK_FALSE(decode_assign(""));
 }
 

@@ -12,6 +12,16 @@
 //                                 worker's local queue
 //                      WAIT       [0]                                  nothing now; ask again shortly
 //                      STOP       [0]                                  leave
+//                      CANCEL     [task]                               abandon it (a speculative copy
+//                                 lost, or it was done elsewhere): its counts are never sent
+//                      RELEASE    [task]                               a brokered steal: give it back
+//                                 if you have not started it
+//   worker -> master   RELEASED   [task]                               dropped unstarted (-> the thief)
+//                      REFUSED    [task]                               started, finished or not held
+// Every REQUEST and RESULT gets exactly one answer: ASSIGN (header answer=1), WAIT or STOP (WAIT to a
+// worker that still holds tasks: "nothing more now, go on"). Besides answers the master sends
+// unsolicited ASSIGNs (answer=0: prefetch top-ups, stolen tasks), CANCELs and RELEASEs
+// (sched/scheduler.h's Orders).
 // The PLAN is sent once per worker with a non-blocking send after the master loaded its checkpoint
 // (it replaces a broadcast: a collective would block on a peer that died during start-up). It never
 // carries the file list: a worker learns only the tasks it is given (10,000 files used to cost every
@@ -30,6 +40,10 @@ enum Tag : int {
   kStop = 105,
   kResult = 106,
   kHeartbeat = 107,
+  kCancel = 108,
+  kRelease = 109,
+  kReleased = 110,
+  kRefused = 111,
 };
 
 inline constexpr int kWireLen = 10;
@@ -47,6 +61,10 @@ inline const char* tag_name(int tag) {
     case kStop: return "STOP";
     case kResult: return "RESULT";
     case kHeartbeat: return "HEARTBEAT";
+    case kCancel: return "CANCEL";
+    case kRelease: return "RELEASE";
+    case kReleased: return "RELEASED";
+    case kRefused: return "REFUSED";
   }
   return "?";
 }

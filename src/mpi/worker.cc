@@ -21,13 +21,22 @@
 namespace dla::mpi {
 namespace {
 
+// Thrown from the scan's progress callback when the running task was cancelled: the scan unwinds
+// (scan_file holds nothing that needs more than its destructors) and the task is dropped.
+struct TaskCancelled {};
+
+bool policy_steals(const std::string& name) {
+  auto p = make_policy(name);
+  return p && p->traits().steal;
+}
+
 // The worker: a local queue of the tasks the master gave it (one batch, or more when the master
 // prefetches), run in order; results are reported in batches, and a report sent when the queue is
 // empty is also the request for more. Heartbeats while scanning.
 class Worker {
  public:
   Worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0)
-      : rank_(rank), opt_(opt), plan_(std::move(plan)), t0_(t0) {
+      : rank_(rank), opt_(opt), plan_(std::move(plan)), t0_(t0), listen_(opt.speculate || policy_steals(opt.policy)) {
     for (const auto& c : opt.crashes)
       if (c.rank == rank && (!crash_ || c.at < crash_->at)) crash_ = c;
     for (const auto& s : opt.slow)
@@ -51,13 +60,11 @@ class Worker {
         report();
         continue;
       }
-      if (asked_) {
-        nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
-      } else if (run_time() >= ask_at_) {
-        request();
-      } else {
-        nap(ask_at_ - run_time());  // told WAIT: the master sends nothing to a worker holding nothing
-      }
+      const double now = run_time();
+      if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
+      else if (now >= ask_at_) request();
+      // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
+      else nap(listen_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
     }
     out_.abandon();
     return 0;
@@ -75,21 +82,25 @@ class Worker {
     last_sent_ = run_time();
   }
 
-  // Holding nothing: asks the master for work and expects an answer.
-  void request() {
-    send(wire::kRequest, {0});
-    asked_ = true;
-    asked_at_ = run_time();
+  // A REQUEST or RESULT was sent: one answer (ASSIGN answer=1, WAIT or STOP) will come.
+  void expect_answer() {
+    if (outstanding_++ == 0) asked_at_ = run_time();
+  }
+  void got_answer() {
+    if (outstanding_ > 0 && --outstanding_ > 0) asked_at_ = run_time();
   }
 
-  // Reports the finished tasks. Holding nothing more, this is also the request for more work.
+  // Holding nothing: asks the master for work.
+  void request() {
+    send(wire::kRequest, {0});
+    expect_answer();
+  }
+
+  // Reports the finished tasks (the master answers it like a request).
   void report() {
     send_text(wire::kResult, proto::encode_results(results_));
     results_.clear();
-    if (local_.empty()) {
-      asked_ = true;
-      asked_at_ = run_time();
-    }
+    expect_answer();
   }
 
   // Results go out when the queue runs empty or down to the master's refill mark, or when the
@@ -113,42 +124,87 @@ class Worker {
       std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
       return false;
     }
-    if (asked_ && run_time() - asked_at_ > opt_.master_timeout) {
+    if (outstanding_ > 0 && run_time() - asked_at_ > opt_.master_timeout) {
       std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, run_time() - asked_at_);
       return false;
     }
     return true;
   }
 
+  // Reads what has arrived without judging the master (inside a scan: CANCEL and RELEASE).
+  void read_inbox() {
+    Incoming m;
+    while (try_recv(0, &m)) {
+      on_message(m);
+      m = Incoming{};
+    }
+  }
+
   void on_message(const Incoming& m) {
     switch (m.tag) {
       case wire::kStop:
+        got_answer();
         stop_ = true;
         break;
       case wire::kWait:
-        // Nothing to hand out now (tasks still in flight elsewhere): ask again after a delay that
-        // doubles up to the heartbeat interval, so an idle worker costs the master about one
-        // message per heartbeat and is still heard from well within the timeout.
-        asked_ = false;
-        ask_at_ = run_time() + wait_;
-        wait_ = std::min(wait_ * 2, std::max(opt_.wait_delay, opt_.heartbeat));
-        break;
-      case wire::kAssign: {
-        asked_ = false;
-        wait_ = opt_.wait_delay;
-        auto a = proto::decode_assign(m.text);
-        if (!a) {
-          std::fprintf(stderr, "[Worker %d] %s - leaving\n", rank_, a.error().c_str());
-          master_gone_ = true;
-          break;
+        got_answer();
+        // Nothing to hand out now (tasks still in flight elsewhere): holding nothing, ask again
+        // after a delay that doubles up to the heartbeat interval, so an idle worker costs the
+        // master about one message per heartbeat and is still heard from well within the timeout.
+        if (local_.empty() && outstanding_ == 0) {
+          ask_at_ = run_time() + wait_;
+          wait_ = std::min(wait_ * 2, std::max(opt_.wait_delay, opt_.heartbeat));
         }
-        refill_ = a->refill;
-        for (auto& t : a->tasks) local_.push_back(std::move(t));
         break;
-      }
+      case wire::kAssign:
+        on_assign(m.text);
+        break;
+      case wire::kCancel:
+        on_cancel(static_cast<int>(m.nums[0]));
+        break;
+      case wire::kRelease:
+        on_release(static_cast<int>(m.nums[0]));
+        break;
       default:
         break;
     }
+  }
+
+  void on_assign(const std::string& text) {
+    auto a = proto::decode_assign(text);
+    if (!a) {
+      std::fprintf(stderr, "[Worker %d] %s - leaving\n", rank_, a.error().c_str());
+      master_gone_ = true;
+      return;
+    }
+    if (a->answer) got_answer();
+    wait_ = opt_.wait_delay;
+    refill_ = a->refill;
+    for (auto& t : a->tasks) local_.push_back(std::move(t));
+  }
+
+  // Removes task `id` from the local queue; whether it was there (not started).
+  bool take_queued(int id) {
+    auto it = std::find_if(local_.begin(), local_.end(), [&](const proto::TaskMsg& t) { return t.id == id; });
+    if (it == local_.end()) return false;
+    local_.erase(it);
+    if (local_.empty()) ask_at_ = 0;  // with nothing left, ask at once
+    return true;
+  }
+
+  // CANCEL: the task was done elsewhere (or our copy lost): never run it, never report it. A
+  // running one stops at its next progress report (scan's on_progress).
+  void on_cancel(int id) {
+    if (take_queued(id)) return;
+    if (id == task_) cancel_running_ = true;
+    results_.erase(std::remove_if(results_.begin(), results_.end(), [&](const proto::ResultMsg& r) { return r.task == id; }),
+                   results_.end());
+  }
+
+  // RELEASE (a brokered steal): give the task back only if it was not started.
+  void on_release(int id) {
+    const bool released = take_queued(id);
+    send(released ? wire::kReleased : wire::kRefused, {id});
   }
 
   // The injected crash, checked between chunks, naps and polls (on this rank's own clock).
@@ -204,9 +260,17 @@ class Worker {
     if (!opt_.quiet && !opt_.json) say("[Worker " + std::to_string(rank_) + "] Processing " + task_label({f}, task));
     task_ = t.id;
     bytes_done_ = 0;
+    cancel_running_ = false;
     started_us_ = std::llround(run_time() * 1e6);
-    auto r = scan(f, task.range);
+    std::optional<Result<Counts>> scanned;
+    try {
+      scanned.emplace(scan(f, task.range));
+    } catch (const TaskCancelled&) {
+      // (its counts are never sent: the master applied another runner's)
+    }
     task_ = -1;
+    if (!scanned) return;
+    const Result<Counts>& r = *scanned;
     proto::ResultMsg res;
     res.task = t.id;
     res.started_us = started_us_;
@@ -239,6 +303,8 @@ class Worker {
       if (opt_.throttle > 0) want = std::max(want, static_cast<double>(delta) / opt_.throttle);
       want *= slow_;
       nap(want - took);  // also heartbeats and checks the crash injection
+      if (listen_) read_inbox();
+      if (cancel_running_) throw TaskCancelled{};
       chunk_start = wtime();
     };
     return scan_file(f.path, range, so);
@@ -254,9 +320,12 @@ class Worker {
   double last_sent_ = 0;
   bool master_gone_ = false;
   bool stop_ = false;
-  // Requests: at most one unanswered at a time (asked_), the next one not before ask_at_.
-  bool asked_ = false;
+  // Answers owed by the master (one per REQUEST/RESULT), since when; the next REQUEST not before
+  // ask_at_ (after a WAIT), wait_ the current back-off.
+  int outstanding_ = 0;
   double asked_at_ = 0, ask_at_ = 0, wait_ = 0;
+  bool listen_;  // the protocol has CANCEL/RELEASE (steal, speculate): read the inbox while scanning
+  bool cancel_running_ = false;
   std::deque<proto::TaskMsg> local_;
   int refill_ = 0;
   std::vector<proto::ResultMsg> results_;

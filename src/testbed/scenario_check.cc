@@ -90,7 +90,11 @@ std::vector<std::string> program_args(const Scenario& s, const std::string& inpu
 
 std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
                                       const std::string& trace_file, bool paje, const std::string& policy_override) {
-  std::vector<std::string> a = {"smpirun", "-platform", m.platform_xml, "-hostfile", m.hostfile, "-np", std::to_string(s.ranks)};
+  std::vector<std::string> a;
+  if (!m.smpi_tmpdir.empty()) a = {"env", "TMPDIR=" + m.smpi_tmpdir};
+  for (const auto& x : {std::string("smpirun"), std::string("-platform"), m.platform_xml, std::string("-hostfile"), m.hostfile,
+                        std::string("-np"), std::to_string(s.ranks)})
+    a.push_back(x);
   if (paje) a.insert(a.end(), {"-trace", "-trace-file", "run.paje"});
   for (const auto& f : determinism_flags()) a.push_back(f);
   a.push_back("--log=root.thres:warning");

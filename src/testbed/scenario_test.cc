@@ -219,6 +219,13 @@ TEST_CASE("scenario: generated platform XML carries the profiles") {
   CHECK(all.find("--inject-crash 3@1.5:kill") != std::string::npos);
   CHECK(all.find("node-2") == std::string::npos);
   CHECK(all.find("--trace run.trace --json --quiet input") != std::string::npos);
+  // SMPI's per-rank copies of the program go to a tmpfs when there is one: through the environment.
+  m.smpi_tmpdir = "/dev/shm";
+  auto with_tmp = sc::smpirun_argv(s, m, "/x/prog_smpi", "run.trace", false);
+  REQUIRE(with_tmp.size() == argv.size() + 2);
+  CHECK(with_tmp[0] == "env");
+  CHECK(with_tmp[1] == "TMPDIR=/dev/shm");
+  CHECK(std::vector<std::string>(with_tmp.begin() + 2, with_tmp.end()) == argv);
 }
 
 TEST_CASE("scenario: a platform file gets profiles injected, a cluster tag cannot") {
