@@ -38,6 +38,18 @@ for d in "$tmp"/runs/compare/homogeneous-8-*/; do
   check "counts of $(basename "$d")" "$(awk_counts "$d"/input/*.log)" "$(json_counts < "$d/result.json")"
 done
 
+# 2b. speculative copies and steals: compare's figures (from the trace) against the scheduler's own
+#     counters in each result.json, and against grep on the trace
+jnum() { awk -v k="\"$1\":" '$1==k{v=$2; gsub(/[^0-9]/,"",v); print v; exit}' "$2"; }
+for d in "$tmp"/runs/compare/homogeneous-8-*/; do
+  [ -n "$(jnum speculative_started "$d/result.json")" ] || continue  # a program without the scheduler's statistics
+  pol=${d%/}; pol=${pol##*/homogeneous-8-}
+  obj=$(awk -v p="\"$pol\"" '/^  \{/{o=""} {o=o $0 "\n"} $1=="\"policy\":" && $2==p","{f=1} /^  \}/{if(f){printf "%s", o; exit}}' "$tmp/c.json")
+  check "$pol: speculative copies" "$(grep -c ' speculate ' "$d/run.trace" || true) $(jnum speculative_started "$d/result.json")" \
+    "$(echo -e "$obj" | awk '$1=="\"spec_copies\":"{v=$2; gsub(/[^0-9]/,"",v); print v}') $(grep -c ' speculate ' "$d/run.trace" || true)"
+  check "$pol: steals" "$(grep -c ' steal ' "$d/run.trace" || true)" "$(jnum steals_succeeded "$d/result.json")"
+done
+
 # 3. a wrong expected count fails loudly
 mkdir -p "$tmp/repo/scenarios/h8" "$tmp/repo/platforms"
 want=$(awk_counts "$tmp"/runs/compare/homogeneous-8-dynamic/input/*.log)
