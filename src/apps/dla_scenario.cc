@@ -304,7 +304,10 @@ int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
 
 int cmd_check(const Env& env, const std::vector<std::string>& paths) {
   if (paths.empty()) die("check: name at least one scenario");
-  for (const auto& p : paths) std::cout << "OK " << sc::describe_scenario(load_or_die(p, env)) << std::endl;
+  for (const auto& p : paths) {
+    const auto s = load_or_die(p, env);  // before printing anything: a bad file gives one error line
+    std::cout << "OK " << sc::describe_scenario(s) << std::endl;
+  }
   return 0;
 }
 
