@@ -8,15 +8,12 @@ void RateEstimator::sample(int worker, std::uint64_t bytes, double seconds) {
   if (!(seconds >= opt_.min_seconds) || !std::isfinite(seconds)) return;
   const double r = static_cast<double>(bytes) / seconds;
   if (!(r > 0)) return;  // no progress in this interval: the silence is the detector's business
+  const double prior = mean_rate();
   auto [it, fresh] = est_.try_emplace(worker);
   Est& e = it->second;
   const double before = e.rate;
-  if (fresh) {
-    e.rate = r;
-  } else {
-    const double w = 1 - std::exp(-seconds / opt_.tau);
-    e.rate += w * (r - e.rate);
-  }
+  if (fresh) e.rate = prior;  // a 1 ms task (mostly latency) must not set a new worker's rate
+  e.rate += (1 - std::exp(-seconds / opt_.tau)) * (r - e.rate);
   ++e.n;
   sum_ += e.rate - before;
 }

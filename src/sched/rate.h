@@ -6,9 +6,10 @@
 // is a byte, so the rate is the natural quantity). A sample of `bytes` done in `seconds` moves the
 // estimate by weight w = 1 - exp(-seconds / tau): a 0.5 s heartbeat interval counts for much more
 // than a 1 ms task whose duration is mostly message latency, and the estimate follows a worker
-// that slows down mid-run within a few tau. The first sample of a worker is taken as is.
-// Unknown workers get a prior: the mean rate of the workers already measured, else
-// RateOptions::prior (so a new worker is assumed average, neither fast nor slow).
+// that slows down mid-run within a few tau. A worker starts from a prior: the mean rate of the
+// workers already measured, else RateOptions::prior (a new worker is assumed average, neither fast
+// nor slow), so its first sample moves it by the same weight as any other: a first task of 1 ms,
+// mostly message latency, does not brand a fast worker as slow.
 //
 // Pure, no clock: samples carry their own duration. Thread-safety: none.
 #pragma once

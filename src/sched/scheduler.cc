@@ -31,6 +31,7 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
   attempts_.assign(n, 0);
   since_.assign(n, 0);
   copy_since_.assign(n, 0);
+  copied_.assign(n, 0);
   started_seen_.assign(n, 0);
   prog_owner_.assign(n, Runner{});
   prog_copy_.assign(n, Runner{});

@@ -139,6 +139,7 @@ int Scheduler::maybe_split(int t, int worker) {
   attempts_.push_back(0);
   since_.push_back(0);
   copy_since_.push_back(0);
+  copied_.push_back(0);
   started_seen_.push_back(0);
   prog_owner_.push_back(Runner{});
   prog_copy_.push_back(Runner{});
