@@ -18,12 +18,15 @@ struct FakeCtx : PolicyContext {
   std::vector<Task> ts;
   double now() const override { return t; }
   double rate(int w) const override { return rates.at(w); }
+  double observed(int w) const override { return seen.count(w) ? seen.at(w) : 10.0; }
+  std::map<int, double> seen;
   double busy_until(int w) const override { return busy.count(w) ? busy.at(w) : t; }
   std::vector<int> live_workers() const override {
     std::vector<int> out;
     for (const auto& [w, r] : rates) out.push_back(w);
     return out;
   }
+  int live_count() const override { return static_cast<int>(rates.size()); }
   const Task& task(int id) const override { return ts[static_cast<std::size_t>(id)]; }
 };
 }  // namespace
@@ -72,4 +75,21 @@ TEST_CASE("lpt: rate-aware, a slow worker gets only what a busy fast worker woul
   // once the fast worker is busy for long, the slow one may take the 500-byte task
   ctx.busy[1] = 10;
   CHECK(p->next(2) == 1);
+}
+
+TEST_CASE("lpt: a worker not measured yet gets a probe, not the biggest task", "[policy]") {
+  FakeCtx ctx;
+  ctx.ts = tasks_of({1000, 500, 20, 10});
+  ctx.rates = {{1, 100.0}, {2, 100.0}};
+  ctx.seen = {{1, 0.0}, {2, 0.0}};
+  auto p = make_lpt_policy();
+  p->bind(&ctx);
+  p->init(ctx.ts, {1, 2});
+  CHECK(p->next(1) == 2);  // <= 0.25 s at 100 B/s = 25 bytes: the 20-byte task
+  ctx.seen[2] = 1.0;       // measured: largest first
+  CHECK(p->next(2) == 0);
+  ctx.ts = {};
+  ctx.seen[1] = 0.0;
+  CHECK(p->next(1) == 3);  // only 500 and 10 left: the 10-byte one fits the probe
+  CHECK(p->next(1) == 1);  // nothing fits: the smallest
 }

@@ -12,8 +12,15 @@ void RateEstimator::sample(int worker, std::uint64_t bytes, double seconds) {
   auto [it, fresh] = est_.try_emplace(worker);
   Est& e = it->second;
   const double before = e.rate;
-  if (fresh) e.rate = prior;  // a 1 ms task (mostly latency) must not set a new worker's rate
-  e.rate += (1 - std::exp(-seconds / opt_.tau)) * (r - e.rate);
+  if (fresh) e.prior = prior;
+  e.bytes += static_cast<double>(bytes);
+  e.seconds += seconds;
+  if (e.seconds - seconds < opt_.tau) {
+    // Warm-up: total bytes over total time, with the prior worth prior_seconds of observation.
+    e.rate = (e.prior * opt_.prior_seconds + e.bytes) / (opt_.prior_seconds + e.seconds);
+  } else {
+    e.rate += (1 - std::exp(-seconds / opt_.tau)) * (r - e.rate);
+  }
   ++e.n;
   sum_ += e.rate - before;
 }
@@ -26,6 +33,11 @@ double RateEstimator::rate(int worker) const {
 int RateEstimator::samples(int worker) const {
   auto it = est_.find(worker);
   return it == est_.end() ? 0 : it->second.n;
+}
+
+double RateEstimator::observed(int worker) const {
+  auto it = est_.find(worker);
+  return it == est_.end() ? 0 : it->second.seconds;
 }
 
 double RateEstimator::mean_rate() const {

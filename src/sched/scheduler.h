@@ -272,8 +272,10 @@ class Scheduler final : private PolicyContext {
   // PolicyContext
   double now() const override { return now_; }
   double rate(int w) const override { return rates_.rate(w); }
+  double observed(int w) const override { return rates_.observed(w); }
   double busy_until(int w) const override;
   std::vector<int> live_workers() const override;
+  int live_count() const override { return live_; }
   const Task& task(int id) const override { return tasks_[static_cast<std::size_t>(id)]; }
 
   WorkerInfo* find(int w);
@@ -322,6 +324,8 @@ class Scheduler final : private PolicyContext {
   bool cancels_ = false;             // the protocol has CANCEL (speculation or stealing on)
   std::vector<int> workers_;
   std::vector<WorkerInfo> winfo_;  // parallel to workers_
+  std::vector<int> index_;         // rank -> index in workers_, -1 if not a worker
+  int live_ = 0;                   // workers Active
   std::vector<int> file_left_;
   std::vector<Counts> file_counts_;
   std::vector<std::string> file_error_;
