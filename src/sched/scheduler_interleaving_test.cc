@@ -21,8 +21,9 @@ using Ord = Scheduler::Order;
 namespace {
 
 // A virtual file's content: a line starts at offset x of file f when (x * 31 + f) % 5 == 0, with
-// level FATAL when x % 7 == 0, else (x / 5) % 4 of the seed four (or no level when x % 3 == 0). Counts of a range are those of the lines whose
-// first byte it holds, so any partition of a file adds up to the whole file's counts.
+// level FATAL when x % 7 == 0, else (x / 5) % 4 of the seed four (or no level when x % 3 == 0).
+// Counts of a range are those of the lines whose first byte it holds, so any partition of a file
+// adds up to the whole file's counts.
 Counts range_counts(int file, std::uint64_t off, std::uint64_t len) {
   static const Level kLv[4] = {Level::Debug, Level::Error, Level::Info, Level::Warn};
   Counts c;
