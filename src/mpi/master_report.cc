@@ -100,6 +100,7 @@ void Master::print_json(const Summary& s) const {
   nlohmann::json j;
   j["counts"] = counts_json(s.counts);
   j["lines"] = s.counts.lines;
+  j["unleveled"] = s.counts.unleveled();
   j["files"] = s.nfiles;
   j["files_processed"] = s.processed;
   j["processed_files"] = names_json(sched_->processed_files());

@@ -64,32 +64,11 @@ bool parse_kind(std::string_view s, ResultMsg::Kind* k) {
 
 }  // namespace
 
-std::string counts_field(const Counts& c) {
-  std::string s = std::to_string(c.lines);
-  for (int i = 0; i < kNumLevels; ++i)
-    if (c.level[static_cast<std::size_t>(i)]) {
-      s += ' ';
-      s += kLevelNames[static_cast<std::size_t>(i)];
-      s += '=' + std::to_string(c.level[static_cast<std::size_t>(i)]);
-    }
-  return s;
-}
+std::string counts_field(const Counts& c) { return counts_to_wire(c); }
 
 Result<Counts> parse_counts_field(std::string_view s) {
-  const auto parts = split(s, ' ');
-  Counts c;
-  if (!number(parts[0], &c.lines)) return bad("counts");
-  for (std::size_t p = 1; p < parts.size(); ++p) {
-    const auto eq = parts[p].find('=');
-    if (eq == std::string_view::npos) return bad("counts");
-    const std::string_view name = parts[p].substr(0, eq);
-    int level = -1;
-    for (int i = 0; i < kNumLevels; ++i)
-      if (kLevelNames[static_cast<std::size_t>(i)] == name) level = i;
-    std::uint64_t n = 0;
-    if (level < 0 || !number(parts[p].substr(eq + 1), &n)) return bad("counts");
-    c.level[static_cast<std::size_t>(level)] += n;
-  }
+  auto c = counts_from_wire(s);
+  if (!c) return Error{"protocol: malformed counts: " + c.error(), Code::kCorruption};
   return c;
 }
 

@@ -63,7 +63,8 @@ struct ResultMsg {
 std::string encode_results(const std::vector<ResultMsg>& results);
 Result<std::vector<ResultMsg>> decode_results(std::string_view text);
 
-// The counts as one field: "lines" then "LEVEL=n" for every nonzero level, space-separated.
+// The counts as one field: base/levels.h counts_to_wire ("lines LEVEL=n ...", any level names),
+// and its strict inverse.
 std::string counts_field(const Counts& c);
 Result<Counts> parse_counts_field(std::string_view s);
 

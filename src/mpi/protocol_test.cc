@@ -13,10 +13,13 @@ std::string random_bytes(std::mt19937& rng, std::size_t max_len) {
   return s;
 }
 
+// Any set of levels, not only the assignment's four (FATAL, NOTICE, a logcat VERBOSE...).
 Counts random_counts(std::mt19937& rng) {
+  static const char* kNames[] = {"DEBUG", "ERROR", "INFO", "WARN", "FATAL", "NOTICE", "TRACE", "VERBOSE", "SEVERE", "L_9"};
   Counts c;
-  std::uniform_int_distribution<std::uint64_t> n(0, 1u << 20);
-  for (auto& l : c.level) l = rng() % 3 ? n(rng) : 0;
+  std::uniform_int_distribution<std::uint64_t> n(1, 1u << 20);
+  for (const char* name : kNames)
+    if (rng() % 3 == 0) c[name] = n(rng);
   c.lines = n(rng) + c.leveled();
   return c;
 }
@@ -89,15 +92,17 @@ TEST_CASE("protocol: a damaged message is an error, never a wrong task or count"
   const std::string a = encode_assign({0, true, tasks});
   ResultMsg r;
   r.task = 3;
-  r.counts.level[0] = 2;
+  r.counts[Level::Debug] = 2;
+  r.counts["FATAL"] = 1;
   r.counts.lines = 5;
   const std::string res = encode_results({r});
-  CHECK(res == "3\tok\t-1\t\t5 DEBUG=2\n");
+  CHECK(res == "3\tok\t-1\t\t5 DEBUG=2 FATAL=1\n");
   // A cut message (any strict prefix) never decodes: the last line must end with a newline.
   for (std::size_t cut = 0; cut < a.size(); ++cut) CHECK_FALSE(decode_assign(a.substr(0, cut)));
   for (std::size_t cut = 0; cut < res.size(); ++cut) CHECK_FALSE(decode_results(res.substr(0, cut)));
   CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=x\n"));
-  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 NOPE=1\n"));
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 lower=1\n"));
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=6\n"));  // more leveled lines than lines
   CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=1 \n"));
   CHECK_FALSE(decode_results("3\tmaybe\t-1\t\t5\n"));
   CHECK_FALSE(decode_results("3\tcancel\t-1\t\tjunk\n"));

@@ -8,7 +8,8 @@ namespace dla {
 std::string format_results(const Counts& c, const std::vector<std::pair<std::string, std::string>>& footer) {
   std::ostringstream o;
   o << kRule << "\nANALYSIS RESULTS\n" << kRule << "\n";
-  for (int i = 0; i < kNumLevels; ++i) o << kLevelNames[i] << ": " << c.level[i] << "\n";
+  for (const auto& name : report_levels(c)) o << name << ": " << c.get(name) << "\n";
+  if (c.unleveled() != 0) o << "UNLEVELED: " << c.unleveled() << "\n";
   o << kRule << "\n";
   for (const auto& [k, v] : footer) o << k << ": " << v << "\n";
   if (!footer.empty()) o << kRule << "\n";
@@ -18,7 +19,8 @@ std::string format_results(const Counts& c, const std::vector<std::pair<std::str
 std::string format_result_line(const ResultLine& r) {
   std::ostringstream o;
   o << "RESULT " << r.verdict;
-  for (int i = 0; i < kNumLevels; ++i) o << ' ' << kLevelNames[i] << '=' << r.counts.level[i];
+  for (const auto& name : report_levels(r.counts)) o << ' ' << name << '=' << r.counts.get(name);
+  if (r.counts.unleveled() != 0) o << " unleveled=" << r.counts.unleveled();
   o << " lines=" << r.counts.lines << " files=" << r.files_processed << '/' << r.files_total;
   if (r.unreadable) o << " unreadable=" << r.unreadable;
   o << " failed_workers=" << r.failed_workers.size();

@@ -159,7 +159,7 @@ TEST_CASE("scan_file: progress keeps coming inside one huge line (a worker must 
     CHECK(seen.size() >= 4);  // every 16 pieces of 64 KiB: about 5 calls, plus the final one
     CHECK(seen.back() == line.size() - offset);
     CHECK(std::is_sorted(seen.begin(), seen.end()));
-    CHECK(r->level[static_cast<int>(Level::Info)] == (offset == 0 ? 1u : 0u));
+    CHECK((*r)[Level::Info] == (offset == 0 ? 1u : 0u));
   }
 }
 }  // namespace dla

@@ -150,6 +150,7 @@ class SizeQueue {
   }
   bool empty() const { return set_.empty(); }
   int pop_largest() { return take(set_.begin()); }
+  int pop_smallest() { return take(std::prev(set_.end())); }
   // The largest task of at most `limit` bytes, or -1.
   int pop_at_most(double limit) {
     if (set_.empty()) return -1;
@@ -190,7 +191,13 @@ class SizeQueue {
 // such that no faster worker f would finish it sooner, i.e. s / r_w <= (free_f - now) + s / r_f
 // for every faster f  <=>  s <= (free_f - now) / (1/r_w - 1/r_f). If even the smallest task is
 // better left to a faster worker, w gets nothing now (WAIT). Without a context: plain largest first.
-// Cost: O(workers + log tasks) per hand-out.
+// Cold start: a worker whose rate rests on less than kProbeSeconds of observation gets a probe, the
+// largest task of at most kProbeSeconds at its assumed rate: otherwise the biggest tasks, handed
+// out first, would land on hosts nobody has measured yet, and one slow host holding one of them
+// is the makespan.
+// Only the kFastest fastest live workers are considered (they are the most restrictive; leaving
+// out slower ones only makes the rule more permissive); that list is rebuilt every kRefresh
+// hand-outs or when a worker leaves. Cost: O(kFastest + log tasks) per hand-out.
 class LptPolicy : public SchedulingPolicy {
  public:
   explicit LptPolicy(std::string name = "lpt", PolicyTraits traits = {}) : name_(std::move(name)), traits_(traits) {}
@@ -200,7 +207,16 @@ class LptPolicy : public SchedulingPolicy {
   void init(const std::vector<Task>& pending, const std::vector<int>&) override {
     for (const auto& t : pending) q_.add(t);
   }
-  int next(int worker) override { return q_.pop_at_most(limit_for(worker)); }
+  int next(int worker) override {
+    if (q_.empty()) return -1;
+    if (ctx_ && ctx_->observed(worker) < kProbeSeconds) {
+      // Not measured yet: a probe of at most kProbeSeconds at the assumed rate (else the smallest),
+      // so a slow host shows itself before it can be handed one of the big tasks.
+      const int t = q_.pop_at_most(std::min(limit_for(worker), ctx_->rate(worker) * kProbeSeconds));
+      return t >= 0 ? t : q_.pop_smallest();
+    }
+    return q_.pop_at_most(limit_for(worker));
+  }
   int next_any() override { return q_.empty() ? -1 : q_.pop_largest(); }
   void give_back(const std::vector<Task>& tasks, const std::vector<int>&) override {
     for (const auto& t : tasks) q_.add(t);
@@ -210,11 +226,25 @@ class LptPolicy : public SchedulingPolicy {
   std::vector<int> pending() const override { return q_.ids(); }
 
  private:
-  double limit_for(int worker) const {
+  static constexpr double kProbeSeconds = 0.25;
+  static constexpr std::size_t kFastest = 16;
+  static constexpr int kRefresh = 64;
+  void refresh() {
+    fastest_ = ctx_->live_workers();
+    const auto by_rate = [&](int a, int b) { return ctx_->rate(a) > ctx_->rate(b) || (ctx_->rate(a) == ctx_->rate(b) && a < b); };
+    if (fastest_.size() > kFastest) {
+      std::partial_sort(fastest_.begin(), fastest_.begin() + kFastest, fastest_.end(), by_rate);
+      fastest_.resize(kFastest);
+    }
+    live_seen_ = ctx_->live_count();
+    calls_ = 0;
+  }
+  double limit_for(int worker) {
     double limit = std::numeric_limits<double>::infinity();
     if (!ctx_) return limit;
+    if (calls_++ >= kRefresh || live_seen_ != ctx_->live_count()) refresh();
     const double rw = ctx_->rate(worker), now = ctx_->now();
-    for (int f : ctx_->live_workers()) {
+    for (int f : fastest_) {
       const double rf = ctx_->rate(f);
       if (f == worker || rf <= rw) continue;
       const double free = std::max(0.0, ctx_->busy_until(f) - now);
@@ -226,6 +256,8 @@ class LptPolicy : public SchedulingPolicy {
   PolicyTraits traits_;
   const PolicyContext* ctx_ = nullptr;
   SizeQueue q_;
+  std::vector<int> fastest_;
+  int live_seen_ = -1, calls_ = 0;
 };
 
 }  // namespace

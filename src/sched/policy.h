@@ -10,7 +10,8 @@
 //   static    Stage-1 LPT plan by bytes, one queue per worker (baseline)   none
 //   dynamic   one FIFO queue, any worker takes the front (baseline)        none
 //   lpt       largest remaining task first, rate-aware: a worker gets the  none
-//             largest task no faster worker would finish sooner
+//             largest task no faster worker would finish sooner (a worker
+//             not yet measured first gets a probe: <= 0.25 s of work)
 //   guided    lpt order; a big task is cut at hand-out so that pieces      split_k, split_floor
 //             shrink as the remaining work shrinks (guided self-scheduling)
 //   steal     lpt order; workers prefetch a deque of tasks; an idle        prefetch, steal
@@ -34,8 +35,10 @@ class PolicyContext {
   virtual ~PolicyContext() = default;
   virtual double now() const = 0;                       // time of the event being handled
   virtual double rate(int worker) const = 0;            // EWMA bytes/s (a prior if unknown)
+  virtual double observed(int worker) const = 0;        // seconds of work its rate is based on
   virtual double busy_until(int worker) const = 0;      // estimated time its held tasks are done
-  virtual std::vector<int> live_workers() const = 0;    // Active workers
+  virtual std::vector<int> live_workers() const = 0;    // Active workers (O(workers))
+  virtual int live_count() const = 0;                   // how many (O(1))
   virtual const Task& task(int id) const = 0;
 };
 

@@ -8,14 +8,18 @@ void RateEstimator::sample(int worker, std::uint64_t bytes, double seconds) {
   if (!(seconds >= opt_.min_seconds) || !std::isfinite(seconds)) return;
   const double r = static_cast<double>(bytes) / seconds;
   if (!(r > 0)) return;  // no progress in this interval: the silence is the detector's business
+  const double prior = mean_rate();
   auto [it, fresh] = est_.try_emplace(worker);
   Est& e = it->second;
   const double before = e.rate;
-  if (fresh) {
-    e.rate = r;
+  if (fresh) e.prior = prior;
+  e.bytes += static_cast<double>(bytes);
+  e.seconds += seconds;
+  if (e.seconds - seconds < opt_.tau) {
+    // Warm-up: total bytes over total time, with the prior worth prior_seconds of observation.
+    e.rate = (e.prior * opt_.prior_seconds + e.bytes) / (opt_.prior_seconds + e.seconds);
   } else {
-    const double w = 1 - std::exp(-seconds / opt_.tau);
-    e.rate += w * (r - e.rate);
+    e.rate += (1 - std::exp(-seconds / opt_.tau)) * (r - e.rate);
   }
   ++e.n;
   sum_ += e.rate - before;
@@ -29,6 +33,11 @@ double RateEstimator::rate(int worker) const {
 int RateEstimator::samples(int worker) const {
   auto it = est_.find(worker);
   return it == est_.end() ? 0 : it->second.n;
+}
+
+double RateEstimator::observed(int worker) const {
+  auto it = est_.find(worker);
+  return it == est_.end() ? 0 : it->second.seconds;
 }
 
 double RateEstimator::mean_rate() const {

@@ -31,6 +31,7 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
   attempts_.assign(n, 0);
   since_.assign(n, 0);
   copy_since_.assign(n, 0);
+  copied_.assign(n, 0);
   started_seen_.assign(n, 0);
   prog_owner_.assign(n, Runner{});
   prog_copy_.assign(n, Runner{});
@@ -42,7 +43,13 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
     detector_ = make_detector(d);
   }
   winfo_.resize(workers_.size());
+  live_ = static_cast<int>(workers_.size());
   for (std::size_t k = 0; k < workers_.size(); ++k) {
+    const int w = workers_[k];
+    if (w >= 0 && w < (1 << 24)) {  // (a rank, not a hash)
+      if (w >= static_cast<int>(index_.size())) index_.resize(static_cast<std::size_t>(w) + 1, -1);
+      if (index_[static_cast<std::size_t>(w)] < 0) index_[static_cast<std::size_t>(w)] = static_cast<int>(k);
+    }
     winfo_[k].last_heard = winfo_[k].last_finish = now;
     detector_->heard(workers_[k], now);
   }
@@ -75,15 +82,13 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
   policy_->init(pending, workers_);
 }
 
+// O(1): ranks are small integers (1..size-1), so the index is a plain vector.
 Scheduler::WorkerInfo* Scheduler::find(int w) {
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    if (workers_[i] == w) return &winfo_[i];
-  return nullptr;
+  if (w < 0 || w >= static_cast<int>(index_.size()) || index_[static_cast<std::size_t>(w)] < 0) return nullptr;
+  return &winfo_[static_cast<std::size_t>(index_[static_cast<std::size_t>(w)])];
 }
 const Scheduler::WorkerInfo* Scheduler::find(int w) const {
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    if (workers_[i] == w) return &winfo_[i];
-  return nullptr;
+  return const_cast<Scheduler*>(this)->find(w);
 }
 
 Scheduler::WorkerState Scheduler::worker_state(int w) const {
@@ -106,11 +111,7 @@ std::vector<int> Scheduler::live_workers() const {
   return out;
 }
 
-bool Scheduler::workers_settled() const {
-  for (const auto& w : winfo_)
-    if (w.state == WorkerState::Active) return false;
-  return true;
-}
+bool Scheduler::workers_settled() const { return live_ == 0; }
 bool Scheduler::any_worker_usable() const { return !workers_settled(); }
 
 std::vector<int> Scheduler::failed_workers() const {
@@ -216,6 +217,7 @@ Scheduler::Reply Scheduler::hand_out(int worker, double now) {
   if (!wi || wi->state != WorkerState::Active) return r;  // Stop
   if (all_done()) {
     wi->state = WorkerState::Stopped;
+    --live_;
     record(now, worker, "stop", -1, 0);
     return r;
   }
@@ -439,6 +441,7 @@ Scheduler::Failure Scheduler::fail(std::size_t k, double now, const std::string&
   auto& wi = winfo_[k];
   const int w = workers_[k];
   wi.state = WorkerState::Failed;
+  --live_;
   wi.suspected = true;
   ++stats_.failures;
   const double silence = now - wi.last_heard;
@@ -483,6 +486,7 @@ void Scheduler::mark_stopped(int worker, double now) {
     if (workers_[k] != worker || winfo_[k].state != WorkerState::Active) continue;
     auto back = release_held(k);
     winfo_[k].state = WorkerState::Stopped;
+    --live_;
     record(now, worker, "stop", -1, 0);
     requeue(worker, back);
     return;

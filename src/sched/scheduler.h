@@ -26,8 +26,11 @@
 // Worker side contract (src/mpi/worker.cc) for the new mechanisms:
 //   * it keeps a deque of assigned tasks and runs them in the order they arrived; every ASSIGN,
 //     solicited (the reply) or not (an Order), is appended;
-//   * every REQUEST/RESULT gets exactly one reply: ASSIGN, WAIT or STOP. WAIT with a non-empty
-//     deque means "nothing more for now": go on with the deque; WAIT with an empty one: nap, ask again;
+//   * every REQUEST/RESULT gets exactly one reply: ASSIGN, WAIT or STOP; it counts the replies it
+//     still expects, so an Order's ASSIGN must be told apart from a reply (a flag in its payload).
+//     WAIT with a non-empty deque means "nothing more for now": go on with the deque; WAIT with an
+//     empty one (and no other reply expected): nap, ask again. With prefetching it sends the RESULT
+//     of a task and goes on with the next one without waiting for the reply;
 //   * before STARTING a task it handles every message already received (so a RELEASE of a task it
 //     has not started is answered RELEASED and the task is never run; one it has started, or no
 //     longer holds, is answered REFUSED); while scanning it looks for CANCEL/RELEASE when it
@@ -74,7 +77,7 @@
 // progress from its heartbeats extrapolated for at most one heartbeat interval, plus the owner's
 // silence beyond one heartbeat interval (a silent owner's estimate grows with its silence). It
 // starts a copy on the asking worker if  left > multiplier * bytes / rate(asker)  (the copy is
-// expected to finish first with a margin) and left > min_left. At most one copy per task.
+// expected to finish first with a margin) and left > min_left. At most one copy per task, ever.
 //
 // ---- Failure detection ------------------------------------------------------------------------------
 // SchedulerOptions::detector: "fixed" (silence > timeout) or "phi" (phi-accrual, capped at the
@@ -269,8 +272,10 @@ class Scheduler final : private PolicyContext {
   // PolicyContext
   double now() const override { return now_; }
   double rate(int w) const override { return rates_.rate(w); }
+  double observed(int w) const override { return rates_.observed(w); }
   double busy_until(int w) const override;
   std::vector<int> live_workers() const override;
+  int live_count() const override { return live_; }
   const Task& task(int id) const override { return tasks_[static_cast<std::size_t>(id)]; }
 
   WorkerInfo* find(int w);
@@ -313,11 +318,14 @@ class Scheduler final : private PolicyContext {
   };
   std::map<int, Steal> steal_;       // task -> steal awaiting the victim's answer
   std::vector<double> copy_since_;   // when the copy was handed out
+  std::vector<char> copied_;         // a copy was ever started (at most one per task)
   int pending_ = 0;                  // tasks in state Pending
   std::uint64_t pending_bytes_ = 0;  // ... and their bytes
   bool cancels_ = false;             // the protocol has CANCEL (speculation or stealing on)
   std::vector<int> workers_;
   std::vector<WorkerInfo> winfo_;  // parallel to workers_
+  std::vector<int> index_;         // rank -> index in workers_, -1 if not a worker
+  int live_ = 0;                   // workers Active
   std::vector<int> file_left_;
   std::vector<Counts> file_counts_;
   std::vector<std::string> file_error_;

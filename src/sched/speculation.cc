@@ -67,7 +67,7 @@ double Scheduler::time_left(int task, double now) const {
 }
 
 // LATE: among the tasks running on other workers, the one with the longest estimated time left,
-// if a copy on `worker` is expected to finish first by the margin; at most one copy per task.
+// if a copy on `worker` is expected to finish first by the margin; at most one copy per task, ever.
 Scheduler::Reply Scheduler::try_speculate(int worker, double now) {
   Reply r;
   r.kind = Reply::Wait;
@@ -79,7 +79,7 @@ Scheduler::Reply Scheduler::try_speculate(int worker, double now) {
     if (workers_[k] == worker || wi.state != WorkerState::Active || wi.held.empty()) continue;
     const int t = wi.held.front();
     const auto i = static_cast<std::size_t>(t);
-    if (owner_[i] != workers_[k] || copy_[i] >= 0 || steal_.count(t)) continue;
+    if (owner_[i] != workers_[k] || copied_[i] || steal_.count(t)) continue;
     const double left = time_left(t, now);
     const double scratch = static_cast<double>(tasks_[i].bytes()) / rates_.rate(worker);
     if (left > so.multiplier * scratch && left > so.min_left && left > best_left) {
@@ -90,6 +90,7 @@ Scheduler::Reply Scheduler::try_speculate(int worker, double now) {
   if (best < 0) return r;
   const auto i = static_cast<std::size_t>(best);
   copy_[i] = worker;
+  copied_[i] = 1;
   copy_since_[i] = now;
   prog_copy_[i] = Runner{};
   ++attempts_[i];

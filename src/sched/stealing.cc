@@ -25,9 +25,7 @@ bool Scheduler::wants_more(int worker) const {
   if (wi->held.empty()) return true;
   if (static_cast<int>(wi->held.size()) >= traits_.prefetch) return false;
   if (busy_until(worker) - now_ >= traits_.prefetch_seconds) return false;
-  int live = 0;
-  for (const auto& w : winfo_) live += w.state == WorkerState::Active;
-  return pending_ > live;
+  return pending_ > live_;
 }
 
 void Scheduler::top_up(int worker, double now) {
@@ -119,9 +117,7 @@ int Scheduler::maybe_split(int t, int worker) {
   if (traits_.split_k <= 0 || attempts_[i] > 0) return t;
   const auto f = static_cast<std::size_t>(task.file);
   if (f < opt_.unsplittable.size() && opt_.unsplittable[f]) return t;
-  int live = 0;
-  for (const auto& w : winfo_) live += w.state == WorkerState::Active;
-  const double share = static_cast<double>(pending_bytes_) / (traits_.split_k * std::max(live, 1)) *
+  const double share = static_cast<double>(pending_bytes_) / (traits_.split_k * std::max(live_, 1)) *
                        (rates_.rate(worker) / rates_.mean_rate());
   const std::uint64_t floor = std::max<std::uint64_t>(traits_.split_floor, 1);
   const std::uint64_t chunk = std::max<std::uint64_t>(floor, static_cast<std::uint64_t>(std::ceil(share)));
@@ -139,6 +135,7 @@ int Scheduler::maybe_split(int t, int worker) {
   attempts_.push_back(0);
   since_.push_back(0);
   copy_since_.push_back(0);
+  copied_.push_back(0);
   started_seen_.push_back(0);
   prog_owner_.push_back(Runner{});
   prog_copy_.push_back(Runner{});

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "sched/scheduler.h"
 
@@ -20,7 +21,7 @@ Counts one_line() {
 SchedulerOptions opts() {
   SchedulerOptions o;
   o.timeout = 5;
-  o.rate.prior = 100;  // bytes/s
+  o.rate.prior = 1000;  // bytes/s (probes of <= 250 bytes: every task here)
   return o;
 }
 }  // namespace
@@ -87,4 +88,64 @@ TEST_CASE("steal: an idle worker steals the back of the most loaded deque, trans
     CHECK(s.task_state(rel[0].task) == Scheduler::TaskState::Pending);
     CHECK(s.stats().steals_succeeded == 0);
   }
+}
+
+TEST_CASE("guided: big tasks are cut at hand-out, pieces shrink, every file stays an exact partition", "[scheduler][guided]") {
+  Trace tr;
+  auto o = opts();
+  o.trace = &tr;
+  o.unsplittable = {0, 1, 0};  // file 1 is compressed: never cut
+  const std::vector<std::uint64_t> sizes = {100000, 50000, 30000};
+  Scheduler s(tasks_of(sizes), 3, {1, 2, 3}, make_guided_policy(2, 1000), o, 0);
+  std::vector<std::uint64_t> handed;  // sizes in hand-out order
+  std::vector<R> next(4);
+  for (int w = 1; w <= 3; ++w) next[static_cast<std::size_t>(w)] = s.on_request(w, 0);
+  double t = 0;
+  for (int round = 0; round < 1000 && !s.all_done(); ++round) {
+    for (int w = 1; w <= 3; ++w) {
+      R& r = next[static_cast<std::size_t>(w)];
+      t += 0.1;
+      if (r.kind == R::Wait) r = s.on_request(w, t);
+      if (r.kind != R::Assign) continue;
+      handed.push_back(s.tasks()[static_cast<std::size_t>(r.task)].bytes());
+      r = s.on_result(w, r.task, one_line(), t).next;
+    }
+  }
+  REQUIRE(s.all_done());
+  CHECK(s.stats().tasks_split > 5);
+  CHECK(s.processed_files().size() == 3);
+  CHECK(s.totals().lines == s.tasks().size());  // one result applied per task, old and new
+  // Every file: its tasks' ranges tile [0, size) exactly.
+  for (int f = 0; f < 3; ++f) {
+    std::map<std::uint64_t, std::uint64_t> ranges;
+    for (const auto& k : s.tasks())
+      if (k.file == f) ranges[k.range.offset] = k.range.length;
+    std::uint64_t at = 0;
+    for (const auto& [off, len] : ranges) {
+      CHECK(off == at);
+      at = off + len;
+    }
+    CHECK(at == sizes[static_cast<std::size_t>(f)]);
+    if (f == 1) CHECK(ranges.size() == 1);
+  }
+  // Pieces shrink: the last hand-outs are at the floor, far below the first ones.
+  CHECK(handed.front() >= 10000);
+  CHECK(handed.back() <= 2000);
+  CHECK(tr.render().find(" 0 split ") != std::string::npos);
+}
+
+TEST_CASE("guided: a task already handed out is never cut (a late result for its old range may come)", "[scheduler][guided]") {
+  auto o = opts();
+  Scheduler s(tasks_of({100000}), 1, {1, 2}, make_guided_policy(2, 1000), o, 0);
+  auto a = s.on_request(1, 0);
+  REQUIRE(a.kind == R::Assign);
+  const auto first = s.tasks()[static_cast<std::size_t>(a.task)].range;
+  for (double t = 0.5; t <= 6; t += 0.5) s.on_heartbeat(2, -1, 0, t);  // worker 1 silent: failed
+  REQUIRE(s.tick(6).size() == 1);
+  auto b = s.on_request(2, 6.1);
+  while (b.kind == R::Assign && b.task != a.task) b = s.on_result(2, b.task, one_line(), 6.2).next;
+  // The requeued task comes back whole, never re-cut.
+  REQUIRE(b.task == a.task);
+  CHECK(s.tasks()[static_cast<std::size_t>(b.task)].range.offset == first.offset);
+  CHECK(s.tasks()[static_cast<std::size_t>(b.task)].range.length == first.length);
 }

@@ -15,7 +15,8 @@ fail=0
 # Independent count: the scanner's contract written in awk. Prints "DEBUG=.. ERROR=.. INFO=.. WARN=.. lines=..".
 awk_counts() {
   LC_ALL=C awk 'match($0,/\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/){t=substr($0,RSTART+1,RLENGTH-2); if(t=="WARNING")t="WARN"; c[t]++}
-    END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], NR}' "$@"
+    END{u = NR - c["DEBUG"] - c["ERROR"] - c["INFO"] - c["WARN"]
+        printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d %slines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], u ? "unleveled=" u " " : "", NR}' "$@"
 }
 # The same fields out of the analyser's pretty-printed JSON (no jq/python needed).
 # Lines by a third method: wc -l counts newlines; a non-empty file whose last byte is not a newline
