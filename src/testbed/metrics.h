@@ -11,12 +11,15 @@
 //                   finished after another copy had won) plus, for each `cancel` event (a losing copy
 //                   stopped early), the bytes it had done (the event's bytes, else its last heartbeat).
 //                   Work lost with a crashed worker is not counted: that is the fault, not the policy.
-//   steals          `steal` trace events: a task moved from one worker's queue to an idle worker.
+//   steals          `steal` trace events: a task moved from one worker's queue to an idle worker
+//                   (successful steals; a `refused` one moved nothing and is not counted).
 //   messages        result messages_sent (master and workers).
 //   failures        ranks the master declared failed (`timeout` events, distinct ranks).
 //   false_suspicions ranks declared failed although no fault had hit them (yet) at that moment: the
 //                   scenario's faults (crash, hang, exit, host-off) are the truth. A slowed, stalled or
-//                   cut-off-but-alive worker declared failed is a false suspicion.
+//                   cut-off-but-alive worker declared failed is a false suspicion. (The scheduler's
+//                   own `false_suspicions` counts workers heard from again after being declared
+//                   failed: it cannot know about a fault that came later or a worker that fell silent.)
 //   detection_max / detection_mean   over the ranks a fault hit that were declared failed: time from
 //                   the fault to the first `timeout` event about that rank (-1: no such rank).
 //   undetected      ranks a fault hit that were never declared failed (the run did not need them).
