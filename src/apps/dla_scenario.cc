@@ -216,86 +216,33 @@ sc::Scenario load_or_die(const std::string& p, const Env& env) {
   return *s;
 }
 
-using sc::RunResult;
-
-// One simulation of `s` in `run_dir`; a run that cannot even be set up ends the program.
-RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run_dir, const std::string& policy,
-                   bool paje, bool verbose) {
-  sc::RunRequest req;
-  req.run_dir = run_dir;
-  req.policy = policy;
-  req.paje = paje;
-  req.echo = verbose ? &std::cout : nullptr;
-  auto rr = sc::run_scenario(s, env, req, run_process, fs());
-  if (!rr) die(rr.error());
-  if (!rr->ok) {
-    // Show the reason on stderr too, not only in run_dir/stderr.txt.
-    std::cerr << s.name << ": the run failed; last lines of " << run_dir << "/stderr.txt:" << std::endl;
-    for (const auto& l : rr->stderr_tail) std::cerr << "  " << l << std::endl;
-  }
-  return *rr;
-}
-
-std::string fmt(double v, const char* f = "%.3f") {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-// Runs `s` a.repeat times; problems of the runs and of their determinism. *first: run 1.
-std::vector<std::string> run_repeats(const Args& a, const Env& env, const sc::Scenario& s, RunResult* first) {
-  std::vector<std::string> problems;
-  for (int rep = 1; rep <= a.repeat; ++rep) {
-    const std::string dir = env.runs + "/" + s.name + (rep > 1 ? "~" + std::to_string(rep) : "");
-    RunResult rr = run_once(s, env, dir, a.policy, a.paje, a.verbose);
-    std::cout << (rr.ok ? "  ran " : "  RUN FAILED ") << s.name << (a.repeat > 1 ? " #" + std::to_string(rep) : "")
-              << ": simulated makespan " << (rr.result.contains("makespan_s") ? fmt(rr.result["makespan_s"].get<double>(), "%.6f") : "?")
-              << " s, real " << fmt(rr.real_s, "%.2f") << " s, trace " << std::count(rr.trace_text.begin(), rr.trace_text.end(), '\n')
-              << " lines  (" << dir << ")" << std::endl;
-    for (const auto& f : rr.failures) problems.push_back((a.repeat > 1 ? "run " + std::to_string(rep) + ": " : "") + f);
-    if (rep == 1) *first = rr;
-    else
-      for (auto& d : sc::compare_repeat(*first, rr, rep)) problems.push_back(d);
-  }
-  return problems;
-}
-
-// Compares run 1 with the goldens, or (--update-golden) makes it the goldens.
-void check_goldens(const Args& a, const Env& env, const sc::Scenario& s, const RunResult& first,
-                   std::vector<std::string>& problems) {
-  if (!a.update_golden) {
-    for (auto& p : sc::compare_with_goldens(env.repo, s.name, first, fs())) problems.push_back(p);
-    return;
-  }
-  if (!problems.empty() && !a.force) {
-    problems.push_back("goldens NOT updated (the run failed; --force to accept anyway)");
-    return;
-  }
-  if (auto st = sc::update_goldens(env.repo, s.name, first, fs()); !st) die(st.error());
-  std::cout << "  updated " << env.repo + "/traces/" + s.name + ".trace and " << env.repo + "/traces/" + s.name + ".out"
-            << std::endl;
-}
 
 int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
   if (paths.empty()) die("run: name at least one scenario (or use run-all)");
-  const bool golden = !a.no_golden && a.policy.empty();
+  sc::CheckRequest req;
+  req.repeat = a.repeat;
+  req.policy = a.policy;
+  req.paje = a.paje;
+  req.golden = !a.no_golden && a.policy.empty();
+  req.update_golden = a.update_golden;
+  req.force = a.force;
+  req.echo = a.verbose ? &std::cout : nullptr;
   int failed = 0;
   for (const auto& p : paths) {
     const auto s = load_or_die(p, env);
-    RunResult first;
-    std::vector<std::string> problems = run_repeats(a, env, s, &first);
-    if (golden) check_goldens(a, env, s, first, problems);
-    if (problems.empty()) {
-      std::cout << "PASS " << s.name << (golden ? (a.update_golden ? " (golden updated)" : " (matches golden)") : "") << std::endl;
+    auto problems = sc::check_scenario(s, env, req, run_process, std::cout, std::cerr, fs());
+    if (!problems) die(problems.error());
+    if (problems->empty()) {
+      std::cout << "PASS " << s.name << (req.golden ? (a.update_golden ? " (golden updated)" : " (matches golden)") : "") << std::endl;
     } else {
       ++failed;
       std::cout << "FAIL " << s.name << std::endl;
-      for (const auto& pr : problems) std::cout << "    " << pr << std::endl;
+      for (const auto& pr : *problems) std::cout << "    " << pr << std::endl;
     }
   }
   std::cout << (failed ? "FAILED: " : "OK: ") << paths.size() - static_cast<std::size_t>(failed) << "/" << paths.size()
             << " scenario(s) passed" << std::endl;
-  if (failed && golden && !a.update_golden)
+  if (failed && req.golden && !a.update_golden)
     std::cout << "If a trace or output changed ON PURPOSE (the analyser's behaviour or output format changed), accept it with\n"
                  "  tools/dla-scenario run scenarios/NAME --repeat 2 --update-golden\n"
                  "then review `git diff traces/` and commit the goldens with the change." << std::endl;
@@ -427,8 +374,6 @@ int cmd_replay(const Args& a, const Env& env) {
   bool ok = false;
   const std::string text = read_file(a.pos[0], &ok);
   if (!ok) die("cannot read trace " + a.pos[0]);
-  auto t = dla::Trace::parse(text);
-  if (!t) die(a.pos[0] + ": " + t.error());
   sc::ReplayOptions o;
   auto sp = sc::parse_speed(json(a.speed));
   if (!sp || *sp <= 0) die("--speed: " + (sp ? std::string("must be > 0") : sp.error()));
@@ -436,20 +381,9 @@ int cmd_replay(const Args& a, const Env& env) {
   o.policy = a.policy;
   o.timeout = a.timeout;
   o.heartbeat = a.heartbeat;
-  auto j = sc::replay_scenario(*t, sc::trace_comments(text), o);
-  if (!j) die(j.error());
-  const std::string file = a.out + "/scenario.json";
-  if (is_file(file) && !a.force) die(file + " exists (--force to overwrite)");
-  mkdirs(a.out);
-  // Validate what we wrote, exactly as `run` will read it.
-  auto name = a.out.substr(a.out.find_last_of('/') == std::string::npos ? 0 : a.out.find_last_of('/') + 1);
-  auto s = sc::parse_scenario(*j, name, env.repo);
-  if (!s) die("internal: the replay scenario does not validate: " + s.error());
-  if (!write_file(file, j->dump(2) + "\n")) die("cannot write " + file);
-  write_file(a.out + "/real.trace", text);
-  std::cout << "wrote " << file << " (" << (*j)["input"]["sizes"].size() << " tasks, " << (*j)["faults"].size()
-            << " fault(s), flops_per_byte " << (*j)["options"]["flops_per_byte"].get<double>() << ") and the source trace "
-            << a.out << "/real.trace" << std::endl;
+  auto msg = sc::write_replay(text, a.pos[0], a.out, o, a.force, env.repo, fs());
+  if (!msg) die(msg.error());
+  std::cout << *msg << std::endl;
   return 0;
 }
 

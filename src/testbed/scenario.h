@@ -256,6 +256,12 @@ struct ReplayOptions {
 // per rank, and a crash fault for every rank the master timed out (at its last sign of life).
 // `header`: the trace's comment lines ("key=value" tokens give policy, timeout, heartbeat, ranks).
 Result<nlohmann::json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o);
+// `dla-scenario replay`: the replay scenario of trace text `trace_text` (read from `trace_name`)
+// written as OUT_DIR/scenario.json (validated exactly as `run` will read it) with the source trace
+// beside it as OUT_DIR/real.trace. An existing scenario.json is an error unless `force`. Returns the
+// line to print ("wrote ...").
+Result<std::string> write_replay(const std::string& trace_text, const std::string& trace_name, const std::string& out_dir,
+                                 const ReplayOptions& o, bool force, const std::string& repo_root, Env& env = *Env::posix());
 // The comment lines of a trace text (without the leading "# ").
 std::vector<std::string> trace_comments(const std::string& text);
 

@@ -417,4 +417,26 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
   return sc;
 }
 
+Result<std::string> write_replay(const std::string& trace_text, const std::string& trace_name, const std::string& out_dir,
+                                 const ReplayOptions& o, bool force, const std::string& repo_root, Env& env) {
+  auto t = Trace::parse(trace_text);
+  if (!t) return Error{trace_name + ": " + t.error()};
+  auto j = replay_scenario(*t, trace_comments(trace_text), o);
+  if (!j) return Error{j.error()};
+  const std::string file = out_dir + "/scenario.json";
+  if (is_regular_file(env, file) && !force) return Error{file + " exists (--force to overwrite)"};
+  if (auto st = make_dirs(env, out_dir); !st) return Error{st.error()};
+  const auto slash = out_dir.find_last_of('/');
+  auto sc = parse_scenario(*j, out_dir.substr(slash == std::string::npos ? 0 : slash + 1), repo_root, env);
+  if (!sc) return Error{"internal: the replay scenario does not validate: " + sc.error()};
+  if (!write_file(env, file, j->dump(2) + "\n", WriteMode::kTruncate, false)) return Error{"cannot write " + file};
+  if (!write_file(env, out_dir + "/real.trace", trace_text, WriteMode::kTruncate, false))
+    return Error{"cannot write " + out_dir + "/real.trace"};
+  std::ostringstream m;
+  m << "wrote " << file << " (" << (*j)["input"]["sizes"].size() << " tasks, " << (*j)["faults"].size()
+    << " fault(s), flops_per_byte " << (*j)["options"]["flops_per_byte"].get<double>() << ") and the source trace " << out_dir
+    << "/real.trace";
+  return m.str();
+}
+
 }  // namespace dla::scen
