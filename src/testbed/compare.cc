@@ -1,10 +1,12 @@
 #include "testbed/compare.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
 #include "base/trace.h"
+#include "sched/policy.h"
 #include "testbed/bound.h"
 
 namespace dla::scen {
@@ -18,8 +20,6 @@ std::string fmt(double v, const char* f) {
   std::snprintf(b, sizeof b, f, v);
   return b;
 }
-
-constexpr std::uint64_t kGuidedFloor = 1u << 20;
 
 std::string num_or_dash(long long v) { return v < 0 ? "-" : std::to_string(v); }
 
@@ -39,12 +39,15 @@ json option_value(const std::string& v) {
   return v;  // a word (detector, policy) or a unit string ("500ms")
 }
 
-// The largest piece a policy cannot cut: guided cuts never-handed-out tasks down to its floor
-// (sched's make_guided_policy default, 1 MiB), so its bound may only assume pieces of that size;
-// every other policy runs the analyser's tasks whole (0: the largest task).
+// The largest piece a policy cannot cut: a splitting policy (guided) cuts never-handed-out tasks
+// down to its floor (sched's PolicyTraits::split_floor), so its bound may only assume pieces of that
+// size; every other policy runs the analyser's tasks whole (0: the largest task).
 std::uint64_t largest_unit(const Scenario& s, const std::string& policy) {
   auto c = split_policy(policy.empty() ? s.options.policy : policy);
-  return c && c->policy == "guided" ? kGuidedFloor : 0;
+  if (!c) return 0;
+  auto p = make_policy(c->policy);
+  if (!p || p->traits().split_k <= 0) return 0;
+  return std::max<std::uint64_t>(p->traits().split_floor, 1);
 }
 
 }  // namespace
@@ -124,7 +127,7 @@ std::string compare_table(const std::vector<RunMetrics>& runs) {
 std::string compare_legend() {
   return "makespan: simulated s to the last result.  bound: max(total work / workers' capacity, largest task / fastest\n"
          "  worker), capacity integrated over time (* = slowdowns or faults change it during the run; testbed/bound.h);\n"
-         "  for guided the largest piece it cannot cut (1 MiB) instead of the largest task.\n"
+         "  for guided the largest piece it cannot cut (its split floor) instead of the largest task.\n"
          "ratio: makespan / bound.  reas: tasks reassigned after a failure.  spec/won: speculative copies started / whose\n"
          "  result won.  wastedMB: bytes scanned for nothing (duplicate results, cancelled copies' progress).  steals:\n"
          "  tasks stolen.  msgs: MPI messages sent.  failed: ranks declared failed; false: of those, ranks no fault had hit.\n"
