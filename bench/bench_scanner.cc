@@ -92,8 +92,8 @@ void measure_all(std::vector<Row>& rows, int reps) {
 std::string counts_text(const dla::Counts& c) {
   char b[200];
   std::snprintf(b, sizeof b, "DEBUG=%llu ERROR=%llu INFO=%llu WARN=%llu lines=%llu",
-                static_cast<unsigned long long>(c.level[0]), static_cast<unsigned long long>(c.level[1]),
-                static_cast<unsigned long long>(c.level[2]), static_cast<unsigned long long>(c.level[3]),
+                static_cast<unsigned long long>(c[dla::Level::Debug]), static_cast<unsigned long long>(c[dla::Level::Error]),
+                static_cast<unsigned long long>(c[dla::Level::Info]), static_cast<unsigned long long>(c[dla::Level::Warn]),
                 static_cast<unsigned long long>(c.lines));
   return b;
 }
@@ -244,9 +244,9 @@ int main(int argc, char** argv) {
   std::printf("\nbest implementation: %s\n", dla::detail::impl_name(dla::detail::best_impl()));
   std::printf("BENCH bytes %.0f\n", bytes);
   for (const auto& r : rows) std::printf("BENCH time %s %.6f %.6f\n", r.name.c_str(), r.secs, r.cpu);
-  std::printf("BENCH counts %llu %llu %llu %llu %llu\n", static_cast<unsigned long long>(ref.counts.level[0]),
-              static_cast<unsigned long long>(ref.counts.level[1]), static_cast<unsigned long long>(ref.counts.level[2]),
-              static_cast<unsigned long long>(ref.counts.level[3]), static_cast<unsigned long long>(ref.counts.lines));
+  std::printf("BENCH counts %llu %llu %llu %llu %llu\n", static_cast<unsigned long long>(ref.counts[dla::Level::Debug]),
+              static_cast<unsigned long long>(ref.counts[dla::Level::Error]), static_cast<unsigned long long>(ref.counts[dla::Level::Info]),
+              static_cast<unsigned long long>(ref.counts[dla::Level::Warn]), static_cast<unsigned long long>(ref.counts.lines));
   std::fflush(stdout);
   if (own_dir) {
     for (const auto& p : *paths) ::unlink(p.c_str());

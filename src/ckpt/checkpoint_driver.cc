@@ -25,9 +25,9 @@ bool parse_consistency(const std::string& s, Consistency* out) {
 namespace {
 std::string counts_line(const Counts& c) {
   std::string s;
-  for (int i = 0; i < kNumLevels; ++i) {
-    if (i) s += " ";
-    s += std::string(kLevelNames[i]) + "=" + std::to_string(c.level[i]);
+  for (const auto& name : report_levels(c)) {
+    if (!s.empty()) s += " ";
+    s += name + "=" + std::to_string(c.get(name));
   }
   return s;
 }

@@ -36,7 +36,7 @@ struct Logs {
           o << "2026-11-24 plain line " << k << "\n";
         } else {
           o << "[2026-11-24T09:00:00] [" << lv[l] << "] message " << k << "\n";
-          ++c.level[l];
+          ++c[static_cast<Level>(l)];
         }
         ++c.lines;
       }
@@ -395,7 +395,7 @@ TEST_CASE("driver: resume: changed input, other input, completed run", "[checkpo
       std::ofstream app(logs.files[vi].path, std::ios::app);
       app << "[x] [ERROR] appended\n";
     }
-    ++logs.truth[vi].level[1];
+    ++logs.truth[vi][Level::Error];
     ++logs.truth[vi].lines;
     auto now_files = discover_logs(logs.dir.path);
     REQUIRE(now_files.ok());

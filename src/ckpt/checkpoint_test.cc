@@ -33,7 +33,7 @@ ino_t inode(const std::string& p) {
 
 Counts counts(std::uint64_t d, std::uint64_t e, std::uint64_t i, std::uint64_t w, std::uint64_t lines) {
   Counts c;
-  c.level = {d, e, i, w};
+  c = Counts{}; c[Level::Debug] = d; c[Level::Error] = e; c[Level::Info] = i; c[Level::Warn] = w;
   c.lines = lines;
   return c;
 }
@@ -299,7 +299,7 @@ TEST_CASE("save refuses a state whose counts are not the sum of its files", "[ch
   CheckpointStore store({root.path, 3, false});
   REQUIRE(store.open().ok());
   auto s = in.state(2);
-  s.counts.level[0] += 1;
+  s.counts[Level::Debug] += 1;
   CHECK_FALSE(store.save(s, in.dir.path).ok());
   CHECK_FALSE(store.load_latest().found);
   auto names = Env::posix()->list_dir(root.path);

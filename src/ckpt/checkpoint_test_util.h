@@ -12,7 +12,7 @@ namespace dla::testing {
 
 inline Counts counts_of(std::uint64_t v) {
   Counts c;
-  c.level = {v, 2 * v, 3 * v, 4 * v};
+  c = Counts{}; c[Level::Debug] = v; c[Level::Error] = 2 * v; c[Level::Info] = 3 * v; c[Level::Warn] = 4 * v;
   c.lines = 10 * v;
   return c;
 }

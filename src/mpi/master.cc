@@ -199,7 +199,8 @@ class Master {
     Scheduler::ResultOutcome o;
     if (nums[1]) {
       Counts c;
-      for (int l = 0; l < kNumLevels; ++l) c.level[static_cast<std::size_t>(l)] = static_cast<std::uint64_t>(nums[2 + l]);
+      for (int l = 0; l < kNumLevels; ++l)
+        if (nums[2 + l] != 0) c[static_cast<Level>(l)] = static_cast<std::uint64_t>(nums[2 + l]);
       c.lines = static_cast<std::uint64_t>(nums[6]);
       o = sched_->on_result(w, task, c, now, static_cast<double>(nums[7]) / 1e6);
     } else {
@@ -358,6 +359,7 @@ class Master {
     nlohmann::json j;
     j["counts"] = counts_json(s.counts);
     j["lines"] = s.counts.lines;
+    j["unleveled"] = s.counts.unleveled();
     j["files"] = s.nfiles;
     j["files_processed"] = s.processed;
     j["processed_files"] = names_json(sched_->processed_files());

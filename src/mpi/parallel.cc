@@ -24,7 +24,7 @@ namespace {
 // of the rank's scan time (a double), kScanCpu of its scan CPU time (real MPI only: on a shared
 // machine it shows the work each rank needed, whatever CPU share the scheduler gave it); kErrText
 // the length of its error text, gathered next.
-enum Slot { kDebug, kError, kInfo, kWarn, kLines, kBytes, kFiles, kErrors, kScanTime, kScanCpu, kErrText, kSlots };
+enum Slot { kCountsText, kLines, kBytes, kFiles, kErrors, kScanTime, kScanCpu, kErrText, kSlots };
 
 // CPU seconds (user + sys) of the calling thread: the scan, without Open MPI's helper threads.
 // Under SMPI all ranks are threads of one simulator and time is simulated: not reported there.
@@ -160,6 +160,7 @@ std::string make_plan(const ParallelOptions& opt, int size) {
 struct Share {
   std::uint64_t slots[kSlots] = {};
   std::string errors;  // one message per line; printed by rank 0 only
+  Counts counts;       // sent as counts_to_wire text: the set of levels is open
 };
 
 Share count_share(const nlohmann::json& files, int rank) {
@@ -176,7 +177,7 @@ Share count_share(const nlohmann::json& files, int rank) {
       ++mine.slots[kErrors];
       continue;
     }
-    for (int l = 0; l < kNumLevels; ++l) mine.slots[l] += c.level[l];
+    mine.counts += c;
     mine.slots[kLines] += c.lines;
     ++mine.slots[kFiles];
   }
@@ -185,6 +186,7 @@ Share count_share(const nlohmann::json& files, int rank) {
   const double scan_cpu = cpu_seconds() - cpu0;
   std::memcpy(&mine.slots[kScanCpu], &scan_cpu, sizeof scan_cpu);
   mine.slots[kErrText] = mine.errors.size();
+  mine.slots[kCountsText] = counts_to_wire(mine.counts).size();
   return mine;
 }
 
@@ -193,6 +195,7 @@ struct Gathered {
   std::vector<std::uint64_t> all;  // kSlots per rank
   std::vector<double> times, cpus;
   std::string error_text;
+  std::vector<std::string> counts_text;  // per rank
   const std::uint64_t* rank_slots(int r) const { return &all[static_cast<std::size_t>(r) * kSlots]; }
 };
 
@@ -202,14 +205,21 @@ Gathered gather_shares(const Share& mine, int rank, int size) {
   g.all.resize(root ? static_cast<std::size_t>(kSlots) * size : 0);
   g.times.resize(root ? size : 0);
   g.cpus.resize(root ? size : 0);
-  std::vector<int> err_lens(root ? size : 0);
+  std::vector<int> err_lens(root ? size : 0), counts_lens(root ? size : 0);
   MPI_Gather(mine.slots, kSlots, MPI_UINT64_T, g.all.data(), kSlots, MPI_UINT64_T, 0, MPI_COMM_WORLD);
   for (int r = 0; r < (root ? size : 0); ++r) {
     std::memcpy(&g.times[r], &g.rank_slots(r)[kScanTime], sizeof(double));
     std::memcpy(&g.cpus[r], &g.rank_slots(r)[kScanCpu], sizeof(double));
     err_lens[r] = static_cast<int>(g.rank_slots(r)[kErrText]);
+    counts_lens[r] = static_cast<int>(g.rank_slots(r)[kCountsText]);
   }
   g.error_text = gather_text(mine.errors, rank, size, err_lens);
+  const std::string all_counts = gather_text(counts_to_wire(mine.counts), rank, size, counts_lens);
+  std::size_t at = 0;
+  for (int r = 0; r < (root ? size : 0); ++r) {
+    g.counts_text.push_back(all_counts.substr(at, static_cast<std::size_t>(counts_lens[r])));
+    at += static_cast<std::size_t>(counts_lens[r]);
+  }
   return g;
 }
 
@@ -228,8 +238,8 @@ Merged merge(const Gathered& g, int size, double total) {
   std::uint64_t bytes_max = 0;
   for (int r = 0; r < size; ++r) {
     const std::uint64_t* p = g.rank_slots(r);
-    for (int l = 0; l < kNumLevels; ++l) m.counts.level[l] += p[l];
-    m.counts.lines += p[kLines];
+    auto c = counts_from_wire(g.counts_text[static_cast<std::size_t>(r)]);  // (made by counts_to_wire)
+    if (c) m.counts += *c;
     m.errors += p[kErrors];
     m.bytes_sum += p[kBytes];
     bytes_max = std::max(bytes_max, p[kBytes]);
@@ -244,6 +254,7 @@ void print_json(const ParallelOptions& opt, const Gathered& g, const Merged& m, 
   out["processes"] = size;
   out["counts"] = counts_json(m.counts);
   out["lines"] = m.counts.lines;
+  out["unleveled"] = m.counts.unleveled();
   out["total_time_s"] = m.total;
   out["simulated"] = sim::simulated();
   out["unreadable_files"] = m.errors;

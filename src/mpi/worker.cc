@@ -148,8 +148,8 @@ class Worker {
       return;
     }
     const Counts& c = *r;
-    send(wire::kResult, {t.id, 1, static_cast<long long>(c.level[0]), static_cast<long long>(c.level[1]),
-                         static_cast<long long>(c.level[2]), static_cast<long long>(c.level[3]),
+    send(wire::kResult, {t.id, 1, static_cast<long long>(c[Level::Debug]), static_cast<long long>(c[Level::Error]),
+                         static_cast<long long>(c[Level::Info]), static_cast<long long>(c[Level::Warn]),
                          static_cast<long long>(c.lines), started_us_});
   }
 

@@ -181,7 +181,8 @@ DLA_ALWAYS_INLINE Counts run_blocks(const char* data, std::size_t size) {
   }
   if (off < size) partial_block<Masks>(data, size, off, size - off, a);
   Counts out;
-  for (int i = 0; i < kNumLevels; ++i) out.level[i] = a.cnt[i + 1];
+  for (int i = 0; i < kNumLevels; ++i)
+    if (a.cnt[i + 1] != 0) out[static_cast<Level>(i)] = a.cnt[i + 1];
   out.lines = a.nl + (size > 0 && data[size - 1] != '\n' ? 1 : 0);
   return out;
 }
@@ -307,6 +308,7 @@ static int level_at_scalar(const char* p, const char* end) {
 
 Counts scan_buffer_scalar(const char* data, std::size_t size) {
   Counts c;
+  std::uint64_t per_level[kNumLevels] = {};
   const char* p = data;
   const char* end = data + size;
   while (p < end) {
@@ -318,13 +320,15 @@ Counts scan_buffer_scalar(const char* data, std::size_t size) {
       if (!q) break;
       int l = level_at_scalar(q, eol);
       if (l >= 0) {
-        ++c.level[l];
+        ++per_level[l];
         break;
       }
       ++q;
     }
     p = nl ? nl + 1 : end;
   }
+  for (int i = 0; i < kNumLevels; ++i)
+    if (per_level[i] != 0) c[static_cast<Level>(i)] = per_level[i];
   return c;
 }
 

@@ -26,14 +26,14 @@ using detail::ScanImpl;
 
 Counts make(std::uint64_t debug, std::uint64_t error, std::uint64_t info, std::uint64_t warn, std::uint64_t lines) {
   Counts c;
-  c.level = {debug, error, info, warn};
+  c = Counts{}; c[Level::Debug] = debug; c[Level::Error] = error; c[Level::Info] = info; c[Level::Warn] = warn;
   c.lines = lines;
   return c;
 }
 
 std::string show(const Counts& c) {
-  return "{D=" + std::to_string(c.level[0]) + " E=" + std::to_string(c.level[1]) + " I=" + std::to_string(c.level[2]) +
-         " W=" + std::to_string(c.level[3]) + " lines=" + std::to_string(c.lines) + "}";
+  return "{D=" + std::to_string(c[Level::Debug]) + " E=" + std::to_string(c[Level::Error]) + " I=" + std::to_string(c[Level::Info]) +
+         " W=" + std::to_string(c[Level::Warn]) + " lines=" + std::to_string(c.lines) + "}";
 }
 
 std::string printable(const std::string& s) {
@@ -203,7 +203,7 @@ TEST_CASE("scanner: a token at every offset around the 64-byte blocks", "[scanne
       {"[DEBUG]", 0}, {"[ERROR]", 1}, {"[INFO]", 2}, {"[WARN]", 3}, {"[WARNING]", 3}};
   for (const auto& [tok, level] : tokens) {
     Counts one;
-    one.level[level] = 1;
+    one[static_cast<Level>(level)] = 1;
     for (std::size_t off = 0; off <= 140; ++off) {
       // Token at `off` in a line of filler: alone, followed by text, and ending the buffer.
       const std::string pre(off, 'x');
@@ -219,7 +219,7 @@ TEST_CASE("scanner: a token at every offset around the 64-byte blocks", "[scanne
       if (off > 0) check_all_impls(std::string(off - 1, 'y') + "\n" + tok + "\n", w2, false);
       // The first token of the line is in the previous block; the second must not count.
       Counts w3;
-      w3.level[0] = 1;
+      w3[Level::Debug] = 1;
       w3.lines = 1;
       check_all_impls("[DEBUG]" + pre + tok + "\n", w3, false);
       // Cut tokens at the end: every proper prefix of the token counts nothing.
@@ -360,7 +360,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
     o.on_progress = [&](std::uint64_t d, std::uint64_t t) { calls.emplace_back(d, t); };
     auto r = scan_file(path, {}, o);
     REQUIRE(r.ok());
-    CHECK(r->level[2] == 1000);
+    CHECK((*r)[Level::Info] == 1000);
     REQUIRE(calls.size() >= size / 4096 / 2);  // read(2) pieces may be up to the chunk size
     for (std::size_t i = 0; i < calls.size(); ++i) {
       CHECK(calls[i].second == size);
@@ -382,7 +382,7 @@ TEST_CASE("scan_file: progress reports the range's bytes", "[scanner]") {
       total += calls.back().second;
     }
     CHECK(total == size);
-    CHECK(sum.level[2] == 1000);
+    CHECK(sum[Level::Info] == 1000);
   }
 }
 
@@ -488,11 +488,11 @@ TEST_CASE("scan_file: pipes are read with read(2)", "[scanner]") {
     // previous range too.
     Counts want = whole;
     if (offset >= 17) {
-      want.level[1] -= 1;
+      want[Level::Error] -= 1;
       want.lines -= 1;
     }
     if (offset > 17) {
-      want.level[3] -= 1;
+      want[Level::Warn] -= 1;
       want.lines -= 1;
     }
     CHECK(*r == want);

@@ -371,8 +371,7 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
       if (file_error_[f].empty()) {
         file_error_[f] = *err;
         // A file with an unreadable range is not counted at all (as the base analyser does).
-        for (int l = 0; l < kNumLevels; ++l) totals_.level[l] -= file_counts_[f].level[l];
-        totals_.lines -= file_counts_[f].lines;
+        totals_ -= file_counts_[f];
       }
     } else {
       file_counts_[f] += *c;

@@ -16,10 +16,10 @@ namespace {
 // Distinct, checkable counts per task.
 Counts task_counts(int id) {
   Counts c;
-  c.level[0] = 1;
-  c.level[1] = static_cast<std::uint64_t>(id);
-  c.level[2] = static_cast<std::uint64_t>(id) * id;
-  c.level[3] = 7;
+  c[Level::Debug] = 1;
+  c[Level::Error] = static_cast<std::uint64_t>(id);
+  c[Level::Info] = static_cast<std::uint64_t>(id) * id;
+  c[Level::Warn] = 7;
   c.lines = 1000 + static_cast<std::uint64_t>(id);
   return c;
 }

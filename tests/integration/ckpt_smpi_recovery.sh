@@ -24,8 +24,8 @@ FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cf
 fail=0
 ok() { echo "ok   $*"; }
 bad() { echo "FAIL $*"; fail=1; }
-counts_of_json() { jq -r '"DEBUG=\(.counts.DEBUG) ERROR=\(.counts.ERROR) INFO=\(.counts.INFO) WARN=\(.counts.WARN) lines=\(.lines)"'; }
-result_counts() { sed -n 's/^RESULT OK .*\(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*\).*$/\1/p' "$1" | tail -n 1; }
+counts_of_json() { jq -r '(.lines - (.counts.DEBUG + .counts.ERROR + .counts.INFO + .counts.WARN)) as $u | "DEBUG=\(.counts.DEBUG) ERROR=\(.counts.ERROR) INFO=\(.counts.INFO) WARN=\(.counts.WARN) \(if $u > 0 then "unleveled=\($u) " else "" end)lines=\(.lines)"'; }
+result_counts() { sed -n 's/^RESULT OK .*\(DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]*\( unleveled=[0-9]*\)\{0,1\} lines=[0-9]*\).*$/\1/p' "$1" | tail -n 1; }
 smpi() {  # platform-name ckdir out extra-args...
   local plat=$1 ck=$2 out=$3
   shift 3

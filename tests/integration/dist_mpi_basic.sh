@@ -18,7 +18,7 @@ cd "$T"  # anything a run writes (e.g. checkpoints) stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser"
 
-result_counts() { tail -n 1 "$1" | grep -o 'DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]* lines=[0-9]*' || true; }
+result_counts() { tail -n 1 "$1" | grep -o 'DEBUG=[0-9]* ERROR=[0-9]* INFO=[0-9]* WARN=[0-9]*\( unleveled=[0-9]*\)\{0,1\} lines=[0-9]*' || true; }
 json_field() { awk -v k="\"$1\":" '$1==k {v=$2; gsub(/[",]/,"",v); print v; exit}' "$2"; }
 run() {  # np args... (plain mpirun: no recovery) -> $T/out $T/err $rc
   local np=$1

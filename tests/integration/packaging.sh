@@ -61,7 +61,8 @@ done
 # Independent count: the first bracketed level token of a line; [WARNING] counts as WARN.
 awk_counts() {
   LC_ALL=C awk 'match($0,/\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/){t=substr($0,RSTART+1,RLENGTH-2); if(t=="WARNING")t="WARN"; c[t]++}
-    END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], NR}' "$@"
+    END{u = NR - c["DEBUG"] - c["ERROR"] - c["INFO"] - c["WARN"]
+        printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d %slines=%d\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], u ? "unleveled=" u " " : "", NR}' "$@"
 }
 L="$SRC/sample_logs"
 want=$(awk_counts "$L"/*.log)

@@ -5,10 +5,14 @@
 SMPI_DET_FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
                 --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6)
 
-# JSON on stdin (base_log_analyser --json, distributed --json, ...) -> "DEBUG=n ERROR=n INFO=n WARN=n lines=n"
+# JSON on stdin (base_log_analyser --json, distributed --json, ...) -> "DEBUG=n ERROR=n INFO=n WARN=n
+# [unleveled=u ]lines=n", the counts part of a RESULT line; u = lines minus the four levels, shown
+# when not 0 (the inputs of these tests carry no other level).
 json_counts() {
   awk '/^ *"(DEBUG|ERROR|INFO|WARN|lines)": *[0-9]+/{k=$1; gsub(/[" :]/,"",k); v=$2; gsub(/[^0-9]/,"",v); c[k]=v}
-    END{printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s lines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], c["lines"]}'
+    END{u = c["lines"] - c["DEBUG"] - c["ERROR"] - c["INFO"] - c["WARN"]
+        printf "DEBUG=%s ERROR=%s INFO=%s WARN=%s %slines=%s\n", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"],
+               (c["lines"] != "" && u > 0) ? "unleveled=" u " " : "", c["lines"]}'
 }
 
 # check NAME EXPECTED ACTUAL: prints ok/FAIL; a mismatch sets fail=1 (the script exits with it).
