@@ -10,18 +10,26 @@
 # 2. This script then times `LC_ALL=C awk` with the brief's counting rule over the same files
 #    (page cache warm) and checks that awk's counts equal the scanner's.
 # 3. It prints GB/s per core for every variant and the ratios vs memchr and vs awk.
+# 4. Real formats (skip with --no-formats): bench_formats repeats the loghub samples of
+#    tests/data/loghub into a ~M MB set (--formats-mb, default 600) and times the header parsers,
+#    scan_file with detection, zlib's inflate and scan_file on a .gz; this script then times
+#    `zcat FILE.gz >/dev/null` on the same .gz and prints scan_file.gz against zcat.
 # The data is deleted at the end. Exit status: 0 ok, 1 bad usage / failure, 2 counts disagree.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DLA_BUILD:-$src/build}
 pass=()
+formats=1
+formats_mb=600
 while [[ $# -gt 0 ]]; do
   case $1 in
     --build) build=$2; shift 2 ;;
     --gb|--reps) pass+=("$1" "$2"); shift 2 ;;
     --quick|--mixed) pass+=("$1"); shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --no-formats) formats=0; shift ;;
+    --formats-mb) formats_mb=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -76,3 +84,29 @@ awk -v bytes="$bytes" -v awkt="$awk_wall" -v awku="$awk_user" '
     printf "%-12s %9.3f %10.3f %10.1f   %12.3f %12.1f\n", "awk", a, a / m, 1, au, 1
   }' "$tmp/bench.txt"
 echo "(cpu = thread CPU time for dla, user time for awk: less disturbed by other load on the machine)"
+
+[[ $formats == 1 ]] || exit 0
+fbench=$build/bench_formats
+if [[ ! -x $fbench ]]; then
+  echo "error: $fbench not found (cmake --build $build --target bench_formats)" >&2
+  exit 1
+fi
+rm -rf "$tmp/data"  # the assignment-format set is done with
+echo
+echo "== real formats (loghub samples repeated to ~${formats_mb} MB), detection on"
+mkdir "$tmp/formats"
+"$fbench" --samples "$src/tests/data/loghub" --mb "$formats_mb" --dir "$tmp/formats" | tee "$tmp/formats.txt" | grep -v '^BENCH'
+read -r _ _ gz gzbytes t_inflate t_gz < <(grep '^BENCH gz ' "$tmp/formats.txt")
+zcat "$gz" >/dev/null  # warm
+TIMEFORMAT='%R %U %S'
+best_zcat=
+for _ in 1 2 3; do
+  { time zcat "$gz" >/dev/null; } 2>"$tmp/zcat_time.txt"
+  read -r _ zu zs <"$tmp/zcat_time.txt"
+  t=$(awk -v u="$zu" -v s="$zs" 'BEGIN{print u + s}')
+  best_zcat=$(awk -v a="$best_zcat" -v b="$t" 'BEGIN{print (a == "" || b < a) ? b : a}')
+done
+awk -v b="$gzbytes" -v z="$best_zcat" -v i="$t_inflate" -v g="$t_gz" 'BEGIN {
+  printf "\n.gz: %.0f MB uncompressed, GB/s per core (CPU time)\n", b / 1e6
+  printf "  zcat >/dev/null     %6.2f\n  zlib inflate        %6.2f\n  scan_file on .gz    %6.2f   = %.2fx zcat, %.2fx inflate\n",
+         b / z / 1e9, b / i / 1e9, b / g / 1e9, z / g, i / g }'

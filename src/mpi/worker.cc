@@ -60,7 +60,7 @@ class Worker {
         report();
         continue;
       }
-      const double now = run_time();
+      const double now = now_;  // (read_master's reading)
       if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
       else if (now >= ask_at_) request();
       // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
@@ -71,23 +71,27 @@ class Worker {
   }
 
  private:
-  double run_time() const { return wtime() - t0_; }
+  // The clock is read (MPI_Wtime) only by clock(), at a few points: the loop's read of the
+  // master, each nap slice, each scan chunk; between them now_ is recent enough. Under SMPI every
+  // MPI_Wtime is a call into the simulator (and advances simulated time by smpi/wtime): a worker
+  // that read the clock ten times per task cost real seconds at 1024 ranks.
+  double clock() { return now_ = wtime() - t0_; }
 
   void send(int tag, Payload p) {
     if (!out_.send(0, tag, std::move(p))) master_gone_ = true;
-    last_sent_ = run_time();
+    last_sent_ = now_;
   }
   void send_text(int tag, std::string text) {
     if (!out_.send_text(0, tag, std::move(text))) master_gone_ = true;
-    last_sent_ = run_time();
+    last_sent_ = now_;
   }
 
   // A REQUEST or RESULT was sent: one answer (ASSIGN answer=1, WAIT or STOP) will come.
   void expect_answer() {
-    if (outstanding_++ == 0) asked_at_ = run_time();
+    if (outstanding_++ == 0) asked_at_ = now_;
   }
   void got_answer() {
-    if (outstanding_ > 0 && --outstanding_ > 0) asked_at_ = run_time();
+    if (outstanding_ > 0 && --outstanding_ > 0) asked_at_ = now_;
   }
 
   // Holding nothing: asks the master for work.
@@ -107,11 +111,12 @@ class Worker {
   // oldest one has waited a heartbeat interval (so the master sees progress and liveness).
   bool report_due() const {
     return local_.empty() || static_cast<int>(local_.size()) <= refill_ ||
-           run_time() - results_since_ >= opt_.heartbeat;
+           now_ - results_since_ >= opt_.heartbeat;
   }
 
   // Reads every message the master has sent so far. False: the master is gone or silent too long.
   bool read_master() {
+    clock();
     check_crash();
     out_.progress();
     Incoming m;
@@ -124,8 +129,8 @@ class Worker {
       std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
       return false;
     }
-    if (outstanding_ > 0 && run_time() - asked_at_ > opt_.master_timeout) {
-      std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, run_time() - asked_at_);
+    if (outstanding_ > 0 && now_ - asked_at_ > opt_.master_timeout) {
+      std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, now_ - asked_at_);
       return false;
     }
     return true;
@@ -152,7 +157,7 @@ class Worker {
         // after a delay that doubles up to the heartbeat interval, so an idle worker costs the
         // master about one message per heartbeat and is still heard from well within the timeout.
         if (local_.empty() && outstanding_ == 0) {
-          ask_at_ = run_time() + wait_;
+          ask_at_ = now_ + wait_;
           wait_ = std::min(wait_ * 2, std::max(opt_.wait_delay, opt_.heartbeat));
         }
         break;
@@ -209,10 +214,10 @@ class Worker {
 
   // The injected crash, checked between chunks, naps and polls (on this rank's own clock).
   void check_crash() {
-    if (!crash_ || run_time() < crash_->at) return;
+    if (!crash_ || now_ < crash_->at) return;
     char buf[160];
     std::snprintf(buf, sizeof buf, "[Worker %d] Simulating crash (%s) at %s", rank_, to_string(crash_->mode),
-                  fmt_time(run_time()).c_str());
+                  fmt_time(now_).c_str());
     if (opt_.json) {
       std::fprintf(stderr, "%s\n", buf);
       std::fflush(stderr);
@@ -231,21 +236,26 @@ class Worker {
   }
 
   void maybe_heartbeat() {
-    if (task_ < 0 || run_time() - last_sent_ < opt_.heartbeat) return;
-    send(wire::kHeartbeat, {task_, static_cast<long long>(bytes_done_), started_us_});
+    if (task_ < 0 || now_ - last_sent_ < opt_.heartbeat) return;
+    send(wire::kHeartbeat, {task_, static_cast<long long>(modelled_.at(bytes_done_, now_)), started_us_});
   }
 
-  // Sleeps `d` seconds in slices, heartbeating and checking the crash injection in between.
+  // Sleeps `d` seconds in slices, heartbeating and checking the crash injection in between (and,
+  // when the protocol has orders, reading CANCEL/RELEASE: a throttled or slowed scan spends its
+  // time here, and a steal must not wait for the end of a slow chunk).
   void nap(double d) {
-    const double end = run_time() + d;
+    const double end = clock() + d;
     while (true) {
       check_crash();
       maybe_heartbeat();
-      const double left = end - run_time();
+      if (listen_ && task_ >= 0) read_inbox();
+      if (cancel_running_) break;  // (the scan's progress callback stops the task)
+      const double left = end - now_;
       if (left <= 0) break;
       double slice = std::min(left, opt_.heartbeat / 2);
-      if (crash_ && crash_->at > run_time()) slice = std::min(slice, crash_->at - run_time());
+      if (crash_ && crash_->at > now_) slice = std::min(slice, crash_->at - now_);
       sleep_seconds(std::max(slice, 1e-6));
+      clock();
     }
   }
 
@@ -261,7 +271,7 @@ class Worker {
     task_ = t.id;
     bytes_done_ = 0;
     cancel_running_ = false;
-    started_us_ = std::llround(run_time() * 1e6);
+    started_us_ = std::llround(now_ * 1e6);  // (read_master's reading, just before)
     std::optional<Result<Counts>> scanned;
     try {
       scanned.emplace(scan(f, task.range));
@@ -281,7 +291,7 @@ class Worker {
       res.kind = proto::ResultMsg::Err;
       res.error = r.error();
     }
-    if (results_.empty()) results_since_ = run_time();
+    if (results_.empty()) results_since_ = now_;  // (the last chunk's reading)
     results_.push_back(std::move(res));
   }
 
@@ -289,7 +299,8 @@ class Worker {
   // throttle, and heartbeating between 64 KiB chunks.
   Result<Counts> scan(const FileInfo& f, const ByteRange& range) {
     std::uint64_t charged = 0;
-    double chunk_start = wtime();
+    const bool modelled = opt_.throttle > 0 || slow_ > 1;
+    double chunk_start = modelled ? clock() : 0;
     ScanOptions so;
     so.chunk_bytes = 64u << 10;
     so.expected_size = f.size;
@@ -297,15 +308,24 @@ class Worker {
       const std::uint64_t delta = done - charged;
       sim::charge_scan(delta);
       charged = done;
+      // nap also heartbeats, checks the crash injection and reads CANCEL/RELEASE. A throttled or
+      // slowed chunk is reported done only after its modelled time (heartbeats meanwhile report
+      // its progress pro rata), so the master's rate and time-left estimates see the slowness.
+      if (modelled) {
+        const double took = clock() - chunk_start;
+        double want = took;
+        if (opt_.throttle > 0) want = std::max(want, static_cast<double>(delta) / opt_.throttle);
+        want *= slow_;
+        if (want > took) {
+          modelled_ = {bytes_done_, done, now_, want - took};
+          nap(want - took);
+          modelled_ = {};
+        }
+        chunk_start = now_;
+      }
       bytes_done_ = done;
-      const double took = wtime() - chunk_start;
-      double want = took;
-      if (opt_.throttle > 0) want = std::max(want, static_cast<double>(delta) / opt_.throttle);
-      want *= slow_;
-      nap(want - took);  // also heartbeats and checks the crash injection
-      if (listen_) read_inbox();
+      nap(0);
       if (cancel_running_) throw TaskCancelled{};
-      chunk_start = wtime();
     };
     return scan_file(f.path, range, so);
   }
@@ -314,6 +334,7 @@ class Worker {
   const DistributedOptions& opt_;
   proto::Plan plan_;
   double t0_;
+  double now_ = 0;  // run time at the last clock() reading
   std::optional<CrashSpec> crash_;
   double slow_ = 1.0;
   Outbox out_;
@@ -332,6 +353,17 @@ class Worker {
   double results_since_ = 0;
   long long task_ = -1;
   std::uint64_t bytes_done_ = 0;
+  // A throttled or slowed chunk (bytes from -> to over `length` s from `start`): heartbeats report
+  // its progress pro rata, as a scan at that speed would make it.
+  struct Modelled {
+    std::uint64_t from = 0, to = 0;
+    double start = 0, length = 0;
+    std::uint64_t at(std::uint64_t done, double now) const {
+      if (!(length > 0) || to <= from) return done;
+      const double f = std::clamp((now - start) / length, 0.0, 1.0);
+      return from + static_cast<std::uint64_t>(static_cast<double>(to - from) * f);
+    }
+  } modelled_;
   long long started_us_ = 0;
 };
 

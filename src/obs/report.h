@@ -29,6 +29,19 @@ struct ResultLine {
 // them off nor leave a verdict without its counts. No trailing newline.
 std::string format_result_line(const ResultLine& r);
 
+// One readable file of a run, for --per-file.
+struct FileRow {
+  std::string name;    // as printed (escaped)
+  std::string format;  // the format its levels were read with ("log4j", "bracket", ...)
+  Counts counts;
+};
+// The --per-file table: a header line, then one line per file: file, format, lines, one column per
+// level (the seed four, then every other level found in any file, alphabetical), unleveled.
+// Columns are padded to their widest cell.
+std::string format_per_file(const std::vector<FileRow>& rows);
+// [{"file": name, "format": f, "lines": n, "counts": {LEVEL: n}, "unleveled": n}, ...]
+nlohmann::json per_file_json(const std::vector<FileRow>& rows);
+
 // "%.2f" seconds, e.g. "0.35s".
 std::string format_seconds(double s);
 

@@ -116,3 +116,28 @@ TEST_CASE("format_result_line: 1,000 failed ranks cut nothing off", "[report]") 
   CHECK(line.substr(line.size() - list.size()) == list);  // the whole list, to the last rank
   CHECK(line.find('\n') == std::string::npos);
 }
+
+TEST_CASE("format_per_file: seed four and every found level as columns, numbers right-aligned", "[report]") {
+  dla::Counts a;
+  a["INFO"] = 3;
+  a["FATAL"] = 1;
+  a.lines = 5;
+  dla::Counts b;
+  b.lines = 12;
+  const std::vector<dla::FileRow> rows{{"a.log", "log4j", a}, {"dir/b.log.gz", "syslog", b}};
+  const std::string expected =
+      "FILE          FORMAT  LINES  DEBUG  ERROR  FATAL  INFO  WARN  UNLEVELED\n"
+      "a.log         log4j       5      0      0      1     3     0          1\n"
+      "dir/b.log.gz  syslog     12      0      0      0     0     0         12\n";
+  CHECK(dla::format_per_file(rows) == expected);
+  const auto j = dla::per_file_json(rows);
+  REQUIRE(j.size() == 2);
+  CHECK(j[0]["file"] == "a.log");
+  CHECK(j[0]["format"] == "log4j");
+  CHECK(j[0]["counts"]["FATAL"] == 1);
+  CHECK(j[0]["counts"]["DEBUG"] == 0);
+  CHECK(j[0]["unleveled"] == 1);
+  CHECK(j[1]["lines"] == 12);
+  CHECK(j[1]["unleveled"] == 12);
+  CHECK(dla::format_per_file({}) == "FILE  FORMAT  LINES  DEBUG  ERROR  INFO  WARN  UNLEVELED\n");
+}

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <numeric>
 #include <queue>
+#include <set>
 
 #include "base/names.h"
+#include "scan/gzip_file.h"
 
 namespace dla {
 
@@ -38,29 +40,127 @@ Result<FileInfo> stat_file(const std::string& path, bool require_regular, Env& e
 
 Status make_dirs(const std::string& dir) { return make_dirs(*Env::posix(), dir); }
 
+namespace {
+
+// One '[...]' set at p (just after '['): whether c is in it; p moves past ']'. false with p
+// unchanged when the set has no ']'.
+bool match_set(std::string_view pat, std::size_t& p, char c, bool& closed) {
+  std::size_t i = p;
+  const bool negate = i < pat.size() && (pat[i] == '!' || pat[i] == '^');
+  if (negate) ++i;
+  bool in = false, first = true;
+  for (; i < pat.size() && (first || pat[i] != ']'); first = false) {
+    char lo = pat[i];
+    if (lo == '\\' && i + 1 < pat.size()) lo = pat[++i];
+    char hi = lo;
+    if (i + 2 < pat.size() && pat[i + 1] == '-' && pat[i + 2] != ']') {
+      hi = pat[i + 2];
+      i += 2;
+    }
+    in |= static_cast<unsigned char>(c) >= static_cast<unsigned char>(lo) &&
+          static_cast<unsigned char>(c) <= static_cast<unsigned char>(hi);
+    ++i;
+  }
+  closed = i < pat.size();
+  if (closed) p = i + 1;
+  return in != negate;
+}
+
+// Matches one file in `dir` (path p, name n, relative name rel) against the options.
+void consider(Env& env, const std::string& p, const std::string& n, const std::string& rel, const DiscoverOptions& opt,
+              std::vector<FileInfo>& out, std::vector<std::string>& subdirs) {
+  auto fs = env.stat(p);
+  if (!fs) {
+    // A dangling link or a file that vanished: keep it so the caller reports it as unreadable.
+    if (glob_match(opt.pattern, n)) out.push_back(info_of(p, FileStat{}));
+    if (!out.empty() && out.back().path == p) out.back().name = rel;
+    return;
+  }
+  if (fs->directory()) {
+    if (opt.recursive) subdirs.push_back(n);
+    return;  // a directory called x.log is not a log file
+  }
+  if (!fs->regular() || !glob_match(opt.pattern, n)) return;
+  out.push_back(info_of(p, *fs));
+  out.back().name = rel;
+}
+
+struct Walk {
+  Env& env;
+  const DiscoverOptions& opt;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> seen;  // (dev, ino) of directories read
+  std::vector<FileInfo> out;
+
+  Status dir(const std::string& path, const std::string& rel, int depth) {
+    auto names = env.list_dir(path);  // sorted by byte order
+    if (!names) return escape_name_in(names.err(), path);
+    std::vector<std::string> subdirs;
+    for (const auto& n : *names) consider(env, path + "/" + n, n, rel.empty() ? n : rel + "/" + n, opt, out, subdirs);
+    for (const auto& n : subdirs) {
+      const std::string p = path + "/" + n;
+      auto st = env.stat(p);
+      if (!st || depth >= 256 || !seen.insert({st->dev, st->ino}).second) continue;  // read already: a loop
+      Status s = dir(p, rel.empty() ? n : rel + "/" + n, depth + 1);
+      if (!s.ok()) return s;
+    }
+    return OkStatus();
+  }
+};
+
+}  // namespace
+
+bool glob_match(std::string_view pat, std::string_view name) {
+  std::size_t p = 0, n = 0, star_p = std::string_view::npos, star_n = 0;
+  while (n < name.size()) {
+    if (p < pat.size() && pat[p] == '*') {
+      star_p = ++p;
+      star_n = n;
+      continue;
+    }
+    if (p < pat.size()) {
+      std::size_t q = p + 1;
+      bool ok = false, closed = true;
+      if (pat[p] == '?') ok = true;
+      else if (pat[p] == '[') ok = match_set(pat, q, name[n], closed);
+      if (!closed || (pat[p] != '?' && pat[p] != '[')) {  // a literal (or an unclosed '[')
+        q = p + 1;
+        char lit = pat[p];
+        if (lit == '\\' && q < pat.size()) lit = pat[q++];
+        ok = lit == name[n];
+      }
+      if (ok) {
+        p = q;
+        ++n;
+        continue;
+      }
+    }
+    if (star_p == std::string_view::npos) return false;  // backtrack: the last '*' takes one more
+    p = star_p;
+    n = ++star_n;
+  }
+  while (p < pat.size() && pat[p] == '*') ++p;
+  return p == pat.size();
+}
+
 Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env) {
+  return discover_logs(dir, DiscoverOptions{}, env);
+}
+
+Result<std::vector<FileInfo>> discover_logs(const std::string& dir, const DiscoverOptions& opt, Env& env) {
   auto st = env.stat(dir);
   if (!st) return Error{"input directory " + escape_name(dir) + ": " + reason_of(st.error(), dir), st.code()};
   if (!st->directory()) return Error{"input " + escape_name(dir) + " is not a directory"};
-  auto names = env.list_dir(dir);  // sorted by byte order
-  if (!names) return escape_name_in(names.err(), dir);
   std::string prefix = dir;
   while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-  std::vector<FileInfo> out;
-  for (const auto& n : *names) {
-    if (n.size() <= 4 || n.compare(n.size() - 4, 4, ".log") != 0) continue;
-    const std::string p = prefix + "/" + n;
-    auto fs = env.stat(p);
-    if (!fs) {
-      // A dangling link or a file that vanished: keep it so the caller reports it as unreadable.
-      out.push_back(info_of(p, FileStat{}));
-      continue;
-    }
-    if (!fs->regular()) continue;  // a directory called x.log is not a log file
-    out.push_back(info_of(p, *fs));
+  Walk w{env, opt, {{st->dev, st->ino}}, {}};
+  Status s = w.dir(prefix, "", 0);
+  if (!s.ok()) return s.err();
+  if (w.out.empty()) {
+    if (opt.pattern == DiscoverOptions{}.pattern) return Error{"no .log files in " + escape_name(dir)};
+    return Error{"no files matching '" + escape_name(opt.pattern) + "' in " + escape_name(dir)};
   }
-  if (out.empty()) return Error{"no .log files in " + escape_name(dir)};
-  return out;
+  std::sort(w.out.begin(), w.out.end(), [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+  return std::move(w.out);
 }
 
 std::vector<Task> make_tasks(const std::vector<FileInfo>& files, std::uint64_t split_bytes) {
@@ -68,7 +168,7 @@ std::vector<Task> make_tasks(const std::vector<FileInfo>& files, std::uint64_t s
   for (int i = 0; i < static_cast<int>(files.size()); ++i) {
     std::uint64_t size = files[i].size;
     std::uint64_t parts = 1;
-    if (split_bytes > 0 && size > split_bytes) parts = (size + split_bytes - 1) / split_bytes;
+    if (split_bytes > 0 && size > split_bytes && !is_gzip_name(files[i].path)) parts = (size + split_bytes - 1) / split_bytes;
     std::uint64_t off = 0;
     for (std::uint64_t k = 0; k < parts; ++k) {
       std::uint64_t end = size * (k + 1) / parts;

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/env.h"
@@ -19,8 +20,28 @@ struct FileInfo {
 
 // The `*.log` regular files directly inside `dir` (not recursive, symlinks to files followed),
 // sorted by name (byte order). Errors: dir missing or not a directory, or no .log file in it.
-// Everything goes through `env`.
+// Everything goes through `env`. Same as discover_logs(dir, DiscoverOptions{}, env).
 Result<std::vector<FileInfo>> discover_logs(const std::string& dir, Env& env = *Env::posix());
+
+struct DiscoverOptions {
+  // Glob on the file NAME (not its directory): `*` any run of characters (also empty, also a
+  // leading '.'), `?` one character, `[abc]` `[a-z]` `[!a-c]` one of a set, `\x` a literal x.
+  // The default keeps the assignment's *.log (one difference from before: a file named just
+  // ".log" now matches). Compressed files need their own pattern, e.g. "*.log*" or "*.gz".
+  std::string pattern = "*.log";
+  // Also every subdirectory, at any depth (symbolic links to directories followed; a directory
+  // met twice, e.g. through a link loop, is read once). FileInfo::name is then the path relative
+  // to `dir` ("web/a.log"). A subdirectory that cannot be read is an error.
+  bool recursive = false;
+};
+// The regular files under `dir` whose name matches opt.pattern, sorted by FileInfo::name (byte
+// order). Files whose stat fails (a dangling link) are kept so that they are reported unreadable.
+Result<std::vector<FileInfo>> discover_logs(const std::string& dir, const DiscoverOptions& opt,
+                                            Env& env = *Env::posix());
+
+// Whether `name` matches the glob `pattern` (syntax: DiscoverOptions::pattern). A '[' without its
+// ']' matches itself.
+bool glob_match(std::string_view pattern, std::string_view name);
 
 // Re-reads size/mtime of one file (to check that input did not change). With require_regular,
 // anything but a regular file (after following links) is an error too.
@@ -38,7 +59,7 @@ struct Task {
 };
 
 // One task per file, or, when split_bytes > 0, files larger than split_bytes cut into
-// ceil(size / split_bytes) near-equal ranges. Empty files still get one (empty) task so that they
+// ceil(size / split_bytes) near-equal ranges; a compressed file (.gz, is_gzip_name) is never cut. Empty files still get one (empty) task so that they
 // are reported as processed.
 std::vector<Task> make_tasks(const std::vector<FileInfo>& files, std::uint64_t split_bytes = 0);
 

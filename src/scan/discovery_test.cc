@@ -338,3 +338,85 @@ TEST_CASE("discovery errors name files escaped: a newline in a name cannot forge
   CHECK(st.error().find('\n') == std::string::npos);
   CHECK(st.error().find("gone\\x0a.log") != std::string::npos);
 }
+
+TEST_CASE("glob_match: * ? [set] [!set] ranges and escapes", "[discovery]") {
+  using dla::glob_match;
+  CHECK(glob_match("*.log", "a.log"));
+  CHECK(glob_match("*.log", ".log"));  // documented: * matches the empty string
+  CHECK_FALSE(glob_match("*.log", "a.log.1"));
+  CHECK_FALSE(glob_match("*.log", "a.LOG"));
+  CHECK(glob_match("*.log*", "app.log.2.gz"));
+  CHECK(glob_match("app.log.[0-9]", "app.log.7"));
+  CHECK_FALSE(glob_match("app.log.[0-9]", "app.log.x"));
+  CHECK(glob_match("app.log.[!0-9]", "app.log.x"));
+  CHECK(glob_match("a?c", "abc"));
+  CHECK_FALSE(glob_match("a?c", "ac"));
+  CHECK(glob_match("*", ""));
+  CHECK(glob_match("", ""));
+  CHECK_FALSE(glob_match("", "a"));
+  CHECK(glob_match("a*b*c", "aXXbYYbZc"));
+  CHECK_FALSE(glob_match("a*b*c", "aXXbYYbZ"));
+  CHECK(glob_match("\\*.log", "*.log"));
+  CHECK_FALSE(glob_match("\\*.log", "a.log"));
+  CHECK(glob_match("[]x].log", "].log"));
+  CHECK(glob_match("[ab.log", "[ab.log"));  // an unclosed '[' is a literal
+  CHECK(glob_match("**.gz", "x.gz"));
+}
+
+TEST_CASE("discover_logs: --pattern and --recursive; names carry the relative path; link loops end", "[discovery]") {
+  TempDir d;
+  d.file("app.log", "a\n");
+  d.file("app.log.1", "b\n");
+  d.file("app.log.2.gz", "c\n");
+  fs::create_directory(d.path + "/web");
+  fs::create_directory(d.path + "/web/old");
+  d.file("web/w.log", "w\n");
+  d.file("web/old/o.log.gz", "o\n");
+  fs::create_symlink(d.path, d.path + "/web/loop");  // a loop back to the top
+  fs::create_symlink(d.path + "/web", d.path + "/again");  // the same directory twice
+
+  auto flat = dla::discover_logs(d.path, dla::DiscoverOptions{});
+  REQUIRE(flat.ok());
+  CHECK(names(*flat) == std::vector<std::string>{"app.log"});
+  dla::DiscoverOptions o;
+  o.pattern = "*.log*";
+  auto rot = dla::discover_logs(d.path, o);
+  REQUIRE(rot.ok());
+  CHECK(names(*rot) == std::vector<std::string>{"app.log", "app.log.1", "app.log.2.gz"});
+  o.recursive = true;
+  auto all = dla::discover_logs(d.path, o);
+  REQUIRE(all.ok());
+  // "again" and "web" are one directory: read once, under the name met first (byte order)
+  CHECK(names(*all) == std::vector<std::string>{"again/old/o.log.gz", "again/w.log", "app.log", "app.log.1",
+                                                "app.log.2.gz"});
+  for (const auto& f : *all) CHECK(f.path == d.path + "/" + f.name);
+  o.pattern = "*.txt";
+  auto none = dla::discover_logs(d.path, o);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().find("no files matching '*.txt'") != std::string::npos);
+}
+
+TEST_CASE("discover_logs: recursive on the MemEnv", "[discovery]") {
+  dla::MemEnv env;
+  REQUIRE(env.make_dir("/in"));
+  REQUIRE(env.make_dir("/in/a"));
+  REQUIRE(env.make_dir("/in/a/b"));
+  REQUIRE(dla::write_file(env, "/in/a/b/deep.log", "x\n", dla::WriteMode::kTruncate, false));
+  REQUIRE(dla::write_file(env, "/in/top.log", "x\n", dla::WriteMode::kTruncate, false));
+  dla::DiscoverOptions o;
+  o.recursive = true;
+  auto r = dla::discover_logs("/in", o, env);
+  REQUIRE(r.ok());
+  CHECK(names(*r) == std::vector<std::string>{"a/b/deep.log", "top.log"});
+}
+
+TEST_CASE("make_tasks: a .gz file is never split", "[discovery]") {
+  auto files = files_of_sizes({1000, 1000});
+  files[1].path = "/x/b.log.gz";
+  files[1].name = "b.log.gz";
+  auto t = dla::make_tasks(files, 100);
+  std::vector<int> per_file(2, 0);
+  for (const auto& x : t) ++per_file[static_cast<std::size_t>(x.file)];
+  CHECK(per_file == std::vector<int>{10, 1});
+  check_cover(files, t);
+}

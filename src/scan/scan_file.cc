@@ -12,6 +12,7 @@
 
 #include "base/env.h"
 #include "base/names.h"
+#include "scan/gzip_file.h"
 #include "scan/scanner.h"
 
 namespace dla {
@@ -59,18 +60,20 @@ std::size_t index_of(const void* p, const char* base) {
 }
 
 // One scan of one range. Regular files are read by offset from the range's start; pipes are read
-// in sequence, the first `offset` bytes discarded. Only the open line's last 8 bytes are kept
-// between reads (a token is at most 9 bytes), so a line may be longer than memory.
+// in sequence, the first `offset` bytes discarded. Between reads, the bracket format keeps only
+// the open line's last 8 bytes (a token is at most 9 bytes); a header format keeps the open line's
+// start up to its head bytes (the rest cannot change its level). So a line may be longer than memory.
 class RangeScan {
  public:
   RangeScan(ReadFile& file, const std::string& path, bool regular, std::uint64_t size, ByteRange range,
-            const ScanOptions& opt)
-      : file_(file), path_(path), regular_(regular), size_(size), range_(range),
+            const ScanOptions& opt, const LogFormat& fmt)
+      : file_(file), path_(path), regular_(regular), size_(size), range_(range), fmt_(fmt),
+        head_(fmt.id == FormatId::kNone ? 1 : head_bytes(fmt)),  // none: every line is decided at once
         limit_(regular ? range_limit(range, size) : stream_limit(range)),
         prog_(opt, regular ? (limit_ > range.offset ? limit_ - range.offset : 0) : 0),
         chunk_(opt.chunk_bytes ? opt.chunk_bytes : (8u << 20)),
         cap_(std::min<std::size_t>(chunk_, std::size_t{1} << 20)),  // fits the L2 cache
-        storage_(cap_ + kKeep), buf_(storage_.data()) {}
+        storage_(cap_ + std::max(kKeep, head_)), buf_(storage_.data()) {}
 
   Result<Counts> run();
 
@@ -88,6 +91,8 @@ class RangeScan {
   void report_pieces(std::uint64_t dpos, std::size_t len);
   void report_long_line(std::uint64_t end);
   void count_whole_lines(std::size_t start, std::size_t end);
+  void count_open_line(std::size_t open, std::size_t end);
+  void count(const char* p, std::size_t n) { count_lines(fmt_, p, n, total_); }
   Error shrank_while_read() {
     auto st = file_.stat();
     return shrank(path_, size_, st ? st->size : rpos_, "while it was read");
@@ -98,6 +103,8 @@ class RangeScan {
   const bool regular_;
   const std::uint64_t size_;  // at open (regular files)
   const ByteRange range_;
+  const LogFormat& fmt_;
+  const std::size_t head_;  // bytes of a line's start that decide its level (bracket: 0, the whole line)
   const std::uint64_t limit_;
   Progress prog_;
   const std::size_t chunk_, cap_;
@@ -172,24 +179,37 @@ void RangeScan::report_pieces(std::uint64_t dpos, std::size_t len) {
   }
 }
 
-// Counts the lines in buf_[start, end) that end inside it; the open line at the end is counted now
-// if it already has its token (then skipped to its end), else its last bytes are carried.
+// Counts the lines in buf_[start, end) that end inside it, then the open line at the end.
 void RangeScan::count_whole_lines(std::size_t start, std::size_t end) {
   const void* last = ::memrchr(buf_ + start, '\n', end - start);
   std::size_t open = start;
   if (last) {
     open = index_of(last, buf_) + 1;
-    total_ += scan_buffer(buf_ + start, open - start);
+    count(buf_ + start, open - start);
   }
-  if (open == end) return;
-  const Counts r = scan_buffer(buf_ + open, end - open);
-  if (r.leveled() > 0) {
-    total_ += r;
-    state_ = State::kSkipCounted;
-  } else {
+  if (open < end) count_open_line(open, end);
+}
+
+// The line open at the end of the buffer, buf_[open, end): counted now if its level is already
+// decided (then skipped to its end), else its bytes that still matter are carried.
+void RangeScan::count_open_line(std::size_t open, std::size_t end) {
+  if (fmt_.id == FormatId::kBracket) {  // decided once it holds a token
+    const Counts r = scan_buffer(buf_ + open, end - open);
+    if (r.leveled() > 0) {
+      total_ += r;
+      state_ = State::kSkipCounted;
+      return;
+    }
     carry_ = std::min(kKeep, end - open);
-    std::memmove(buf_, buf_ + end - carry_, carry_);
+  } else {  // a header format: decided once its head is complete
+    if (end - open >= head_) {
+      count(buf_ + open, head_);
+      state_ = State::kSkipCounted;
+      return;
+    }
+    carry_ = end - open;
   }
+  std::memmove(buf_, buf_ + end - carry_, carry_);
 }
 
 // buf_[0, len) holds the file from position dpos.
@@ -219,7 +239,7 @@ RangeScan::Step RangeScan::scan_piece(std::size_t len, std::uint64_t dpos) {
     if (nl) state_ = State::kOpen;
   }
   if (state_ == State::kOpen && start < end) {
-    if (done) total_ += scan_buffer(buf_ + start, end - start);
+    if (done) count(buf_ + start, end - start);
     else count_whole_lines(start, end);
   }
   return done ? Step::kDone : Step::kMore;
@@ -263,10 +283,69 @@ Result<Counts> RangeScan::run() {
     }
     if (step == Step::kDone) break;
   }
-  if (carry_ > 0) total_ += scan_buffer(buf_, carry_);  // the last line, without a final newline
+  if (carry_ > 0) count(buf_, carry_);  // the last line, without a final newline
   if (!regular_) prog_.set_total(std::min(rpos_, limit_) - range_.offset);
   prog_.finish();
   return total_;
+}
+
+// The first bytes of a stream, up to kDetectBytes; *eof says whether that is all of it.
+Result<std::string> read_head(ReadFile& f, bool by_offset, bool* eof) {
+  std::string head(kDetectBytes, '\0');
+  std::size_t n = 0;
+  *eof = false;
+  while (n < head.size()) {
+    auto got = by_offset ? f.read_at(n, head.size() - n, &head[n]) : f.read(head.size() - n, &head[n]);
+    if (!got) return got.err();
+    if (*got == 0) {
+      *eof = true;
+      break;
+    }
+    n += *got;
+  }
+  head.resize(n);
+  return head;
+}
+
+// The format for this file: the one asked for, or detected from the file's head (a pipe's head
+// cannot be read twice: bracket). open_head opens a fresh reader at the file's start.
+template <typename OpenHead>
+Result<LogFormat> resolve_format(const ScanOptions& opt, bool can_peek, OpenHead open_head) {
+  LogFormat fmt = opt.format.fixed;
+  if (opt.format.automatic) {
+    fmt = LogFormat{};
+    if (can_peek) {
+      bool eof = false;
+      auto head = open_head(&eof);
+      if (!head) return head.err();
+      fmt = detect_format(head->data(), head->size(), eof);
+    }
+  }
+  if (opt.format_used) *opt.format_used = std::string(fmt.name());
+  return fmt;
+}
+
+// A .gz file: inflated as read, whole file only, progress in compressed bytes.
+Result<Counts> scan_gzip(ReadFile& file, const std::string& path, std::uint64_t size, ByteRange range,
+                         const ScanOptions& opt) {
+  if (range.offset != 0 || (range.length != ByteRange::kToEnd && range.length != size))
+    return Error{path + ": a byte range of a compressed file cannot be scanned (a .gz is read whole)", Code::kInvalid};
+  auto fmt = resolve_format(opt, true, [&](bool* eof) {
+    GzipReader peek(file, path);
+    return read_head(peek, false, eof);
+  });
+  if (!fmt) return fmt.err();
+  GzipReader gz(file, path);
+  ScanOptions so = opt;
+  std::uint64_t last = 0;
+  if (opt.on_progress)
+    so.on_progress = [&](std::uint64_t, std::uint64_t) {
+      last = std::max(last, std::min(gz.compressed_read(), size));
+      opt.on_progress(last, size);
+    };
+  auto c = RangeScan(gz, path, false, 0, ByteRange{}, so, *fmt).run();
+  if (c && opt.on_progress && last != size) opt.on_progress(size, size);
+  return c;
 }
 
 Result<Counts> scan_path(const std::string& path, ByteRange range, const ScanOptions& opt, Env& env) {
@@ -284,7 +363,10 @@ Result<Counts> scan_path(const std::string& path, ByteRange range, const ScanOpt
     return Error{path + " shrank to " + std::to_string(size) + " bytes before it was read (the range planned for it ends at " +
                      std::to_string(range.offset + range.length) + ")",
                  Code::kCorruption};
-  return RangeScan(**file, path, regular, size, range, opt).run();
+  if (regular && is_gzip_name(path)) return scan_gzip(**file, path, size, range, opt);
+  auto fmt = resolve_format(opt, regular, [&](bool* eof) { return read_head(**file, true, eof); });
+  if (!fmt) return fmt.err();
+  return RangeScan(**file, path, regular, size, range, opt, *fmt).run();
 }
 
 }  // namespace

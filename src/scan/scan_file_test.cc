@@ -5,7 +5,11 @@
 #include <memory>
 #include <string>
 
+#include <zlib.h>
+
 #include "base/mem_env.h"
+#include "scan/level_names.h"
+#include "scan/loggen.h"
 #include "scan/scanner.h"
 
 namespace dla {
@@ -162,4 +166,162 @@ TEST_CASE("scan_file: progress keeps coming inside one huge line (a worker must 
     CHECK((*r)[Level::Info] == (offset == 0 ? 1u : 0u));
   }
 }
+
+namespace {
+
+// A level as written in a file, and its canonical id (from the table in level_names.h, written
+// out here by hand) or -1: an unleveled line.
+struct Spelling {
+  const char* text;
+  int id;
+};
+
+// One generated line per format with a known level; the message always holds decoys (level words
+// and bracket tokens) that a header format must not count.
+struct FormatCase {
+  const char* format;
+  std::vector<Spelling> spellings;
+  std::string (*line)(const Spelling&, SplitMix64&);
+};
+
+std::string body(SplitMix64& rng) {
+  static const char* kDecoys[] = {"ERROR", "[ERROR]", "FATAL", "level=warn", "\"level\":\"error\"", "WARN"};
+  std::string b = "message";
+  const std::uint64_t n = rng.below(4);
+  for (std::uint64_t i = 0; i < n; ++i) b += std::string(" ") + kDecoys[rng.below(6)];
+  if (rng.below(50) == 0) b += " " + std::string(700 + rng.below(9000), 'x');  // longer than any head
+  return b;
+}
+
+using namespace level_id;
+const std::vector<FormatCase>& format_cases() {
+  static const std::vector<FormatCase> cases = {
+      {"log4j",
+       {{"INFO", kInfo}, {"WARN", kWarn}, {"WARNING", kWarn}, {"ERROR", kError}, {"FATAL", kFatal}, {"TRACE", kTrace},
+        {"Info", kInfo}, {"SEVERE", 15}, {"words", -1}},
+       [](const Spelling& s, SplitMix64& r) {
+         return "2015-10-18 18:01:47," + std::to_string(r.below(1000)) + " " + s.text + " [main] a.b.C: " + body(r);
+       }},
+      {"apache",
+       {{"notice", kNotice}, {"error", kError}, {"warn", kWarn}, {"crit", kCritical}, {"emerg", kEmergency},
+        {"Debug", kDebug}, {"client 1.2.3.4", -1}},
+       [](const Spelling& s, SplitMix64& r) { return std::string("[Sun Dec 04 04:47:44 2005] [") + s.text + "] " + body(r); }},
+      {"logcat",
+       {{"V", kVerbose}, {"D", kDebug}, {"I", kInfo}, {"W", kWarn}, {"E", kError}, {"F", kFatal}, {"A", kAssert}},
+       [](const Spelling& s, SplitMix64& r) {
+         return "03-17 16:13:38.811  1702  " + std::to_string(r.below(9000)) + " " + s.text + " Tag: " + body(r);
+       }},
+      {"json",
+       {{"info", kInfo}, {"warning", kWarn}, {"ERROR", kError}, {"critical", kCritical}, {"trace", kTrace}, {"x", -1}},
+       [](const Spelling& s, SplitMix64& r) {
+         return std::string("{\"ts\":1,\"ctx\":{\"level\":\"fatal\"},\"level\":\"") + s.text + "\",\"msg\":\"" + body(r) + "\"}";
+       }},
+      {"syslog",
+       {{"", -1}},
+       [](const Spelling&, SplitMix64& r) { return "Dec 10 06:55:46 LabSZ sshd[" + std::to_string(r.below(99999)) + "]: " + body(r); }},
+      {"bracket",
+       {{"[INFO]", kInfo}, {"[WARNING]", kWarn}, {"[DEBUG]", kDebug}, {"[ERROR]", kError}, {"no level:", -1}},
+       [](const Spelling& s, SplitMix64& r) { return std::string("[2025-10-29T00:00:00] ") + s.text + " x"; }},
+  };
+  return cases;
+}
+
+// gzip of `data` (zlib's deflate with a gzip wrapper).
+std::string gzip(const std::string& data) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+// A file of `n` lines of one format (CRLF ends on some, no final newline on odd n) and its
+// counts, known by construction.
+std::string make_file(const FormatCase& fc, int n, SplitMix64& rng, Counts& want) {
+  std::string text;
+  LevelTally t;
+  for (int i = 0; i < n; ++i) {
+    const Spelling& s = fc.spellings[rng.below(fc.spellings.size())];
+    text += fc.line(s, rng);
+    t.add_line(s.id);
+    if (i + 1 < n || n % 2 == 0) text += rng.below(5) == 0 ? "\r\n" : "\n";
+  }
+  add_tally(want, t);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("scan_file: each format, detected, counts as generated; any partition; gzip'd", "[scanner][formats]") {
+  SplitMix64 rng(99 + Catch::rngSeed());
+  MemEnv env;
+  for (const FormatCase& fc : format_cases()) {
+    INFO("format " << fc.format << ", seed " << 99 + Catch::rngSeed());
+    Counts want;
+    const std::string text = make_file(fc, 401, rng, want);
+    REQUIRE(write_file(env, "/f.log", text, WriteMode::kTruncate, false).ok());
+    std::string used;
+    ScanOptions so;
+    so.format_used = &used;
+    auto whole = scan_file("/f.log", {}, so, env);
+    REQUIRE(whole.ok());
+    CHECK(used == fc.format);
+    CHECK(*whole == want);
+    // forced by name: the same; gzip'd: the same, detected on the inflated head
+    so.format = *parse_format_spec(fc.format);
+    CHECK(*scan_file("/f.log", {}, so, env) == want);
+    REQUIRE(write_file(env, "/f.log.gz", gzip(text), WriteMode::kTruncate, false).ok());
+    ScanOptions gz;
+    gz.format_used = &used;
+    gz.chunk_bytes = 1 + rng.below(5000);
+    used.clear();
+    CHECK(*scan_file("/f.log.gz", {}, gz, env) == want);
+    CHECK(used == fc.format);
+    // random partitions in small pieces: every line once
+    for (int iter = 0; iter < 40; ++iter) {
+      std::vector<std::uint64_t> cuts{0, text.size()};
+      for (int i = 0, parts = 1 + static_cast<int>(rng.below(8)); i < parts; ++i) cuts.push_back(rng.below(text.size() + 1));
+      std::sort(cuts.begin(), cuts.end());
+      Counts sum;
+      ScanOptions piece;
+      piece.chunk_bytes = 1 + rng.below(3000);
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+        auto c = scan_file("/f.log", {cuts[i], cuts[i + 1] - cuts[i]}, piece, env);
+        REQUIRE(c.ok());
+        sum += *c;
+      }
+      REQUIRE(sum == want);
+    }
+  }
+}
+
+TEST_CASE("scan_file: a header format never counts a level that is only in the message", "[scanner][formats]") {
+  MemEnv env;
+  const std::string text =
+      "2015-10-18 18:01:47,978 INFO [main] a: all fine\n"
+      "2015-10-18 18:01:48,000 WARN [main] a: lease renew failed ERROR [ERROR] FATAL\n"
+      "2015-10-18 18:01:49,000 INFO [main] a: [ERROR] in the message\n";
+  REQUIRE(write_file(env, "/h.log", text, WriteMode::kTruncate, false).ok());
+  auto c = scan_file("/h.log", {}, {}, env);
+  REQUIRE(c.ok());
+  CHECK((*c)[Level::Info] == 2);
+  CHECK((*c)[Level::Warn] == 1);
+  CHECK((*c)[Level::Error] == 0);
+  CHECK(c->lines == 3);
+  ScanOptions bracket;
+  bracket.format = *parse_format_spec("bracket");  // the assignment's rule counts the message token
+  CHECK((*scan_file("/h.log", {}, bracket, env))[Level::Error] == 2);
+  ScanOptions none;
+  none.format = *parse_format_spec("none");
+  auto n = scan_file("/h.log", {}, none, env);
+  CHECK(n->leveled() == 0);
+  CHECK(n->lines == 3);
+}
+
 }  // namespace dla

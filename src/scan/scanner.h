@@ -23,6 +23,7 @@
 #include "base/env.h"
 #include "base/levels.h"
 #include "base/status.h"
+#include "scan/formats.h"
 
 namespace dla {
 
@@ -57,6 +58,12 @@ struct ScanOptions {
   // regular file now smaller than that is an error before anything is read.
   static constexpr std::uint64_t kUnknownSize = ~std::uint64_t{0};
   std::uint64_t expected_size = kUnknownSize;
+  // Where the level is (scan/formats.h): detected per file from the file's head (the default), or
+  // one named format / regex. A pipe or device, whose head cannot be read twice, is read with the
+  // bracket rule unless a format is named.
+  FormatSpec format;
+  // If set, receives the name of the format used ("bracket", "log4j", ..., "none", "regex").
+  std::string* format_used = nullptr;
 };
 
 // Counts the lines owned by `range` of the file at `path`, read through `env` (never mapped:
@@ -65,6 +72,9 @@ struct ScanOptions {
 // that ends before the range's end (it shrank before or while it was read: truncated, or rotated
 // by copytruncate), or that is smaller than opt.expected_size, is an error with code kCorruption
 // ("PATH shrank from N to M bytes while it was read"), never a silently smaller count.
+// A path ending in ".gz" is inflated as it is read (scan/gzip_file.h): only the whole file can be
+// scanned (a range other than [0, end) is an error, kInvalid), progress counts compressed bytes,
+// damaged data is a kCorruption error.
 Result<Counts> scan_file(const std::string& path, ByteRange range = {}, const ScanOptions& opt = {},
                          Env& env = *Env::posix());
 

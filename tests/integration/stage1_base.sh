@@ -29,15 +29,16 @@ wc_lines() {
   done
   echo "$n"
 }
-compare_dir() {  # name dir
-  local want got files
-  files=$(find "$2" -maxdepth 1 -name '*.log' -type f | LC_ALL=C sort)
+compare_dir() {  # name dir [analyser options...]
+  local want got files name=$1 dir=$2
+  shift 2
+  files=$(find "$dir" -maxdepth 1 -name '*.log' -type f | LC_ALL=C sort)
   # shellcheck disable=SC2086
   want=$(awk_counts $files)
-  got=$("$B/base_log_analyser" --json "$2" | json_counts)
-  check "$1 base vs awk" "$want" "$got"
+  got=$("$B/base_log_analyser" --json "$@" "$dir" | json_counts)
+  check "$name base vs awk" "$want" "$got"
   # shellcheck disable=SC2086
-  check "$1 lines vs wc -l (+ unterminated last line)" "$(wc_lines $files)" "$(sed 's/.*lines=//' <<<"$got")"
+  check "$name lines vs wc -l (+ unterminated last line)" "$(wc_lines $files)" "$(sed 's/.*lines=//' <<<"$got")"
 }
 
 "$B/generate_logs" --out "$T/mixed" --files 6 --lines 3000 --mixed --seed 11 >/dev/null
@@ -53,7 +54,9 @@ compare_dir "sample_logs" "$SRC/sample_logs"
 compare_dir "generated --mixed" "$T/mixed"
 compare_dir "generated --skew" "$T/skew"
 compare_dir "edge cases" "$T/edge"
-compare_dir "loghub (real logs, CRLF, no final newline)" /work/shared/data/loghub
+# The real logs are in other formats (auto-detected: formats_base.sh checks them against loghub's
+# labels); forced to the assignment's rule they must still count exactly as awk does.
+compare_dir "loghub --format bracket (real logs, CRLF, no final newline)" "$SRC/tests/data/loghub" --format bracket
 
 # ---- bad input: exit 1, stdout empty, exactly one line on stderr, starting with "error:" ----
 bad_input() {  # name dir
