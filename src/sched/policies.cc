@@ -147,8 +147,10 @@ class SizeQueue {
   void add(const Task& t) {
     bytes_[t.id] = t.bytes();
     set_.insert({t.bytes(), t.id});
+    total_ += static_cast<double>(t.bytes());
   }
   bool empty() const { return set_.empty(); }
+  double mean() const { return set_.empty() ? 0 : total_ / static_cast<double>(set_.size()); }
   int pop_largest() { return take(set_.begin()); }
   int pop_smallest() { return take(std::prev(set_.end())); }
   // The largest task of at most `limit` bytes, or -1.
@@ -162,8 +164,10 @@ class SizeQueue {
   }
   bool remove(int task) {
     auto b = bytes_.find(task);
-    if (b == bytes_.end()) return false;
-    return set_.erase({b->second, task}) > 0 ? (bytes_.erase(b), true) : false;
+    if (b == bytes_.end() || set_.erase({b->second, task}) == 0) return false;
+    total_ -= static_cast<double>(b->second);
+    bytes_.erase(b);
+    return true;
   }
   std::vector<int> ids() const {
     std::vector<int> out;
@@ -179,12 +183,14 @@ class SizeQueue {
   };
   int take(std::set<std::pair<std::uint64_t, int>, Cmp>::iterator it) {
     const int id = it->second;
+    total_ -= static_cast<double>(it->first);
     set_.erase(it);
     bytes_.erase(id);
     return id;
   }
   std::set<std::pair<std::uint64_t, int>, Cmp> set_;
   std::map<int, std::uint64_t> bytes_;
+  double total_ = 0;
 };
 
 // Largest task first, rate-aware: worker w (rate r_w) gets the largest pending task of s bytes
@@ -192,7 +198,8 @@ class SizeQueue {
 // for every faster f  <=>  s <= (free_f - now) / (1/r_w - 1/r_f). If even the smallest task is
 // better left to a faster worker, w gets nothing now (WAIT). Without a context: plain largest first.
 // Cold start: a worker whose rate rests on less than kProbeSeconds of observation gets a probe, the
-// largest task of at most kProbeSeconds at its assumed rate: otherwise the biggest tasks, handed
+// largest task of at most kProbeSeconds at its assumed rate and at most the mean pending size
+// (else the smallest task): otherwise the biggest tasks, handed
 // out first, would land on hosts nobody has measured yet, and one slow host holding one of them
 // is the makespan.
 // Only the kFastest fastest live workers are considered (they are the most restrictive; leaving
@@ -210,9 +217,11 @@ class LptPolicy : public SchedulingPolicy {
   int next(int worker) override {
     if (q_.empty()) return -1;
     if (ctx_ && ctx_->observed(worker) < kProbeSeconds) {
-      // Not measured yet: a probe of at most kProbeSeconds at the assumed rate (else the smallest),
-      // so a slow host shows itself before it can be handed one of the big tasks.
-      const int t = q_.pop_at_most(std::min(limit_for(worker), ctx_->rate(worker) * kProbeSeconds));
+      // Not measured yet: a probe of at most kProbeSeconds at the assumed rate and at most the mean
+      // pending size (the assumed rate may be far off), else the smallest, so that a slow host
+      // shows itself before it can be handed one of the big tasks.
+      const double probe = std::min(ctx_->rate(worker) * kProbeSeconds, q_.mean());
+      const int t = q_.pop_at_most(std::min(limit_for(worker), probe));
       return t >= 0 ? t : q_.pop_smallest();
     }
     return q_.pop_at_most(limit_for(worker));

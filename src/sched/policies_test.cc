@@ -93,3 +93,14 @@ TEST_CASE("lpt: a worker not measured yet gets a probe, not the biggest task", "
   CHECK(p->next(1) == 3);  // only 500 and 10 left: the 10-byte one fits the probe
   CHECK(p->next(1) == 1);  // nothing fits: the smallest
 }
+
+TEST_CASE("lpt: the probe is at most the mean pending size, whatever the assumed rate", "[policy]") {
+  FakeCtx ctx;
+  ctx.ts = tasks_of({9000, 300, 200, 100});  // mean 2400
+  ctx.rates = {{1, 1e9}};                    // a prior far too high: 0.25 s would be every task
+  ctx.seen = {{1, 0.0}};
+  auto p = make_lpt_policy();
+  p->bind(&ctx);
+  p->init(ctx.ts, {1});
+  CHECK(p->next(1) == 1);  // 300, not 9000
+}
