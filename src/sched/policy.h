@@ -98,7 +98,7 @@ std::unique_ptr<SchedulingPolicy> make_dynamic_policy();
 std::unique_ptr<SchedulingPolicy> make_static_policy();
 // "lpt", "guided", "steal": see the table above.
 std::unique_ptr<SchedulingPolicy> make_lpt_policy();
-std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k = 2, std::uint64_t split_floor = 1 << 20);
+std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k = 2, std::uint64_t split_floor = 1 << 17);
 std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch = 4, double prefetch_seconds = 1.0);
 // By name ("static" | "dynamic" | "lpt" | "guided" | "steal"); nullptr if unknown.
 std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name);
