@@ -14,7 +14,7 @@ out=report/scenario_compare.txt
 tmp=$(mktemp); trap 'rm -f "$tmp"' EXIT
 
 echo "== policy comparison (every scenario, static and dynamic)"
-"${ds[@]}" compare $(ls -d scenarios/*/) --runs "$runs" -o "$tmp"
+"${ds[@]}" compare $(ls -d scenarios/*/) --policies static,dynamic --runs "$runs" -o "$tmp"
 
 echo "== timing: large-1024 (1024 ranks, 10,000 tasks), 3 runs"
 timing=""

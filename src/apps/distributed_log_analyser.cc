@@ -23,7 +23,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> crashes, slow;
   po::options_description desc("Usage: distributed_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")(
-      "policy", po::value(&opt.policy)->default_value(opt.policy), "dynamic (on-demand queue) | static (Stage-1 LPT plan)")(
+      "policy", po::value(&opt.policy)->default_value(opt.policy),
+      "static (Stage-1 LPT plan) | dynamic (on-demand FIFO) | lpt (largest first, rate-aware) | guided (big tasks cut "
+      "smaller as the run ends) | steal (prefetch deques, master-brokered steals)")(
+      "speculate", po::bool_switch(&opt.speculate), "backup copies of long-running tasks on idle workers; the first result wins")(
+      "detector", po::value(&opt.detector)->default_value(opt.detector),
+      "failure detector: fixed (silent > --timeout) | phi (phi-accrual on heartbeat gaps, capped at --timeout)")(
+      "phi-threshold", po::value(&opt.phi_threshold)->default_value(opt.phi_threshold),
+      "phi detector: suspicion level that declares a worker failed (8: one chance in 10^8 for normal gaps)")(
       "timeout", po::value(&opt.timeout)->default_value(opt.timeout), "seconds without any message before a worker is declared failed")(
       "heartbeat", po::value(&opt.heartbeat)->default_value(opt.heartbeat), "worker heartbeat interval while scanning (seconds)")(
       "master-timeout", po::value(&opt.master_timeout)->default_value(opt.master_timeout),

@@ -23,7 +23,10 @@
 
 #include "scan/discovery.h"
 #include "obs/gantt.h"
+#include "testbed/compare.h"
 #include "testbed/runner.h"
+#include "testbed/suite.h"
+#include "testbed/summary.h"
 #include "testbed/scenario.h"
 #include "base/env.h"
 #include "base/trace.h"
@@ -44,8 +47,13 @@ Commands
   check SCENARIO...       validate only (and print what the scenario contains)
   materialize SCENARIO -o DIR
                           write platform, hostfile, profiles and input into DIR; print the command
-  compare [SCENARIO...]   run each scenario once per policy and print a table: makespan, lower bound,
-                          ratio, tasks reassigned, messages (default: every scenario not tagged large)
+  compare [SCENARIO...]   run each scenario once per policy and print per policy: makespan, lower bound,
+                          ratio, tasks reassigned, speculative copies, wasted bytes, steals, messages,
+                          false suspicions, detection latency (default: every scenario not tagged large);
+                          fails (exit 2) when a run's counts are not the expected ones
+  sweep SCENARIO --OPTION V1,V2,...
+                          run the scenario once per value of one option (e.g. --timeout 0.5,1,2,3,5 or
+                          --phi-threshold 4,8,12) and print detection latency against false failures
   timeline TRACE -o OUT.svg [--title T]
                           Gantt chart (SVG) of any event trace, simulated or real
   summary TRACE...        per rank: tasks, bytes, busy time, lost and duplicate runs; failures and
@@ -59,8 +67,14 @@ Options
   --repeat N              run: run each scenario N times and require byte-identical results (default 1)
   --no-golden             run: do not compare with goldens
   --paje                  run: also write a Paje trace (run.paje in the run dir, for ViTE)
-  --policy P              run: override the scenario's policy (implies --no-golden)
-  --policies A,B          compare: policies to compare (default static,dynamic)
+  --policy P              run, sweep: override the scenario's policy (run: implies --no-golden);
+                          P is static|dynamic|lpt|guided|steal, the dynamic ones also as P+speculate
+  --policies A,B          compare: policies to compare (default: all of them and the +speculate variants
+                          the program knows)
+  --json                  compare, sweep: print a JSON array (one object per run) instead of the table
+  --chart FILE.svg        compare: also draw the table as a bar chart (makespan per policy, lower bound)
+  --set OPTION=VALUE      compare, sweep: change one of the scenario's options first (repeatable), e.g.
+                          sweep scenarios/jittery-network --set detector=fixed --timeout 0.5,1,2,3,5
   --tag T / --skip-tag T  run-all, compare: only scenarios with / without tag T (repeatable)
   --runs DIR              where run dirs go (default REPO/traces/runs)
   --repo DIR              repository root (default $DLA_SRC, else found upwards from here)
@@ -81,8 +95,13 @@ struct Args {
   bool update_golden = false, force = false, no_golden = false, paje = false, verbose = false;
   int repeat = 1;
   std::string policy, runs, repo, build, out, title, speed = "1Gf";
-  std::vector<std::string> policies = {"static", "dynamic"}, tags, skip_tags;
+  std::vector<std::string> policies, tags, skip_tags;
   double timeout = -1, heartbeat = -1;
+  bool json = false;
+  std::string chart;
+  std::vector<std::string> sets;           // compare, sweep: --set OPTION=VALUE, applied to each scenario first
+  std::string sweep_option;                // sweep: the option varied ("timeout", "phi-threshold", ...)
+  std::vector<std::string> sweep_values;
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -186,23 +205,9 @@ Env find_env(const Args& a) {
 
 // Every scenarios/*/scenario.json, sorted by name, filtered by tags.
 std::vector<std::string> all_scenarios(const Env& env, const Args& a) {
-  std::vector<std::string> out;
-  const std::string root = env.repo + "/scenarios";
-  if (auto names = fs().list_dir(root))
-    for (const auto& n : *names)
-      if (n[0] != '.' && is_file(root + "/" + n + "/scenario.json")) out.push_back(root + "/" + n);
-  std::sort(out.begin(), out.end());
-  std::vector<std::string> kept;
-  for (const auto& p : out) {
-    auto s = sc::load_scenario(p, env.repo);
-    if (!s) die(s.error());
-    auto has = [&](const std::string& t) { return std::find(s->tags.begin(), s->tags.end(), t) != s->tags.end(); };
-    bool ok = true;
-    for (const auto& t : a.tags) ok = ok && has(t);
-    for (const auto& t : a.skip_tags) ok = ok && !has(t);
-    if (ok) kept.push_back(p);
-  }
-  return kept;
+  auto r = sc::list_scenarios(env.repo, a.tags, a.skip_tags, fs());
+  if (!r) die(r.error());
+  return *r;
 }
 
 sc::Scenario load_or_die(const std::string& p, const Env& env) {
@@ -211,86 +216,33 @@ sc::Scenario load_or_die(const std::string& p, const Env& env) {
   return *s;
 }
 
-using sc::RunResult;
-
-// One simulation of `s` in `run_dir`; a run that cannot even be set up ends the program.
-RunResult run_once(const sc::Scenario& s, const Env& env, const std::string& run_dir, const std::string& policy,
-                   bool paje, bool verbose) {
-  sc::RunRequest req;
-  req.run_dir = run_dir;
-  req.policy = policy;
-  req.paje = paje;
-  req.echo = verbose ? &std::cout : nullptr;
-  auto rr = sc::run_scenario(s, env, req, run_process, fs());
-  if (!rr) die(rr.error());
-  if (!rr->ok) {
-    // Show the reason on stderr too, not only in run_dir/stderr.txt.
-    std::cerr << s.name << ": the run failed; last lines of " << run_dir << "/stderr.txt:" << std::endl;
-    for (const auto& l : rr->stderr_tail) std::cerr << "  " << l << std::endl;
-  }
-  return *rr;
-}
-
-std::string fmt(double v, const char* f = "%.3f") {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-// Runs `s` a.repeat times; problems of the runs and of their determinism. *first: run 1.
-std::vector<std::string> run_repeats(const Args& a, const Env& env, const sc::Scenario& s, RunResult* first) {
-  std::vector<std::string> problems;
-  for (int rep = 1; rep <= a.repeat; ++rep) {
-    const std::string dir = env.runs + "/" + s.name + (rep > 1 ? "~" + std::to_string(rep) : "");
-    RunResult rr = run_once(s, env, dir, a.policy, a.paje, a.verbose);
-    std::cout << (rr.ok ? "  ran " : "  RUN FAILED ") << s.name << (a.repeat > 1 ? " #" + std::to_string(rep) : "")
-              << ": simulated makespan " << (rr.result.contains("makespan_s") ? fmt(rr.result["makespan_s"].get<double>(), "%.6f") : "?")
-              << " s, real " << fmt(rr.real_s, "%.2f") << " s, trace " << std::count(rr.trace_text.begin(), rr.trace_text.end(), '\n')
-              << " lines  (" << dir << ")" << std::endl;
-    for (const auto& f : rr.failures) problems.push_back((a.repeat > 1 ? "run " + std::to_string(rep) + ": " : "") + f);
-    if (rep == 1) *first = rr;
-    else
-      for (auto& d : sc::compare_repeat(*first, rr, rep)) problems.push_back(d);
-  }
-  return problems;
-}
-
-// Compares run 1 with the goldens, or (--update-golden) makes it the goldens.
-void check_goldens(const Args& a, const Env& env, const sc::Scenario& s, const RunResult& first,
-                   std::vector<std::string>& problems) {
-  if (!a.update_golden) {
-    for (auto& p : sc::compare_with_goldens(env.repo, s.name, first, fs())) problems.push_back(p);
-    return;
-  }
-  if (!problems.empty() && !a.force) {
-    problems.push_back("goldens NOT updated (the run failed; --force to accept anyway)");
-    return;
-  }
-  if (auto st = sc::update_goldens(env.repo, s.name, first, fs()); !st) die(st.error());
-  std::cout << "  updated " << env.repo + "/traces/" + s.name + ".trace and " << env.repo + "/traces/" + s.name + ".out"
-            << std::endl;
-}
 
 int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
   if (paths.empty()) die("run: name at least one scenario (or use run-all)");
-  const bool golden = !a.no_golden && a.policy.empty();
+  sc::CheckRequest req;
+  req.repeat = a.repeat;
+  req.policy = a.policy;
+  req.paje = a.paje;
+  req.golden = !a.no_golden && a.policy.empty();
+  req.update_golden = a.update_golden;
+  req.force = a.force;
+  req.echo = a.verbose ? &std::cout : nullptr;
   int failed = 0;
   for (const auto& p : paths) {
     const auto s = load_or_die(p, env);
-    RunResult first;
-    std::vector<std::string> problems = run_repeats(a, env, s, &first);
-    if (golden) check_goldens(a, env, s, first, problems);
-    if (problems.empty()) {
-      std::cout << "PASS " << s.name << (golden ? (a.update_golden ? " (golden updated)" : " (matches golden)") : "") << std::endl;
+    auto problems = sc::check_scenario(s, env, req, run_process, std::cout, std::cerr, fs());
+    if (!problems) die(problems.error());
+    if (problems->empty()) {
+      std::cout << "PASS " << s.name << (req.golden ? (a.update_golden ? " (golden updated)" : " (matches golden)") : "") << std::endl;
     } else {
       ++failed;
       std::cout << "FAIL " << s.name << std::endl;
-      for (const auto& pr : problems) std::cout << "    " << pr << std::endl;
+      for (const auto& pr : *problems) std::cout << "    " << pr << std::endl;
     }
   }
   std::cout << (failed ? "FAILED: " : "OK: ") << paths.size() - static_cast<std::size_t>(failed) << "/" << paths.size()
             << " scenario(s) passed" << std::endl;
-  if (failed && golden && !a.update_golden)
+  if (failed && req.golden && !a.update_golden)
     std::cout << "If a trace or output changed ON PURPOSE (the analyser's behaviour or output format changed), accept it with\n"
                  "  tools/dla-scenario run scenarios/NAME --repeat 2 --update-golden\n"
                  "then review `git diff traces/` and commit the goldens with the change." << std::endl;
@@ -300,17 +252,8 @@ int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
 int cmd_check(const Env& env, const std::vector<std::string>& paths) {
   if (paths.empty()) die("check: name at least one scenario");
   for (const auto& p : paths) {
-    auto s = load_or_die(p, env);
-    std::uint64_t bytes = 0, n = 0;
-    if (s.input.kind == sc::InputSpec::Sizes)
-      for (auto b : s.input.sizes) bytes += b, ++n;
-    std::cout << "OK " << s.name << ": " << s.ranks << " ranks on " << s.platform.hosts.size() << " hosts ("
-              << (s.platform.generated ? "generated" : s.platform.file) << "), input "
-              << (s.input.kind == sc::InputSpec::Dir ? s.input.dir
-                  : s.input.kind == sc::InputSpec::Lines ? std::to_string(s.input.gen.files) + " generated files x " + std::to_string(s.input.gen.lines) + " lines"
-                                                         : std::to_string(n) + " generated files, " + std::to_string(bytes) + " bytes")
-              << ", policy " << s.options.policy << ", " << s.faults.size() << " fault(s), " << s.slowdowns.size()
-              << " slowdown(s), " << s.network.size() << " network change(s)" << std::endl;
+    const auto s = load_or_die(p, env);  // before printing anything: a bad file gives one error line
+    std::cout << "OK " << sc::describe_scenario(s) << std::endl;
   }
   return 0;
 }
@@ -326,52 +269,80 @@ int cmd_materialize(const Args& a, const Env& env) {
   return 0;
 }
 
+// The scenario with every --set OPTION=VALUE applied (checked like the scenario file itself).
+sc::Scenario load_with_sets(const std::string& path, const Args& a, const Env& env) {
+  sc::Scenario s = load_or_die(path, env);
+  for (const auto& kv : a.sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) die("--set: OPTION=VALUE, e.g. --set detector=fixed (got '" + kv + "')");
+    std::string note;
+    auto r = sc::with_option(s, kv.substr(0, eq), kv.substr(eq + 1), env.repo, &note, fs());
+    if (!r) die(r.error());
+    if (!note.empty()) std::cerr << "note: " << s.name << ": " << note << std::endl;
+    s = *r;
+  }
+  return s;
+}
+
+// The policies `compare` runs by default: all of them, or only static and dynamic when the program
+// predates the others (no --speculate in it).
+std::vector<std::string> default_policies(const Env& env) {
+  if (sc::program_knows(env.build + "/distributed_log_analyser_smpi", "--speculate", fs())) return sc::all_policy_names();
+  std::cerr << "note: this distributed_log_analyser_smpi knows only --policy static|dynamic" << std::endl;
+  return {"static", "dynamic"};
+}
+
+// Prints the problems of a comparison or sweep loudly; returns its exit status.
+int report_problems(const std::vector<sc::RunMetrics>& runs) {
+  auto problems = sc::compare_problems(runs);
+  for (const auto& p : problems) std::cerr << "error: " << p << std::endl;
+  return problems.empty() ? 0 : 2;
+}
+
 int cmd_compare(const Args& a, const Env& env, std::vector<std::string> paths) {
-  std::ostringstream t;
-  char line[512];
-  std::snprintf(line, sizeof line, "%-26s %-8s %12s %12s %7s %10s %9s %7s %s\n", "scenario", "policy", "makespan_s", "lower_bnd_s",
-                "ratio", "reassigned", "messages", "failed", "counts");
-  t << line << std::string(108, '-') << "\n";
-  std::cout << t.str() << std::flush;
-  int bad = 0;
+  const auto policies = a.policies.empty() ? default_policies(env) : a.policies;
+  sc::EvalRequest req;
+  req.echo = a.verbose ? &std::cerr : nullptr;
+  req.progress = &std::cerr;
+  std::vector<sc::RunMetrics> all;
   for (const auto& p : paths) {
-    const auto s = load_or_die(p, env);
-    for (const auto& pol : a.policies) {
-      const std::string dir = env.runs + "/compare/" + s.name + "-" + pol;
-      RunResult rr = run_once(s, env, dir, pol, false, a.verbose);
-      auto lb = sc::lower_bound(s, rr.task_bytes);
-      const double mk = rr.result.is_object() ? rr.result.value("makespan_s", -1.0) : -1.0;  // none if the master died
-      bool counts_ok = true;
-      std::string why;
-      for (const auto& f : rr.failures)
-        if (f.rfind("count", 0) == 0 || f.rfind("lines", 0) == 0) counts_ok = false;
-      std::string failed = rr.result.is_object() ? "[]" : "-";
-      if (rr.result.contains("failed_workers")) failed = rr.result["failed_workers"].dump();
-      if (s.expect.result == "none") counts_ok = true;  // no result to count: the master dies
-      std::snprintf(line, sizeof line, "%-26s %-8s %12s %12s %7s %10s %9s %7s %s\n", s.name.c_str(), pol.c_str(),
-                    mk >= 0 ? fmt(mk, "%.6f").c_str() : "(no result)",
-                    lb ? fmt(*lb, "%.6f").c_str() : "n/a", lb && *lb > 0 && mk >= 0 ? fmt(mk / *lb, "%.3f").c_str() : "n/a",
-                    rr.result.contains("tasks_reassigned") ? rr.result["tasks_reassigned"].dump().c_str() : "?",
-                    rr.result.contains("messages_sent") ? rr.result["messages_sent"].dump().c_str() : "?", failed.c_str(),
-                    s.expect.result == "none" ? "-" : counts_ok ? "= base" : "MISMATCH");
-      t << line;
-      std::cout << line << std::flush;
-      if (!counts_ok) ++bad;
-      if (!rr.ok && a.verbose)
-        for (const auto& f : rr.failures) std::cout << "    note: " << f << std::endl;
-    }
+    auto runs = sc::compare_policies(load_with_sets(p, a, env), policies, env, req, run_process, fs());
+    if (!runs) die(runs.error());
+    all.insert(all.end(), runs->begin(), runs->end());
   }
-  if (!a.out.empty()) {
-    std::ostringstream full;
-    full << "# dla_scenario compare: makespan (simulated s) per scenario and policy.\n"
-         << "# lower_bnd = max(total work / sum of worker speeds, largest task / fastest worker) at peak speeds;\n"
-         << "# ratio = makespan / lower_bnd (1 = perfect; crashes, slowdowns and timeouts make it larger).\n"
-         << "# reassigned = tasks handed out again after a failure; messages = MPI messages sent (master + workers).\n"
-         << t.str();
-    if (!write_file(a.out, full.str())) die("cannot write " + a.out);
-    std::cout << "wrote " << a.out << std::endl;
+  const std::string table = sc::compare_table(all);
+  if (a.json) std::cout << sc::compare_json(all).dump(2) << std::endl;
+  else std::cout << table << "\n" << sc::compare_legend();
+  if (!a.out.empty() && !write_file(a.out, table + "\n" + sc::compare_legend())) die("cannot write " + a.out);
+  if (!a.chart.empty() && !write_file(a.chart, sc::compare_chart_svg(all, "dla-scenario compare"))) die("cannot write " + a.chart);
+  return report_problems(all);
+}
+
+int cmd_sweep(const Args& a, const Env& env) {
+  if (a.pos.size() != 1 || a.sweep_option.empty()) die("sweep: one SCENARIO and one --OPTION V1,V2,... (e.g. --timeout 0.5,1,2,3,5)");
+  const auto s = load_with_sets(a.pos[0], a, env);
+  sc::EvalRequest req;
+  req.runs_subdir = "sweep";
+  req.echo = a.verbose ? &std::cerr : nullptr;
+  req.progress = &std::cerr;
+  std::vector<sc::SweepPoint> points;
+  std::vector<sc::RunMetrics> runs;
+  for (const auto& v : a.sweep_values) {
+    sc::SweepPoint pt;
+    pt.value = v;
+    auto sv = sc::with_option(s, a.sweep_option, v, env.repo, &pt.note, fs());
+    if (!sv) die(sv.error());
+    auto m = sc::evaluate_one(*sv, a.policy, a.sweep_option + "=" + v, env, req, run_process, fs());
+    if (!m) die(m.error());
+    pt.m = *m;
+    points.push_back(pt);
+    runs.push_back(*m);
   }
-  return bad ? 2 : 0;
+  const std::string table = sc::sweep_table(a.sweep_option, points);
+  if (a.json) std::cout << sc::sweep_json(a.sweep_option, points).dump(2) << std::endl;
+  else std::cout << table;
+  if (!a.out.empty() && !write_file(a.out, table)) die("cannot write " + a.out);
+  return report_problems(runs);
 }
 
 int cmd_timeline(const Args& a) {
@@ -393,45 +364,7 @@ int cmd_summary(const Args& a) {
   for (const auto& path : a.pos) {
     auto t = dla::Trace::read(path);
     if (!t) die(t.error());
-    auto m = dla::build_gantt(*t);
-    struct Row {
-      int done = 0, lost = 0, dup = 0;
-      std::uint64_t bytes = 0;
-      double busy = 0;
-    };
-    std::vector<Row> rows(static_cast<std::size_t>(std::max(m.ranks, 1)));
-    double last_result = 0;
-    for (const auto& b : m.bars) {
-      auto& r = rows[static_cast<std::size_t>(b.rank)];
-      r.busy += b.end - b.begin;
-      if (b.outcome == dla::GanttBar::Done) {
-        ++r.done;
-        r.bytes += b.bytes;
-        last_result = std::max(last_result, b.end);
-      }
-      if (b.outcome == dla::GanttBar::Lost) ++r.lost;
-      if (b.outcome == dla::GanttBar::Duplicate) ++r.dup;
-    }
-    std::cout << "== " << path << "\n";
-    for (const auto& c : dla::scen::trace_comments(read_file(path))) std::cout << "# " << c << "\n";
-    char line[200];
-    std::snprintf(line, sizeof line, "%6s %7s %12s %9s %6s %6s\n", "rank", "tasks", "bytes", "busy_s", "lost", "dup");
-    std::cout << line;
-    int tasks = 0;
-    for (std::size_t r = 1; r < rows.size(); ++r) {
-      std::snprintf(line, sizeof line, "%6zu %7d %12llu %9.3f %6d %6d\n", r, rows[r].done, static_cast<unsigned long long>(rows[r].bytes),
-                    rows[r].busy, rows[r].lost, rows[r].dup);
-      std::cout << line;
-      tasks += rows[r].done;
-    }
-    std::string failures;
-    int reassigns = 0;
-    for (const auto& k : m.marks) {
-      if (k.event == "timeout") failures += " " + std::to_string(k.rank) + "@" + fmt(k.time, "%.3f");
-      if (k.event == "reassign") ++reassigns;
-    }
-    std::cout << "tasks " << tasks << ", last result at " << fmt(last_result, "%.3f") << " s, failures:" << (failures.empty() ? " none" : failures)
-              << ", reassignments " << reassigns << "\n";
+    std::cout << sc::trace_summary(path, *t, sc::trace_comments(read_file(path)));
   }
   return 0;
 }
@@ -441,8 +374,6 @@ int cmd_replay(const Args& a, const Env& env) {
   bool ok = false;
   const std::string text = read_file(a.pos[0], &ok);
   if (!ok) die("cannot read trace " + a.pos[0]);
-  auto t = dla::Trace::parse(text);
-  if (!t) die(a.pos[0] + ": " + t.error());
   sc::ReplayOptions o;
   auto sp = sc::parse_speed(json(a.speed));
   if (!sp || *sp <= 0) die("--speed: " + (sp ? std::string("must be > 0") : sp.error()));
@@ -450,20 +381,9 @@ int cmd_replay(const Args& a, const Env& env) {
   o.policy = a.policy;
   o.timeout = a.timeout;
   o.heartbeat = a.heartbeat;
-  auto j = sc::replay_scenario(*t, sc::trace_comments(text), o);
-  if (!j) die(j.error());
-  const std::string file = a.out + "/scenario.json";
-  if (is_file(file) && !a.force) die(file + " exists (--force to overwrite)");
-  mkdirs(a.out);
-  // Validate what we wrote, exactly as `run` will read it.
-  auto name = a.out.substr(a.out.find_last_of('/') == std::string::npos ? 0 : a.out.find_last_of('/') + 1);
-  auto s = sc::parse_scenario(*j, name, env.repo);
-  if (!s) die("internal: the replay scenario does not validate: " + s.error());
-  if (!write_file(file, j->dump(2) + "\n")) die("cannot write " + file);
-  write_file(a.out + "/real.trace", text);
-  std::cout << "wrote " << file << " (" << (*j)["input"]["sizes"].size() << " tasks, " << (*j)["faults"].size()
-            << " fault(s), flops_per_byte " << (*j)["options"]["flops_per_byte"].get<double>() << ") and the source trace "
-            << a.out << "/real.trace" << std::endl;
+  auto msg = sc::write_replay(text, a.pos[0], a.out, o, a.force, env.repo, fs());
+  if (!msg) die(msg.error());
+  std::cout << *msg << std::endl;
   return 0;
 }
 
@@ -475,72 +395,86 @@ std::vector<std::string> split_commas(const std::string& s) {
   return out;
 }
 
-}  // namespace
+double to_seconds(const std::string& opt, const std::string& v) {
+  auto d = sc::parse_duration(json(v));
+  if (d) return *d;
+  char* end = nullptr;
+  double x = std::strtod(v.c_str(), &end);
+  if (end && *end == 0 && x >= 0) return x;
+  die(opt + ": " + d.error());
+}
 
-int main(int argc, char** argv) {
+// sweep: `--OPTION V1,V2,...` names the option it varies (any option of the scenario format).
+bool take_sweep_option(Args& a, const std::string& s, const std::string& values) {
+  if (a.cmd != "sweep" || s.rfind("--", 0) != 0 || s.size() < 3) return false;
+  if (!a.sweep_option.empty()) die("sweep: vary one option at a time (" + a.sweep_option + " and " + s.substr(2) + ")");
+  a.sweep_option = s.substr(2);
+  a.sweep_values = split_commas(values);
+  if (a.sweep_values.empty()) die(s + ": give values, e.g. " + s + " 1,2,3");
+  return true;
+}
+
+// Options that take a value: stores it, or returns false for an unknown option.
+bool take_valued(Args& a, const std::string& s, const std::string& v) {
+  if (s == "--repeat") {
+    a.repeat = std::atoi(v.c_str());
+    if (a.repeat < 1 || a.repeat > 100) die("--repeat: 1..100");
+  } else if (s == "--policy") a.policy = v;
+  else if (s == "--policies") a.policies = split_commas(v);
+  else if (s == "--tag") a.tags.push_back(v);
+  else if (s == "--skip-tag") a.skip_tags.push_back(v);
+  else if (s == "--runs") a.runs = v;
+  else if (s == "--repo") a.repo = v;
+  else if (s == "--build") a.build = v;
+  else if (s == "-o" || s == "--output") a.out = v;
+  else if (s == "--chart") a.chart = v;
+  else if (s == "--set") a.sets.push_back(v);
+  else if (s == "--title") a.title = v;
+  else if (s == "--speed") a.speed = v;
+  else if (take_sweep_option(a, s, v)) return true;
+  else if (s == "--timeout") a.timeout = to_seconds(s, v);
+  else if (s == "--heartbeat") a.heartbeat = to_seconds(s, v);
+  else return false;
+  return true;
+}
+
+Args parse_args(int argc, char** argv) {
   Args a;
-  if (argc < 2) {
-    std::cerr << kUsage;
-    return 1;
-  }
   a.cmd = argv[1];
-  if (dla::wants_version(argc, argv)) {
-    std::cout << dla::version_line("dla_scenario") << std::endl;
-    return 0;
-  }
-  if (a.cmd == "-h" || a.cmd == "--help" || a.cmd == "help") {
-    std::cout << kUsage;
-    return 0;
-  }
-  auto need = [&](int& i) -> std::string {
-    if (i + 1 >= argc) die(std::string(argv[i]) + " needs a value");
-    return argv[++i];
-  };
-  auto to_double = [](const std::string& opt, const std::string& v) {
-    auto d = sc::parse_duration(json(v));
-    if (!d) {
-      char* end = nullptr;
-      double x = std::strtod(v.c_str(), &end);
-      if (end && *end == 0 && x >= 0) return x;
-      die(opt + ": " + d.error());
-    }
-    return *d;
-  };
+  static const std::vector<std::string> kValued = {"--repeat", "--policy", "--policies", "--tag", "--skip-tag", "--runs", "--repo",
+                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--speed", "--timeout", "--heartbeat"};
   for (int i = 2; i < argc; ++i) {
-    std::string s = argv[i];
+    const std::string s = argv[i];
     if (s == "--update-golden") a.update_golden = true;
     else if (s == "--force") a.force = true;
     else if (s == "--no-golden") a.no_golden = true;
     else if (s == "--paje") a.paje = true;
+    else if (s == "--json") a.json = true;
     else if (s == "-v" || s == "--verbose") a.verbose = true;
-    else if (s == "--repeat") {
-      const std::string v = need(i);
-      a.repeat = std::atoi(v.c_str());
-      if (a.repeat < 1 || a.repeat > 100) die("--repeat: 1..100");
-    } else if (s == "--policy") a.policy = need(i);
-    else if (s == "--policies") a.policies = split_commas(need(i));
-    else if (s == "--tag") a.tags.push_back(need(i));
-    else if (s == "--skip-tag") a.skip_tags.push_back(need(i));
-    else if (s == "--runs") a.runs = need(i);
-    else if (s == "--repo") a.repo = need(i);
-    else if (s == "--build") a.build = need(i);
-    else if (s == "-o" || s == "--output") a.out = need(i);
-    else if (s == "--title") a.title = need(i);
-    else if (s == "--speed") a.speed = need(i);
-    else if (s == "--timeout") a.timeout = to_double(s, need(i));
-    else if (s == "--heartbeat") a.heartbeat = to_double(s, need(i));
     else if (s == "-h" || s == "--help") {
       std::cout << kUsage;
-      return 0;
-    } else if (!s.empty() && s[0] == '-') die("unknown option " + s + " (see --help)");
-    else a.pos.push_back(s);
+      std::exit(0);
+    } else if (!s.empty() && s[0] == '-') {
+      const bool valued = std::find(kValued.begin(), kValued.end(), s) != kValued.end() || (a.cmd == "sweep" && s.rfind("--", 0) == 0);
+      if (!valued) die("unknown option " + s + " (see --help)");
+      if (i + 1 >= argc) die(s + " needs a value");
+      if (!take_valued(a, s, argv[++i])) die("unknown option " + s + " (see --help)");
+    } else a.pos.push_back(s);
   }
+  return a;
+}
+
+void check_policies(const Args& a) {
+  for (const auto& p : a.policies)
+    if (auto c = sc::split_policy(p); !c) die("--policies: " + c.error());
+  if (!a.policy.empty())
+    if (auto c = sc::split_policy(a.policy); !c) die("--policy: " + c.error());
+}
+
+int dispatch(const Args& a) {
   if (a.cmd == "timeline") return cmd_timeline(a);
   if (a.cmd == "summary") return cmd_summary(a);
-  if (a.policies.empty()) die("--policies: give at least one");
-  for (const auto& p : a.policies)
-    if (p != "static" && p != "dynamic") die("--policies: unknown policy '" + p + "' (known: static, dynamic)");
-  if (!a.policy.empty() && a.policy != "static" && a.policy != "dynamic") die("--policy: unknown policy '" + a.policy + "'");
+  check_policies(a);
   Env env = find_env(a);
   if (a.cmd == "run") return cmd_run(a, env, a.pos);
   if (a.cmd == "run-all") {
@@ -554,6 +488,26 @@ int main(int argc, char** argv) {
     if (b.pos.empty() && b.tags.empty() && b.skip_tags.empty()) b.skip_tags.push_back("large");
     return cmd_compare(b, env, b.pos.empty() ? all_scenarios(env, b) : b.pos);
   }
+  if (a.cmd == "sweep") return cmd_sweep(a, env);
   if (a.cmd == "replay") return cmd_replay(a, env);
   die("unknown command '" + a.cmd + "' (see --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 1;
+  }
+  if (dla::wants_version(argc, argv)) {
+    std::cout << dla::version_line("dla_scenario") << std::endl;
+    return 0;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  return dispatch(parse_args(argc, argv));
 }

@@ -81,6 +81,9 @@ class BatchGate final : public SchedulingPolicy {
  public:
   BatchGate(std::unique_ptr<SchedulingPolicy> inner, int batch_files);
   std::string name() const override;
+  // The inner policy sees the scheduler and keeps its mechanisms (prefetch, steals, splitting).
+  void bind(const PolicyContext* ctx) override { inner_->bind(ctx); }
+  PolicyTraits traits() const override { return inner_->traits(); }
   void init(const std::vector<Task>& pending, const std::vector<int>& workers) override;
   int next(int worker) override;
   int next_any() override;

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "base/names.h"
 #include "mpi/console.h"
 #include "mpi/master.h"
+#include "mpi/protocol.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 #include "obs/trace_target.h"
@@ -16,19 +16,6 @@
 #include "mpi/worker.h"
 
 namespace dla::mpi {
-namespace {
-
-// The PLAN: names and paths escaped (base/names.h) so that any bytes survive JSON.
-nlohmann::json files_json(const std::vector<FileInfo>& files) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& f : files)
-    j.push_back({{"path", escape_name(f.path)}, {"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}});
-  nlohmann::json plan;
-  plan["files"] = j;
-  return plan;
-}
-
-}  // namespace
 
 const char* to_string(CrashSpec::Mode m) {
   switch (m) {
@@ -99,7 +86,17 @@ Status check_seconds(const char* name, double v, bool zero_ok = false) {
 
 Status validate(const DistributedOptions& opt, int size) {
   if (opt.dir.empty()) return Error{"missing DIR"};
-  if (!make_policy(opt.policy)) return Error{"--policy must be dynamic or static, not '" + escape_name(opt.policy) + "'"};
+  if (!make_policy(opt.policy)) {
+    std::string names;
+    for (const auto& n : policy_names()) names += (names.empty() ? "" : ", ") + n;
+    return Error{"--policy must be one of " + names + ", not '" + escape_name(opt.policy) + "'"};
+  }
+  if (opt.speculate && !policy_is_dynamic(opt.policy))
+    return Error{"--speculate needs a policy that hands out tasks on demand (not " + opt.policy + ")"};
+  if (opt.detector != "fixed" && opt.detector != "phi")
+    return Error{"--detector must be fixed or phi, not '" + escape_name(opt.detector) + "'"};
+  if (!std::isfinite(opt.phi_threshold) || !(opt.phi_threshold > 0) || opt.phi_threshold > 300)
+    return Error{"--phi-threshold must be a number > 0 and <= 300"};
   for (auto st : {check_seconds("--timeout", opt.timeout), check_seconds("--heartbeat", opt.heartbeat),
                   check_seconds("--master-timeout", opt.master_timeout), check_seconds("--poll", opt.poll),
                   check_seconds("--startup-timeout", opt.startup_timeout)})
@@ -153,35 +150,19 @@ std::string wait_plan(const DistributedOptions& opt) {
   }
 }
 
-Result<std::vector<FileInfo>> parse_plan(const std::string& text) {
-  const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Error{"malformed plan from the master"};
-  if (j.contains("error")) return Error{j["error"].get<std::string>()};
-  std::vector<FileInfo> files;
-  for (const auto& f : j["files"]) {
-    auto path = unescape_name(f["path"].get<std::string>());
-    auto name = unescape_name(f["name"].get<std::string>());
-    if (!path || !name) return Error{"malformed plan from the master"};
-    files.push_back({*path, *name, f["size"].get<std::uint64_t>(), f["mtime_ns"].get<std::int64_t>()});
-  }
-  return files;
-}
-
 int run_rank0(const Session& s, const DistributedOptions& opt) {
   auto files = prepare(opt, s.size());
   if (!files) {
     const std::string msg = printable(files.error());
-    nlohmann::json plan;
-    plan["error"] = msg;
     Outbox out;
-    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, plan.dump());
+    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, proto::encode_plan({"", msg}));
     s.startup_done();
     std::cerr << "error: " << msg << std::endl;
     say("RESULT ERROR " + msg);
     out.abandon();
     return 1;
   }
-  return run_master(s, opt, std::move(*files), files_json(*files).dump());
+  return run_master(s, opt, std::move(*files));
 }
 
 int run_worker_rank(const Session& s, const DistributedOptions& opt) {
@@ -191,9 +172,13 @@ int run_worker_rank(const Session& s, const DistributedOptions& opt) {
     std::fprintf(stderr, "[Worker %d] master is gone before sending the plan - leaving\n", s.rank());
     return 0;
   }
-  auto files = parse_plan(text);
-  if (!files) return 1;  // bad input: the master prints the error
-  return run_worker(s.rank(), opt, std::move(*files), wtime());
+  auto plan = proto::decode_plan(text);
+  if (!plan) {
+    std::fprintf(stderr, "[Worker %d] %s - leaving\n", s.rank(), plan.error().c_str());
+    return 1;
+  }
+  if (!plan->error.empty()) return 1;  // bad input: the master prints the error
+  return run_worker(s.rank(), opt, std::move(*plan), wtime());
 }
 
 }  // namespace

@@ -3,16 +3,24 @@
 //
 // Start-up (no collective: a peer that died during start-up must not block anyone): rank 0
 // validates, discovers the input, checks the --trace target and loads its checkpoint (on_start),
-// and only then sends each worker the PLAN (file list) with a non-blocking send. A worker waits for
-// its PLAN (bounded by the start-up watchdog, runtime.h), so --master-timeout starts counting only
-// once the master is ready: a slow checkpoint load cannot make the workers leave.
+// and only then sends each worker the PLAN (the run's options, never the file list) with a
+// non-blocking send. A worker waits for its PLAN (bounded by the start-up watchdog, runtime.h), so
+// --master-timeout starts counting only once the master is ready: a slow checkpoint load cannot
+// make the workers leave.
 //
-// Protocol (src/mpi/tags.h): a worker says HELLO (pid, host), then REQUESTs work; the master
-// answers ASSIGN(task) | WAIT (nothing now, tasks still in flight elsewhere: ask again in a moment)
-// | STOP. A RESULT is also the next request. While scanning, a worker sends a HEARTBEAT between
-// chunks whenever --heartbeat seconds have passed since its last message.
+// Protocol (src/mpi/tags.h, payloads src/mpi/protocol.h): a worker says HELLO (pid, host), then
+// REQUESTs work; the master answers ASSIGN (a batch of tasks, each with what the worker needs to
+// scan it: path, byte range, expected size) | WAIT (nothing now, tasks still in flight elsewhere:
+// ask again in a moment) | STOP. The worker runs its batch from a local queue and reports the
+// results in one RESULT (also the next request once it holds nothing). Batches: many small tasks
+// go in one ASSIGN up to 256 KiB or 1024 tasks (never more than a fair share of what is left), so
+// 100,000 tiny files are a few hundred round trips, not 100,000; ordinary tasks go one at a time.
+// While scanning, a worker sends a HEARTBEAT between chunks whenever --heartbeat seconds have
+// passed since its last message, and reports finished results at least once a heartbeat interval.
 //
 // Master: never blocks on a peer. It polls with MPI_Iprobe and sleeps `poll` seconds when idle,
+// reads every message already arrived before it judges silence (so a busy master never declares a
+// worker failed whose heartbeat was waiting to be read),
 // sends only with MPI_Isend (buffers and requests kept until MPI_Test says done, freed at shutdown;
 // a send to a dead peer may never complete), and asks sim::peer_alive first (SMPI aborts on a send
 // to a vanished rank). Decisions come from core/scheduler.h (exactly-once, first result wins, late
@@ -68,7 +76,11 @@ const char* to_string(CrashSpec::Mode m);
 
 struct DistributedOptions {
   std::string dir;
-  std::string policy = "dynamic";
+  std::string policy = "dynamic";  // sched/policy.h: static | dynamic | lpt | guided | steal
+  bool speculate = false;          // backup copies of long tasks on idle workers (not with static)
+  std::string detector = "fixed";  // fixed (silence > --timeout) | phi (phi-accrual, capped at --timeout)
+  double phi_threshold = 8.0;      // phi: suspicion level that declares a worker failed
+  std::string format;            // opaque format spec, carried to every worker in the PLAN for its scanner
   double timeout = 3.0;          // worker failed after this long without a message
   double heartbeat = 0.5;        // worker heartbeat interval while scanning
   double master_timeout = 10.0;  // worker leaves when the master is silent this long

@@ -10,9 +10,10 @@
 
 namespace dla::mpi {
 
-// Builds the scheduler and runs on_start (checkpoint load) first, then sends every worker
-// `plan` (the PLAN message) and calls s.startup_done(). Returns the process exit status: 0 OK,
-// 1 bad input (on_start failed; the workers get an error plan), 3 incomplete/interrupted.
-int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, const std::string& plan);
+// Builds the scheduler and runs on_start (checkpoint load) first, then sends every worker the
+// PLAN (the run's options, never the file list) and calls s.startup_done(). Returns the process
+// exit status: 0 OK, 1 bad input (on_start failed; the workers get an error plan), 3
+// incomplete/interrupted.
+int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files);
 
 }  // namespace dla::mpi

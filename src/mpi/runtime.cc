@@ -65,6 +65,7 @@ Session::Session(int* argc, char*** argv, double startup_timeout) {
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
   MPI_Comm_size(MPI_COMM_WORLD, &size_);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  sim::on_mpi_init(rank_);
   if (watchdog_) {
     std::lock_guard<std::mutex> lock(watchdog_->mu);
     watchdog_->rank = rank_;

@@ -3,6 +3,7 @@
 #include <mpi.h>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <simgrid/s4u.hpp>
 #pragma pop_macro("exit")
 #include <smpi/smpi.h>
+#include <xbt/config.hpp>
 #else
 #ifdef SMPI_H
 #error "SMPI's mpi.h in the real-MPI build: define DLA_SMPI for the SMPI variant"
@@ -27,6 +29,14 @@ double g_flops_per_byte = 1.0;  // per rank under SMPI privatization; set identi
 }
 
 #if defined(DLA_SMPI)
+namespace {
+// Per rank (SMPI privatizes globals).
+int g_rank = -1;
+double g_probe_cost = 0;   // seconds (smpi/iprobe as configured), taken over by on_mpi_init
+double g_probe_share = 1;  // smpi/iprobe-cpu-usage
+bool g_alone = false;      // no other rank on this rank's host (counted at start-up)
+}  // namespace
+
 bool simulated() { return true; }
 void charge_scan(std::uint64_t bytes) {
   if (bytes) smpi_execute_flops(static_cast<double>(bytes) * g_flops_per_byte);
@@ -46,7 +56,45 @@ void crash_self(int) {
   std::abort();  // unreachable
 }
 const char* host_name() { return simgrid::s4u::this_actor::get_host()->get_cname(); }
+void on_mpi_init(int rank) {
+  g_rank = rank;
+  // The environment is the process's (not privatized per rank like our globals): the first rank
+  // leaves the configured cost there, exact (%a), before zeroing smpi/iprobe for everyone; the
+  // others find smpi/iprobe at 0 and read it back.
+  static const char kVar[] = "DLA_SMPI_IPROBE_COST";
+  const double configured = simgrid::config::get_value<double>("smpi/iprobe");
+  if (configured > 0) {
+    g_probe_cost = configured;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%a", configured);
+    ::setenv(kVar, buf, 1);
+    simgrid::config::set_value<double>("smpi/iprobe", 0.0);
+  } else if (const char* v = std::getenv(kVar)) {
+    g_probe_cost = std::strtod(v, nullptr);
+  }
+  g_probe_share = simgrid::config::get_value<double>("smpi/iprobe-cpu-usage");
+  g_alone = simgrid::s4u::this_actor::get_host()->get_actor_count() == 1;
+}
+void charge_probe() {
+  if (!(g_probe_cost > 0)) return;
+  auto* host = simgrid::s4u::this_actor::get_host();
+  // A sleep lasts as long as the exec below when nothing else runs on the host and it is at full
+  // speed (no speed profile slowing it now).
+  if (g_rank == 0 && g_alone && host->get_available_speed() == 1.0) {
+    simgrid::s4u::this_actor::sleep_for(g_probe_cost);
+    return;
+  }
+  // As smpi_request.cpp (Request::iprobe) does it, same expression order.
+  const double speed = host->get_speed();
+  simgrid::s4u::this_actor::exec_init(1 * g_probe_cost * speed * g_probe_share)
+      ->set_name("iprobe")
+      ->set_bound(g_probe_share * speed)
+      ->start()
+      ->wait();
+}
 #else
+void on_mpi_init(int) {}
+void charge_probe() {}
 bool simulated() { return false; }
 void charge_scan(std::uint64_t) {}
 bool peer_alive(int) { return true; }

@@ -1,17 +1,32 @@
-// Message tags and payloads of the distributed analyser's master/worker protocol.
+// Message tags of the distributed analyser's master/worker protocol. Text payloads are encoded by
+// src/mpi/protocol.h (lines of tab-separated, escaped fields); numeric ones are kWireLen long longs.
 //
-//   master -> worker   PLAN       text: JSON {"files": [...]} | {"error": msg}   once, at start
-//   worker -> master   HELLO      text "pid host"                     once, at start
-//                      REQUEST    [0]                                 give me work
-//                      RESULT     [task ok D E I W lines started_us]  task done (also the next request)
-//                      HEARTBEAT  [task bytes_done started_us]        while scanning, every --heartbeat s
-//   master -> worker   ASSIGN     [task file offset length attempt]   scan this byte range
-//                      WAIT       [0]                                 nothing now; ask again shortly
-//                      STOP       [0]                                 leave
+//   master -> worker   PLAN       text: the run's options (format spec) | an error   once, at start
+//   worker -> master   HELLO      text "pid host"                      once, at start
+//                      REQUEST    [0]                                  I hold nothing: give me work
+//                      RESULT     text: one line per finished task     (id, ok|err|cancel, started,
+//                                 format, counts); when the worker holds nothing more, also a request
+//                      HEARTBEAT  [task bytes_done started_us]         while scanning, every --heartbeat s
+//   master -> worker   ASSIGN     text: a header (refill mark) and one line per task (id, offset,
+//                                 length, expected size, attempt, path, name): appended to the
+//                                 worker's local queue
+//                      WAIT       [0]                                  nothing now; ask again shortly
+//                      STOP       [0]                                  leave
+//                      CANCEL     [task]                               abandon it (a speculative copy
+//                                 lost, or it was done elsewhere): its counts are never sent
+//                      RELEASE    [task]                               a brokered steal: give it back
+//                                 if you have not started it
+//   worker -> master   RELEASED   [task]                               dropped unstarted (-> the thief)
+//                      REFUSED    [task]                               started, finished or not held
+// Every REQUEST and RESULT gets exactly one answer: ASSIGN (header answer=1), WAIT or STOP (WAIT to a
+// worker that still holds tasks: "nothing more now, go on"). Besides answers the master sends
+// unsolicited ASSIGNs (answer=0: prefetch top-ups, stolen tasks), CANCELs and RELEASEs
+// (sched/scheduler.h's Orders).
 // The PLAN is sent once per worker with a non-blocking send after the master loaded its checkpoint
-// (it replaces a broadcast: a collective would block on a peer that died during start-up).
-// Numeric payloads are arrays of kWireLen long long (unused slots 0). started_us: when the worker
-// began the task, in microseconds since the run's start on its own clock (for the trace).
+// (it replaces a broadcast: a collective would block on a peer that died during start-up). It never
+// carries the file list: a worker learns only the tasks it is given (10,000 files used to cost every
+// rank a JSON parse of the whole list). started_us: when the worker began the task, in
+// microseconds since the run's start on its own clock (for the trace).
 #pragma once
 
 namespace dla::mpi::wire {
@@ -25,12 +40,16 @@ enum Tag : int {
   kStop = 105,
   kResult = 106,
   kHeartbeat = 107,
+  kCancel = 108,
+  kRelease = 109,
+  kReleased = 110,
+  kRefused = 111,
 };
 
 inline constexpr int kWireLen = 10;
 
-// PLAN and HELLO carry text (MPI_CHAR, any length); the others kWireLen numbers.
-inline bool carries_text(int tag) { return tag == kPlan || tag == kHello; }
+// PLAN, HELLO, ASSIGN and RESULT carry text (MPI_CHAR, any length); the others kWireLen numbers.
+inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult; }
 
 inline const char* tag_name(int tag) {
   switch (tag) {
@@ -42,6 +61,10 @@ inline const char* tag_name(int tag) {
     case kStop: return "STOP";
     case kResult: return "RESULT";
     case kHeartbeat: return "HEARTBEAT";
+    case kCancel: return "CANCEL";
+    case kRelease: return "RELEASE";
+    case kReleased: return "RELEASED";
+    case kRefused: return "REFUSED";
   }
   return "?";
 }

@@ -111,6 +111,7 @@ bool try_recv(int source, Incoming* in) {
   if (!g_pending_recv.empty() && pop_completed(source, in)) return true;
   int flag = 0;
   MPI_Status st;
+  sim::charge_probe();  // (SMPI: the probe's simulated cost, see sim_hooks.h)
   if (MPI_Iprobe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS) {
     if (source != MPI_ANY_SOURCE) peer_error(source);
     return false;

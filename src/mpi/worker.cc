@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <optional>
 
 #include "base/names.h"
 #include "mpi/console.h"
+#include "mpi/protocol.h"
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
@@ -19,10 +21,22 @@
 namespace dla::mpi {
 namespace {
 
+// Thrown from the scan's progress callback when the running task was cancelled: the scan unwinds
+// (scan_file holds nothing that needs more than its destructors) and the task is dropped.
+struct TaskCancelled {};
+
+bool policy_steals(const std::string& name) {
+  auto p = make_policy(name);
+  return p && p->traits().steal;
+}
+
+// The worker: a local queue of the tasks the master gave it (one batch, or more when the master
+// prefetches), run in order; results are reported in batches, and a report sent when the queue is
+// empty is also the request for more. Heartbeats while scanning.
 class Worker {
  public:
-  Worker(int rank, const DistributedOptions& opt, std::vector<FileInfo> files, double t0)
-      : rank_(rank), opt_(opt), files_(std::move(files)), t0_(t0) {
+  Worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0)
+      : rank_(rank), opt_(opt), plan_(std::move(plan)), t0_(t0), listen_(opt.speculate || policy_steals(opt.policy)) {
     for (const auto& c : opt.crashes)
       if (c.rank == rank && (!crash_ || c.at < crash_->at)) crash_ = c;
     for (const auto& s : opt.slow)
@@ -32,44 +46,178 @@ class Worker {
   int run() {
     std::string hello = std::to_string(sim::simulated() ? 0L : static_cast<long>(::getpid())) + " " + sim::host_name();
     out_.send_text(0, wire::kHello, hello);
-    send(wire::kRequest, {0});
-    // Told WAIT (nothing to hand out now, tasks still in flight elsewhere), a worker asks again
-    // after a delay that doubles up to the heartbeat interval: an idle worker costs the master
-    // about one message per heartbeat instead of one per wait_delay, and is still heard from
-    // well within the timeout. It resets when work arrives.
-    double wait = opt_.wait_delay;
-    const double wait_max = std::max(opt_.wait_delay, opt_.heartbeat);
-    while (true) {
-      Incoming m;
-      if (!wait_reply(&m)) break;
-      if (m.tag == wire::kStop) break;
-      if (m.tag == wire::kWait) {
-        nap(wait);
-        wait = std::min(wait * 2, wait_max);
-        send(wire::kRequest, {0});
-      } else if (m.tag == wire::kAssign) {
-        wait = opt_.wait_delay;
-        work(m.nums);
+    request();
+    wait_ = opt_.wait_delay;
+    while (!stop_) {
+      if (!read_master()) break;
+      if (stop_) break;
+      if (!local_.empty()) {
+        run_next();
+        if (!results_.empty() && report_due()) report();
+        continue;
       }
+      if (!results_.empty()) {
+        report();
+        continue;
+      }
+      const double now = now_;  // (read_master's reading)
+      if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
+      else if (now >= ask_at_) request();
+      // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
+      else nap(listen_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
     }
     out_.abandon();
     return 0;
   }
 
  private:
-  double run_time() const { return wtime() - t0_; }
+  // The clock is read (MPI_Wtime) only by clock(), at a few points: the loop's read of the
+  // master, each nap slice, each scan chunk; between them now_ is recent enough. Under SMPI every
+  // MPI_Wtime is a call into the simulator (and advances simulated time by smpi/wtime): a worker
+  // that read the clock ten times per task cost real seconds at 1024 ranks.
+  double clock() { return now_ = wtime() - t0_; }
 
   void send(int tag, Payload p) {
     if (!out_.send(0, tag, std::move(p))) master_gone_ = true;
-    last_sent_ = run_time();
+    last_sent_ = now_;
+  }
+  void send_text(int tag, std::string text) {
+    if (!out_.send_text(0, tag, std::move(text))) master_gone_ = true;
+    last_sent_ = now_;
+  }
+
+  // A REQUEST or RESULT was sent: one answer (ASSIGN answer=1, WAIT or STOP) will come.
+  void expect_answer() {
+    if (outstanding_++ == 0) asked_at_ = now_;
+  }
+  void got_answer() {
+    if (outstanding_ > 0 && --outstanding_ > 0) asked_at_ = now_;
+  }
+
+  // Holding nothing: asks the master for work.
+  void request() {
+    send(wire::kRequest, {0});
+    expect_answer();
+  }
+
+  // Reports the finished tasks (the master answers it like a request).
+  void report() {
+    send_text(wire::kResult, proto::encode_results(results_));
+    results_.clear();
+    expect_answer();
+  }
+
+  // Results go out when the queue runs empty or down to the master's refill mark, or when the
+  // oldest one has waited a heartbeat interval (so the master sees progress and liveness).
+  bool report_due() const {
+    return local_.empty() || static_cast<int>(local_.size()) <= refill_ ||
+           now_ - results_since_ >= opt_.heartbeat;
+  }
+
+  // Reads every message the master has sent so far. False: the master is gone or silent too long.
+  bool read_master() {
+    clock();
+    check_crash();
+    out_.progress();
+    Incoming m;
+    while (try_recv(0, &m)) {
+      on_message(m);
+      m = Incoming{};
+    }
+    if (!take_peer_errors().empty()) master_gone_ = true;  // an MPI error talking to the master
+    if (master_gone_ || !sim::peer_alive(0)) {
+      std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
+      return false;
+    }
+    if (outstanding_ > 0 && now_ - asked_at_ > opt_.master_timeout) {
+      std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, now_ - asked_at_);
+      return false;
+    }
+    return true;
+  }
+
+  // Reads what has arrived without judging the master (inside a scan: CANCEL and RELEASE).
+  void read_inbox() {
+    Incoming m;
+    while (try_recv(0, &m)) {
+      on_message(m);
+      m = Incoming{};
+    }
+  }
+
+  void on_message(const Incoming& m) {
+    switch (m.tag) {
+      case wire::kStop:
+        got_answer();
+        stop_ = true;
+        break;
+      case wire::kWait:
+        got_answer();
+        // Nothing to hand out now (tasks still in flight elsewhere): holding nothing, ask again
+        // after a delay that doubles up to the heartbeat interval, so an idle worker costs the
+        // master about one message per heartbeat and is still heard from well within the timeout.
+        if (local_.empty() && outstanding_ == 0) {
+          ask_at_ = now_ + wait_;
+          wait_ = std::min(wait_ * 2, std::max(opt_.wait_delay, opt_.heartbeat));
+        }
+        break;
+      case wire::kAssign:
+        on_assign(m.text);
+        break;
+      case wire::kCancel:
+        on_cancel(static_cast<int>(m.nums[0]));
+        break;
+      case wire::kRelease:
+        on_release(static_cast<int>(m.nums[0]));
+        break;
+      default:
+        break;
+    }
+  }
+
+  void on_assign(const std::string& text) {
+    auto a = proto::decode_assign(text);
+    if (!a) {
+      std::fprintf(stderr, "[Worker %d] %s - leaving\n", rank_, a.error().c_str());
+      master_gone_ = true;
+      return;
+    }
+    if (a->answer) got_answer();
+    wait_ = opt_.wait_delay;
+    refill_ = a->refill;
+    for (auto& t : a->tasks) local_.push_back(std::move(t));
+  }
+
+  // Removes task `id` from the local queue; whether it was there (not started).
+  bool take_queued(int id) {
+    auto it = std::find_if(local_.begin(), local_.end(), [&](const proto::TaskMsg& t) { return t.id == id; });
+    if (it == local_.end()) return false;
+    local_.erase(it);
+    if (local_.empty()) ask_at_ = 0;  // with nothing left, ask at once
+    return true;
+  }
+
+  // CANCEL: the task was done elsewhere (or our copy lost): never run it, never report it. A
+  // running one stops at its next progress report (scan's on_progress).
+  void on_cancel(int id) {
+    if (take_queued(id)) return;
+    if (id == task_) cancel_running_ = true;
+    results_.erase(std::remove_if(results_.begin(), results_.end(), [&](const proto::ResultMsg& r) { return r.task == id; }),
+                   results_.end());
+  }
+
+  // RELEASE (a brokered steal): give the task back only if it was not started.
+  void on_release(int id) {
+    const bool released = take_queued(id);
+    send(released ? wire::kReleased : wire::kRefused, {id});
   }
 
   // The injected crash, checked between chunks, naps and polls (on this rank's own clock).
   void check_crash() {
-    if (!crash_ || run_time() < crash_->at) return;
+    if (!crash_ || now_ < crash_->at) return;
     char buf[160];
     std::snprintf(buf, sizeof buf, "[Worker %d] Simulating crash (%s) at %s", rank_, to_string(crash_->mode),
-                  fmt_time(run_time()).c_str());
+                  fmt_time(now_).c_str());
     if (opt_.json) {
       std::fprintf(stderr, "%s\n", buf);
       std::fflush(stderr);
@@ -88,111 +236,141 @@ class Worker {
   }
 
   void maybe_heartbeat() {
-    if (task_ < 0 || run_time() - last_sent_ < opt_.heartbeat) return;
-    send(wire::kHeartbeat, {task_, static_cast<long long>(bytes_done_), started_us_});
+    if (task_ < 0 || now_ - last_sent_ < opt_.heartbeat) return;
+    send(wire::kHeartbeat, {task_, static_cast<long long>(modelled_.at(bytes_done_, now_)), started_us_});
   }
 
-  // Sleeps `d` seconds in slices, heartbeating and checking the crash injection in between.
+  // Sleeps `d` seconds in slices, heartbeating and checking the crash injection in between (and,
+  // when the protocol has orders, reading CANCEL/RELEASE: a throttled or slowed scan spends its
+  // time here, and a steal must not wait for the end of a slow chunk).
   void nap(double d) {
-    const double end = run_time() + d;
+    const double end = clock() + d;
     while (true) {
       check_crash();
       maybe_heartbeat();
-      const double left = end - run_time();
+      if (listen_ && task_ >= 0) read_inbox();
+      if (cancel_running_) break;  // (the scan's progress callback stops the task)
+      const double left = end - now_;
       if (left <= 0) break;
       double slice = std::min(left, opt_.heartbeat / 2);
-      if (crash_ && crash_->at > run_time()) slice = std::min(slice, crash_->at - run_time());
+      if (crash_ && crash_->at > now_) slice = std::min(slice, crash_->at - now_);
       sleep_seconds(std::max(slice, 1e-6));
+      clock();
     }
   }
 
-  // Waits for the master's reply without blocking for ever (watchdog).
-  bool wait_reply(Incoming* m) {
-    const double asked = run_time();
-    while (true) {
-      check_crash();
-      out_.progress();
-      if (try_recv(0, m)) return true;
-      if (!take_peer_errors().empty()) master_gone_ = true;  // an MPI error talking to the master
-      if (master_gone_ || !sim::peer_alive(0)) {
-        std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
-        return false;
-      }
-      if (run_time() - asked > opt_.master_timeout) {
-        std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, run_time() - asked);
-        return false;
-      }
-      sleep_seconds(opt_.poll);
-    }
-  }
-
-  void work(const Payload& a) {
-    Task t;
-    t.id = static_cast<int>(a[0]);
-    t.file = static_cast<int>(a[1]);
-    t.range.offset = static_cast<std::uint64_t>(a[2]);
-    t.range.length = static_cast<std::uint64_t>(a[3]);
-    if (t.file < 0 || t.file >= static_cast<int>(files_.size())) {
-      send(wire::kResult, {t.id, 0});
-      return;
-    }
-    if (!opt_.quiet && !opt_.json) say("[Worker " + std::to_string(rank_) + "] Processing " + task_label(files_, t));
+  // Runs the first task of the local queue and keeps its result for the next report.
+  void run_next() {
+    proto::TaskMsg t = std::move(local_.front());
+    local_.pop_front();
+    const FileInfo f{t.path, t.name, t.size, 0};
+    Task task;
+    task.id = t.id;
+    task.range = {t.offset, t.length};
+    if (!opt_.quiet && !opt_.json) say("[Worker " + std::to_string(rank_) + "] Processing " + task_label({f}, task));
     task_ = t.id;
     bytes_done_ = 0;
-    started_us_ = std::llround(run_time() * 1e6);
-    auto r = scan(files_[static_cast<std::size_t>(t.file)], t.range);
-    task_ = -1;
-    if (!r) {
-      std::fprintf(stderr, "error: %s\n", printable(r.error()).c_str());
-      send(wire::kResult, {t.id, 0, 0, 0, 0, 0, 0, started_us_});
-      return;
+    cancel_running_ = false;
+    started_us_ = std::llround(now_ * 1e6);  // (read_master's reading, just before)
+    std::optional<Result<Counts>> scanned;
+    try {
+      scanned.emplace(scan(f, task.range));
+    } catch (const TaskCancelled&) {
+      // (its counts are never sent: the master applied another runner's)
     }
-    const Counts& c = *r;
-    send(wire::kResult, {t.id, 1, static_cast<long long>(c[Level::Debug]), static_cast<long long>(c[Level::Error]),
-                         static_cast<long long>(c[Level::Info]), static_cast<long long>(c[Level::Warn]),
-                         static_cast<long long>(c.lines), started_us_});
+    task_ = -1;
+    if (!scanned) return;
+    const Result<Counts>& r = *scanned;
+    proto::ResultMsg res;
+    res.task = t.id;
+    res.started_us = started_us_;
+    if (r) {
+      res.counts = *r;
+    } else {
+      std::fprintf(stderr, "error: %s\n", printable(r.error()).c_str());
+      res.kind = proto::ResultMsg::Err;
+      res.error = r.error();
+    }
+    if (results_.empty()) results_since_ = now_;  // (the last chunk's reading)
+    results_.push_back(std::move(res));
   }
 
   // Scans one byte range, charging the modelled cost, applying the injected slowness and
   // throttle, and heartbeating between 64 KiB chunks.
   Result<Counts> scan(const FileInfo& f, const ByteRange& range) {
     std::uint64_t charged = 0;
-    double chunk_start = wtime();
+    const bool modelled = opt_.throttle > 0 || slow_ > 1;
+    double chunk_start = modelled ? clock() : 0;
     ScanOptions so;
     so.chunk_bytes = 64u << 10;
+    so.expected_size = f.size;
     so.on_progress = [&](std::uint64_t done, std::uint64_t) {
       const std::uint64_t delta = done - charged;
       sim::charge_scan(delta);
       charged = done;
+      // nap also heartbeats, checks the crash injection and reads CANCEL/RELEASE. A throttled or
+      // slowed chunk is reported done only after its modelled time (heartbeats meanwhile report
+      // its progress pro rata), so the master's rate and time-left estimates see the slowness.
+      if (modelled) {
+        const double took = clock() - chunk_start;
+        double want = took;
+        if (opt_.throttle > 0) want = std::max(want, static_cast<double>(delta) / opt_.throttle);
+        want *= slow_;
+        if (want > took) {
+          modelled_ = {bytes_done_, done, now_, want - took};
+          nap(want - took);
+          modelled_ = {};
+        }
+        chunk_start = now_;
+      }
       bytes_done_ = done;
-      const double took = wtime() - chunk_start;
-      double want = took;
-      if (opt_.throttle > 0) want = std::max(want, static_cast<double>(delta) / opt_.throttle);
-      want *= slow_;
-      nap(want - took);  // also heartbeats and checks the crash injection
-      chunk_start = wtime();
+      nap(0);
+      if (cancel_running_) throw TaskCancelled{};
     };
     return scan_file(f.path, range, so);
   }
 
   int rank_;
   const DistributedOptions& opt_;
-  std::vector<FileInfo> files_;
+  proto::Plan plan_;
   double t0_;
+  double now_ = 0;  // run time at the last clock() reading
   std::optional<CrashSpec> crash_;
   double slow_ = 1.0;
   Outbox out_;
   double last_sent_ = 0;
   bool master_gone_ = false;
+  bool stop_ = false;
+  // Answers owed by the master (one per REQUEST/RESULT), since when; the next REQUEST not before
+  // ask_at_ (after a WAIT), wait_ the current back-off.
+  int outstanding_ = 0;
+  double asked_at_ = 0, ask_at_ = 0, wait_ = 0;
+  bool listen_;  // the protocol has CANCEL/RELEASE (steal, speculate): read the inbox while scanning
+  bool cancel_running_ = false;
+  std::deque<proto::TaskMsg> local_;
+  int refill_ = 0;
+  std::vector<proto::ResultMsg> results_;
+  double results_since_ = 0;
   long long task_ = -1;
   std::uint64_t bytes_done_ = 0;
+  // A throttled or slowed chunk (bytes from -> to over `length` s from `start`): heartbeats report
+  // its progress pro rata, as a scan at that speed would make it.
+  struct Modelled {
+    std::uint64_t from = 0, to = 0;
+    double start = 0, length = 0;
+    std::uint64_t at(std::uint64_t done, double now) const {
+      if (!(length > 0) || to <= from) return done;
+      const double f = std::clamp((now - start) / length, 0.0, 1.0);
+      return from + static_cast<std::uint64_t>(static_cast<double>(to - from) * f);
+    }
+  } modelled_;
   long long started_us_ = 0;
 };
 
 }  // namespace
 
-int run_worker(int rank, const DistributedOptions& opt, std::vector<FileInfo> files, double t0) {
-  return Worker(rank, opt, std::move(files), t0).run();
+int run_worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0) {
+  return Worker(rank, opt, std::move(plan), t0).run();
 }
 
 }  // namespace dla::mpi

@@ -1,14 +1,15 @@
-// Stage 2 worker (ranks 1..n-1): says HELLO, then asks the master for tasks and scans them,
-// heartbeating between chunks, until told STOP or the master falls silent (--master-timeout).
-// Protocol and failure model: src/mpi/distributed.h.
+// Stage 2 worker (ranks 1..n-1): says HELLO, then asks the master for tasks, keeps the ones it is
+// given in a local queue and scans them in order, heartbeating between chunks and reporting results
+// in batches, until told STOP or the master falls silent (--master-timeout). It knows only the
+// tasks it was given (path, range, expected size), never the whole file list.
+// Protocol and failure model: src/mpi/distributed.h and src/mpi/tags.h.
 #pragma once
-#include <vector>
-
 #include "mpi/distributed.h"
+#include "mpi/protocol.h"
 
 namespace dla::mpi {
 
 // Returns the worker's exit status (0).
-int run_worker(int rank, const DistributedOptions& opt, std::vector<FileInfo> files, double t0);
+int run_worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0);
 
 }  // namespace dla::mpi

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace dla {
@@ -52,78 +53,132 @@ std::string task_color(int task) {
   return b;
 }
 
+// A steal moves a task that was queued (assigned, never started) on another rank: that bar goes.
+void drop_victims_assignment(GanttModel& m, std::map<std::pair<int, int>, std::size_t>& open, const TraceEvent& steal) {
+  for (auto it = open.begin(); it != open.end();) {
+    if (it->first.second == steal.task && it->first.first != steal.rank) {
+      m.bars[it->second].moved = true;
+      it = open.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// The copies of a speculated task that did not produce the applied result lost the race.
+void mark_lost_races(GanttModel& m) {
+  std::set<int> speculated;
+  for (const auto& b : m.bars)
+    if (b.speculative) speculated.insert(b.task);
+  for (auto& b : m.bars)
+    if (speculated.count(b.task) && (b.outcome == GanttBar::Cancelled || b.outcome == GanttBar::Duplicate)) b.lost_race = true;
+}
+
+// Turns events into bars and marks, one event at a time.
+class GanttBuilder {
+ public:
+  void add(const TraceEvent& e) {
+    max_rank_ = std::max(max_rank_, e.rank);
+    m_.end = std::max(m_.end, e.time);
+    const bool lab = e.event == "steal" || e.event == "speculate";
+    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start" || lab)) open_bar(e, lab);
+    else if (e.task >= 0 && e.event == "cancel") cancel(e);
+    else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) close_bar(e);
+    else if (e.event == "timeout") timeout(e);
+    else if (e.event == "crash" || e.event == "checkpoint" || e.event == "stop") m_.marks.push_back({e.rank, e.time, e.event, e.task});
+  }
+
+  GanttModel finish() {
+    for (auto& [key, idx] : open_) {
+      m_.bars[idx].end = m_.end;
+      m_.bars[idx].outcome = GanttBar::Open;
+    }
+    mark_lost_races(m_);
+    m_.ranks = max_rank_ + 1;
+    return std::move(m_);
+  }
+
+ private:
+  using Key = std::pair<int, int>;  // (rank, task)
+
+  std::map<Key, std::size_t>::iterator new_bar(const TraceEvent& e) {
+    GanttBar b;
+    b.rank = e.rank;
+    b.task = e.task;
+    b.begin = b.end = e.time;
+    b.bytes = e.bytes;
+    m_.bars.push_back(b);
+    return open_.emplace(Key{e.rank, e.task}, m_.bars.size() - 1).first;
+  }
+
+  void open_bar(const TraceEvent& e, bool lab) {
+    if (e.event == "reassign" || lab) m_.marks.push_back({e.rank, e.time, e.event, e.task});
+    auto it = open_.find({e.rank, e.task});
+    if (it == open_.end()) it = new_bar(e);
+    else if (e.event == "start") m_.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
+    if (e.event == "speculate") m_.bars[it->second].speculative = true;
+    if (e.event == "steal") {
+      m_.bars[it->second].stolen = true;
+      drop_victims_assignment(m_, open_, e);
+    }
+  }
+
+  void cancel(const TraceEvent& e) {
+    auto it = open_.find({e.rank, e.task});
+    if (it == open_.end()) return;
+    m_.bars[it->second].end = e.time;
+    m_.bars[it->second].outcome = GanttBar::Cancelled;
+    open_.erase(it);
+  }
+
+  void close_bar(const TraceEvent& e) {
+    const Key key{e.rank, e.task};
+    auto it = open_.find(key);
+    if (it == open_.end()) {
+      auto l = lost_.find(key);
+      if (l != lost_.end()) {  // the rank was declared failed, yet its result arrives: a false failure
+        auto& b = m_.bars[l->second];
+        b.end = e.time;
+        b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+        b.late = true;
+        lost_.erase(l);
+        return;
+      }
+      it = new_bar(e);  // a result without a recorded start: a zero-length bar
+    }
+    auto& b = m_.bars[it->second];
+    b.end = e.time;
+    b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
+    if (e.bytes) b.bytes = e.bytes;
+    open_.erase(it);
+  }
+
+  void timeout(const TraceEvent& e) {
+    for (auto it = open_.begin(); it != open_.end();) {
+      if (it->first.first == e.rank) {
+        m_.bars[it->second].end = e.time;
+        m_.bars[it->second].outcome = GanttBar::Lost;
+        lost_[it->first] = it->second;
+        it = open_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    m_.marks.push_back({e.rank, e.time, e.event, e.task});
+  }
+
+  GanttModel m_;
+  std::map<Key, std::size_t> open_;  // (rank, task) -> index of its open bar
+  std::map<Key, std::size_t> lost_;  // bars cut by a timeout: a late result may still come
+  int max_rank_ = 0;
+};
+
 }  // namespace
 
 GanttModel build_gantt(const Trace& t) {
-  GanttModel m;
-  std::map<std::pair<int, int>, std::size_t> open;  // (rank, task) -> index of its open bar
-  std::map<std::pair<int, int>, std::size_t> lost;  // bars cut by a timeout: a late result may still come
-  int max_rank = 0;
-  for (const auto& e : t.events()) {
-    max_rank = std::max(max_rank, e.rank);
-    m.end = std::max(m.end, e.time);
-    const auto key = std::make_pair(e.rank, e.task);
-    if (e.task >= 0 && (e.event == "assign" || e.event == "reassign" || e.event == "start")) {
-      if (e.event == "reassign") m.marks.push_back({e.rank, e.time, e.event, e.task});
-      auto it = open.find(key);
-      if (it == open.end()) {
-        GanttBar b;
-        b.rank = e.rank;
-        b.task = e.task;
-        b.begin = b.end = e.time;
-        b.bytes = e.bytes;
-        m.bars.push_back(b);
-        open[key] = m.bars.size() - 1;
-      } else if (e.event == "start") {
-        m.bars[it->second].begin = e.time;  // the worker's own start is more precise than the assign
-      }
-    } else if (e.task >= 0 && (e.event == "result" || e.event == "duplicate")) {
-      auto it = open.find(key);
-      if (it == open.end()) {
-        auto l = lost.find(key);
-        if (l != lost.end()) {  // the rank was declared failed, yet its result arrives: a false failure
-          auto& b = m.bars[l->second];
-          b.end = e.time;
-          b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
-          b.late = true;
-          lost.erase(l);
-          continue;
-        }
-        GanttBar b;  // a result without a recorded start: a zero-length bar
-        b.rank = e.rank;
-        b.task = e.task;
-        b.begin = e.time;
-        b.bytes = e.bytes;
-        m.bars.push_back(b);
-        it = open.emplace(key, m.bars.size() - 1).first;
-      }
-      auto& b = m.bars[it->second];
-      b.end = e.time;
-      b.outcome = e.event == "result" ? GanttBar::Done : GanttBar::Duplicate;
-      if (e.bytes) b.bytes = e.bytes;
-      open.erase(it);
-    } else if (e.event == "timeout") {
-      for (auto it = open.begin(); it != open.end();) {
-        if (it->first.first == e.rank) {
-          m.bars[it->second].end = e.time;
-          m.bars[it->second].outcome = GanttBar::Lost;
-          lost[it->first] = it->second;
-          it = open.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      m.marks.push_back({e.rank, e.time, e.event, e.task});
-    } else if (e.event == "crash" || e.event == "checkpoint" || e.event == "stop") {
-      m.marks.push_back({e.rank, e.time, e.event, e.task});
-    }
-  }
-  for (auto& [key, idx] : open) {
-    m.bars[idx].end = m.end;
-    m.bars[idx].outcome = GanttBar::Open;
-  }
-  m.ranks = max_rank + 1;
-  return m;
+  GanttBuilder b;
+  for (const auto& e : t.events()) b.add(e);
+  return b.finish();
 }
 
 namespace {
@@ -145,6 +200,25 @@ struct Frame {
   double Y(int r) const { return top + row * r; }
 };
 
+// Whether the model has scheduling-lab features (`what`: steal, speculate, lost_race).
+bool has_lab(const GanttModel& m, const std::string& what) {
+  if (what == "lost_race") return std::any_of(m.bars.begin(), m.bars.end(), [](const GanttBar& b) { return b.lost_race; });
+  return std::any_of(m.marks.begin(), m.marks.end(), [&](const GanttMark& k) { return k.event == what; });
+}
+
+// ", N steals, M speculative copies" when the trace has them, else nothing (older pictures unchanged).
+std::string lab_counts(const GanttModel& m) {
+  int steals = 0, copies = 0;
+  for (const auto& k : m.marks) {
+    steals += k.event == "steal";
+    copies += k.event == "speculate";
+  }
+  std::string out;
+  if (steals) out += ", " + std::to_string(steals) + " steals";
+  if (copies) out += ", " + std::to_string(copies) + " speculative copies";
+  return out;
+}
+
 void write_header(std::ostringstream& s, const GanttModel& m, const GanttOptions& o, const Frame& f) {
   int done = 0, lost = 0, dup = 0, late = 0, timeouts = 0, reassigns = 0;
   for (const auto& b : m.bars) {
@@ -164,7 +238,11 @@ void write_header(std::ostringstream& s, const GanttModel& m, const GanttOptions
     << "<text x=\"" << f.left << "\" y=\"20\" font-size=\"15\" font-weight=\"bold\">" << esc(o.title) << "</text>\n"
     << "<text x=\"" << f.left << "\" y=\"38\">" << f.ranks << " ranks, " << done << " task results, " << lost
     << " lost, " << dup << " duplicates, " << late << " late, " << timeouts << " failures detected, " << reassigns
-    << " reassignments, end " << secs(m.end) << " s</text>\n";
+    << " reassignments" << lab_counts(m) << ", end " << secs(m.end) << " s</text>\n";
+  if (has_lab(m, "lost_race"))  // hatch for the losing copies of speculated tasks
+    s << "<defs><pattern id=\"lost-race\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" "
+         "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ddd\"/><line x1=\"0\" y1=\"0\" x2=\"0\" "
+         "y2=\"6\" stroke=\"#7b3fa0\" stroke-width=\"2.5\"/></pattern></defs>\n";
 }
 
 void write_rows_and_axis(std::ostringstream& s, const Frame& f) {
@@ -192,10 +270,37 @@ void write_rows_and_axis(std::ostringstream& s, const Frame& f) {
 }
 
 const char* outcome_class(GanttBar::Outcome o) {
-  return o == GanttBar::Done ? "done" : o == GanttBar::Lost ? "lost" : o == GanttBar::Duplicate ? "duplicate" : "open";
+  return o == GanttBar::Done        ? "done"
+         : o == GanttBar::Lost      ? "lost"
+         : o == GanttBar::Duplicate ? "duplicate"
+         : o == GanttBar::Cancelled ? "cancelled"
+                                    : "open";
+}
+
+// Scheduling-lab styling of a bar: the class words, and fill/stroke overrides.
+std::string lab_class(const GanttBar& b) {
+  std::string c;
+  if (b.speculative) c += "speculative ";
+  if (b.stolen) c += "stolen ";
+  if (b.lost_race) c += "lost-race ";
+  return c;
+}
+
+void lab_style(const GanttBar& b, std::string& fill, std::string& extra, const char*& what) {
+  if (b.outcome == GanttBar::Cancelled) {
+    fill = "#ddd";
+    what = "cancelled: another copy won";
+  }
+  if (b.lost_race) {
+    fill = "url(#lost-race)";
+    if (b.outcome == GanttBar::Duplicate) what = "losing copy (its result came second, dropped)";
+  }
+  if (b.speculative) extra = " stroke=\"#7b3fa0\" stroke-width=\"1.5\"";
+  else if (b.stolen) extra = " stroke=\"#1f5fbf\" stroke-width=\"1.2\"";
 }
 
 void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool tooltips) {
+  if (b.moved) return;
   const double row = f.row;
   const double x = f.X(b.begin), w = std::max(f.X(b.end) - x, 0.8);
   const double y = f.Y(b.rank) + (row >= 4 ? 1 : 0), h = std::max(row - (row >= 4 ? 2 : 0), 0.8);
@@ -216,7 +321,8 @@ void write_bar(std::ostringstream& s, const GanttBar& b, const Frame& f, bool to
     extra = " stroke=\"#f80\" stroke-dasharray=\"3,2\"";
     what = "unfinished at the end of the trace";
   }
-  s << "<rect class=\"task " << (b.late ? "late " : "") << outcome_class(b.outcome) << "\" x=\"" << f2(x) << "\" y=\"" << f2(y)
+  if (b.speculative || b.stolen || b.lost_race || b.outcome == GanttBar::Cancelled) lab_style(b, fill, extra, what);
+  s << "<rect class=\"task " << (b.late ? "late " : "") << lab_class(b) << outcome_class(b.outcome) << "\" x=\"" << f2(x) << "\" y=\"" << f2(y)
     << "\" width=\"" << f2(w) << "\" height=\"" << f2(h) << "\" fill=\"" << fill << "\"" << extra;
   if (tooltips)
     s << "><title>rank " << b.rank << " task " << b.task << ": " << secs(b.begin) << " - " << secs(b.end) << " s, "
@@ -247,13 +353,21 @@ void write_mark(std::ostringstream& s, const GanttMark& k, const Frame& f) {
     s << "<path class=\"checkpoint\" d=\"M" << f2(x) << "," << f2(yc - ms) << " L" << f2(x + ms) << "," << f2(yc) << " L" << f2(x) << ","
       << f2(yc + ms) << " L" << f2(x - ms) << "," << f2(yc) << " Z\" fill=\"#2a2\"><title>checkpoint at " << secs(k.time)
       << " s</title></path>\n";
+  } else if (k.event == "steal") {
+    s << "<path class=\"steal\" d=\"M" << f2(x - ms) << "," << f2(yc - ms) << " L" << f2(x) << "," << f2(yc) << " L" << f2(x - ms) << ","
+      << f2(yc + ms) << "\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\"><title>task " << k.task << " stolen by rank " << k.rank
+      << " at " << secs(k.time) << " s</title></path>\n";
+  } else if (k.event == "speculate") {
+    s << "<path class=\"speculate\" d=\"M" << f2(x - ms) << "," << f2(yc) << " L" << f2(x + ms) << "," << f2(yc) << " M" << f2(x) << ","
+      << f2(yc - ms) << " L" << f2(x) << "," << f2(yc + ms) << "\" stroke=\"#7b3fa0\" stroke-width=\"2.2\"><title>speculative copy of task "
+      << k.task << " on rank " << k.rank << " at " << secs(k.time) << " s</title></path>\n";
   } else if (k.event == "stop" && f.row >= 3) {
     s << "<line class=\"stop\" x1=\"" << f2(x) << "\" y1=\"" << f2(f.Y(k.rank)) << "\" x2=\"" << f2(x) << "\" y2=\"" << f2(f.Y(k.rank) + f.row)
       << "\" stroke=\"#777\" stroke-width=\"1.5\"/>\n";
   }
 }
 
-void write_legend(std::ostringstream& s, const Frame& f) {
+void write_legend(std::ostringstream& s, const Frame& f, const GanttModel& m) {
   const double ly = f.top + f.plot_h + 48;
   double lx = f.left;
   auto legend = [&](const std::string& shape, const std::string& text) {
@@ -276,6 +390,13 @@ void write_legend(std::ostringstream& s, const Frame& f) {
   legend("<path d=\"M" + f2(lx + 6) + "," + f2(ly) + " L" + f2(lx + 11) + "," + f2(ly + 5) + " L" + f2(lx + 6) + "," + f2(ly + 10) + " L" +
              f2(lx + 1) + "," + f2(ly + 5) + " Z\" fill=\"#2a2\"/>",
          "checkpoint");
+  if (has_lab(m, "steal"))
+    legend("<path d=\"M" + f2(lx + 1) + "," + f2(ly) + " L" + f2(lx + 7) + "," + f2(ly + 5) + " L" + f2(lx + 1) + "," + f2(ly + 10) +
+               "\" fill=\"none\" stroke=\"#1f5fbf\" stroke-width=\"2\"/>",
+           "steal");
+  if (has_lab(m, "speculate"))
+    legend(box("fill=\"#fff\" stroke=\"#7b3fa0\" stroke-width=\"1.5\""), "speculative copy");
+  if (has_lab(m, "lost_race")) legend(box("fill=\"url(#lost-race)\""), "copy that lost the race");
 }
 
 }  // namespace
@@ -291,7 +412,7 @@ std::string render_gantt_svg(const GanttModel& m, const GanttOptions& o) {
   s << "</g>\n<g id=\"marks\">\n";
   for (const auto& k : m.marks) write_mark(s, k, f);
   s << "</g>\n";
-  write_legend(s, f);
+  write_legend(s, f, m);
   s << "</svg>\n";
   return s.str();
 }

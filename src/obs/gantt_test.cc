@@ -116,3 +116,33 @@ TEST_CASE("gantt: a result after the rank's timeout turns the lost bar into a la
   CHECK(count(svg, "class=\"task late done\"") == 1);
   CHECK(count(svg, "class=\"task lost\"") == 0);
 }
+
+TEST_CASE("gantt: steals and speculative copies are marked, the losing copy hatched") {
+  auto t = dla::Trace::parse(
+      "0.0 1 assign 0 100\n0.0 2 assign 1 100\n0.1 1 assign 2 100\n0.5 3 steal 2 100 from 1\n0.6 3 start 2 100\n"
+      "1.0 4 speculate 0 100\n1.5 4 result 0 100\n1.5 1 cancel 0 40\n2.0 2 result 1 100\n"
+      "2.2 3 result 2 100\n2.5 5 speculate 1 100\n2.9 5 duplicate 1 100\n");
+  REQUIRE(t.ok());
+  auto m = dla::build_gantt(*t);
+  REQUIRE(m.bars.size() == 6);
+  CHECK(m.bars[2].moved);  // rank 1's queued copy of task 2, stolen by rank 3
+  m.bars.erase(m.bars.begin() + 2);
+  CHECK(m.bars[0].outcome == dla::GanttBar::Cancelled);  // rank 1's copy of task 0 lost
+  CHECK(m.bars[0].lost_race);
+  CHECK(m.bars[0].end == Approx(1.5));
+  CHECK(m.bars[2].stolen);
+  CHECK(m.bars[2].begin == Approx(0.6));  // from the thief's start
+  CHECK(m.bars[3].speculative);
+  CHECK_FALSE(m.bars[3].lost_race);  // the backup won
+  CHECK(m.bars[4].lost_race);        // a backup that came second
+  const auto svg = dla::render_gantt_svg(m, {});
+  CHECK(count(svg, "class=\"steal\"") == 1);
+  CHECK(count(svg, "class=\"speculate\"") == 2);
+  CHECK(count(svg, "lost-race ") == 2);
+  CHECK(count(svg, "<pattern id=\"lost-race\"") == 1);
+  CHECK(svg.find("1 steals, 2 speculative copies") != std::string::npos);
+  // a trace without them draws none of it
+  auto plain = dla::render_gantt_svg(dla::build_gantt(*dla::Trace::parse(kTrace)), {});
+  CHECK(plain.find("steal") == std::string::npos);
+  CHECK(plain.find("pattern") == std::string::npos);
+}

@@ -6,149 +6,6 @@
 #include <utility>
 
 namespace dla {
-namespace {
-
-class DynamicPolicy final : public SchedulingPolicy {
- public:
-  std::string name() const override { return "dynamic"; }
-  void init(const std::vector<Task>& pending, const std::vector<int>&) override {
-    for (const auto& t : pending) q_.push_back(t.id);
-  }
-  int next(int) override { return next_any(); }
-  int next_any() override {
-    if (q_.empty()) return -1;
-    int t = q_.front();
-    q_.pop_front();
-    return t;
-  }
-  void give_back(const std::vector<Task>& tasks, const std::vector<int>&) override {
-    for (auto it = tasks.rbegin(); it != tasks.rend(); ++it) q_.push_front(it->id);
-  }
-  void worker_gone(int, const std::vector<int>&) override {}
-  bool remove(int task) override {
-    auto it = std::find(q_.begin(), q_.end(), task);
-    if (it == q_.end()) return false;
-    q_.erase(it);
-    return true;
-  }
-  std::vector<int> pending() const override { return {q_.begin(), q_.end()}; }
-
- private:
-  std::deque<int> q_;
-};
-
-class StaticPolicy final : public SchedulingPolicy {
- public:
-  std::string name() const override { return "static"; }
-  void init(const std::vector<Task>& pending, const std::vector<int>& workers) override {
-    std::vector<std::uint64_t> w;
-    for (const auto& t : pending) {
-      w.push_back(t.bytes());
-      bytes_[t.id] = t.bytes();
-    }
-    auto bins = partition_lpt(w, static_cast<int>(std::max<std::size_t>(workers.size(), 1)));
-    for (std::size_t b = 0; b < workers.size(); ++b) {
-      auto& q = queues_[workers[b]];
-      for (int i : bins[b]) q.push_back(pending[static_cast<std::size_t>(i)].id);
-    }
-    if (workers.empty())
-      for (const auto& t : pending) orphans_.push_back(t.id);
-  }
-  int next(int worker) override {
-    if (!orphans_.empty()) return pop(orphans_);
-    auto it = queues_.find(worker);
-    if (it == queues_.end() || it->second.empty()) return -1;
-    return pop(it->second);
-  }
-  int next_any() override {
-    if (!orphans_.empty()) return pop(orphans_);
-    for (auto& [w, q] : queues_)
-      if (!q.empty()) return pop(q);
-    return -1;
-  }
-  void give_back(const std::vector<Task>& tasks, const std::vector<int>& live) override {
-    std::vector<int> ids;
-    for (const auto& t : tasks) ids.push_back(t.id);
-    spread(ids, live, /*front=*/true);
-  }
-  void worker_gone(int worker, const std::vector<int>& live) override {
-    auto it = queues_.find(worker);
-    if (it == queues_.end()) return;
-    std::vector<int> ids(it->second.begin(), it->second.end());
-    queues_.erase(it);
-    spread(ids, live, /*front=*/false);
-  }
-  bool remove(int task) override {
-    if (erase_from(orphans_, task)) return true;
-    for (auto& [w, q] : queues_)
-      if (erase_from(q, task)) return true;
-    return false;
-  }
-  std::vector<int> pending() const override {
-    std::vector<int> out(orphans_.begin(), orphans_.end());
-    for (const auto& [w, q] : queues_) out.insert(out.end(), q.begin(), q.end());
-    return out;
-  }
-
- private:
-  static int pop(std::deque<int>& q) {
-    int t = q.front();
-    q.pop_front();
-    return t;
-  }
-  static bool erase_from(std::deque<int>& q, int task) {
-    auto it = std::find(q.begin(), q.end(), task);
-    if (it == q.end()) return false;
-    q.erase(it);
-    return true;
-  }
-  std::uint64_t load(int w) const {
-    std::uint64_t s = 0;
-    auto it = queues_.find(w);
-    if (it != queues_.end())
-      for (int t : it->second) s += bytes_.at(t);
-    return s;
-  }
-  // LPT over the live workers' remaining bytes: biggest task to the lightest worker (lower rank on ties).
-  void spread(std::vector<int> ids, const std::vector<int>& live, bool front) {
-    if (live.empty()) {
-      if (front) orphans_.insert(orphans_.begin(), ids.begin(), ids.end());
-      else orphans_.insert(orphans_.end(), ids.begin(), ids.end());
-      return;
-    }
-    std::stable_sort(ids.begin(), ids.end(), [&](int a, int b) { return bytes_.at(a) > bytes_.at(b); });
-    std::map<int, std::uint64_t> loads;
-    for (int w : live) loads[w] = load(w);
-    std::map<int, std::vector<int>> add;
-    for (int t : ids) {
-      int best = live.front();
-      for (int w : live)
-        if (loads[w] < loads[best] || (loads[w] == loads[best] && w < best)) best = w;
-      loads[best] += bytes_.at(t);
-      add[best].push_back(t);
-    }
-    for (auto& [w, ts] : add) {
-      auto& q = queues_[w];
-      if (front) q.insert(q.begin(), ts.begin(), ts.end());
-      else q.insert(q.end(), ts.begin(), ts.end());
-    }
-  }
-
-  std::map<int, std::deque<int>> queues_;
-  std::deque<int> orphans_;  // tasks with no live worker to plan them on (the master takes them)
-  std::map<int, std::uint64_t> bytes_;
-};
-
-}  // namespace
-
-std::unique_ptr<SchedulingPolicy> make_dynamic_policy() { return std::make_unique<DynamicPolicy>(); }
-std::unique_ptr<SchedulingPolicy> make_static_policy() { return std::make_unique<StaticPolicy>(); }
-std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name) {
-  if (name == "dynamic") return make_dynamic_policy();
-  if (name == "static") return make_static_policy();
-  return nullptr;
-}
-
 const char* to_string(Scheduler::WorkerState s) {
   switch (s) {
     case Scheduler::WorkerState::Active: return "active";
@@ -164,15 +21,38 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
       workers_(std::move(workers)),
       policy_(std::move(policy)),
       opt_(std::move(opt)),
-      t0_(now) {
+      rates_(opt_.rate),
+      t0_(now),
+      now_(now) {
   const std::size_t n = tasks_.size();
   tstate_.assign(n, TaskState::Pending);
   owner_.assign(n, -1);
+  copy_.assign(n, -1);
   attempts_.assign(n, 0);
   since_.assign(n, 0);
+  copy_since_.assign(n, 0);
+  copied_.assign(n, 0);
   started_seen_.assign(n, 0);
+  prog_owner_.assign(n, Runner{});
+  prog_copy_.assign(n, Runner{});
+  DetectorOptions d = opt_.detector;
+  d.timeout = opt_.timeout;
+  detector_ = make_detector(d);
+  if (!detector_) {
+    d.kind = "fixed";
+    detector_ = make_detector(d);
+  }
   winfo_.resize(workers_.size());
-  for (auto& w : winfo_) w.last_heard = now;
+  live_ = static_cast<int>(workers_.size());
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    const int w = workers_[k];
+    if (w >= 0 && w < (1 << 24)) {  // (a rank, not a hash)
+      if (w >= static_cast<int>(index_.size())) index_.resize(static_cast<std::size_t>(w) + 1, -1);
+      if (index_[static_cast<std::size_t>(w)] < 0) index_[static_cast<std::size_t>(w)] = static_cast<int>(k);
+    }
+    winfo_[k].last_heard = winfo_[k].last_finish = now;
+    detector_->heard(workers_[k], now);
+  }
   file_left_.assign(static_cast<std::size_t>(num_files), 0);
   file_counts_.resize(static_cast<std::size_t>(num_files));
   file_error_.resize(static_cast<std::size_t>(num_files));
@@ -192,20 +72,23 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
       --file_left_[static_cast<std::size_t>(t.file)];
     } else {
       pending.push_back(t);
+      ++pending_;
+      pending_bytes_ += t.bytes();
     }
   }
+  policy_->bind(this);
+  traits_ = policy_->traits();
+  cancels_ = opt_.speculate || traits_.steal;
   policy_->init(pending, workers_);
 }
 
+// O(1): ranks are small integers (1..size-1), so the index is a plain vector.
 Scheduler::WorkerInfo* Scheduler::find(int w) {
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    if (workers_[i] == w) return &winfo_[i];
-  return nullptr;
+  if (w < 0 || w >= static_cast<int>(index_.size()) || index_[static_cast<std::size_t>(w)] < 0) return nullptr;
+  return &winfo_[static_cast<std::size_t>(index_[static_cast<std::size_t>(w)])];
 }
 const Scheduler::WorkerInfo* Scheduler::find(int w) const {
-  for (std::size_t i = 0; i < workers_.size(); ++i)
-    if (workers_[i] == w) return &winfo_[i];
-  return nullptr;
+  return const_cast<Scheduler*>(this)->find(w);
 }
 
 Scheduler::WorkerState Scheduler::worker_state(int w) const {
@@ -228,11 +111,7 @@ std::vector<int> Scheduler::live_workers() const {
   return out;
 }
 
-bool Scheduler::workers_settled() const {
-  for (const auto& w : winfo_)
-    if (w.state == WorkerState::Active) return false;
-  return true;
-}
+bool Scheduler::workers_settled() const { return live_ == 0; }
 bool Scheduler::any_worker_usable() const { return !workers_settled(); }
 
 std::vector<int> Scheduler::failed_workers() const {
@@ -258,13 +137,26 @@ std::vector<int> Scheduler::failed_files() const {
 
 std::string Scheduler::task_label(int t) const {
   const Task& k = tasks_[static_cast<std::size_t>(t)];
-  std::string s = k.file < static_cast<int>(opt_.file_names.size()) ? opt_.file_names[static_cast<std::size_t>(k.file)]
-                                                                     : "file" + std::to_string(k.file);
-  return s;
+  return k.file < static_cast<int>(opt_.file_names.size()) ? opt_.file_names[static_cast<std::size_t>(k.file)]
+                                                           : "file" + std::to_string(k.file);
 }
 
 void Scheduler::record(double now, int rank, const char* ev, int task, std::uint64_t bytes, std::string detail) {
   if (opt_.trace) opt_.trace->add(now - t0_, rank, ev, task, bytes, std::move(detail));
+}
+
+// Orders go to Active workers only: one declared failed may be dead (a send to a dead rank can
+// abort a simulation), and if it is alive its next message is answered STOP anyway.
+void Scheduler::order(Order::Kind k, int worker, int task, int attempt) {
+  const auto* wi = find(worker);
+  if (wi && wi->state == WorkerState::Active) outbox_.push_back(Order{k, worker, task, attempt});
+}
+
+std::vector<Scheduler::Order> Scheduler::take_orders() {
+  std::vector<Order> out;
+  out.swap(outbox_);
+  stats_.messages_out += out.size();
+  return out;
 }
 
 void Scheduler::drop_held(int worker, int task) {
@@ -274,7 +166,53 @@ void Scheduler::drop_held(int worker, int task) {
   if (it != wi->held.end()) wi->held.erase(it);
 }
 
-void Scheduler::on_hello(int worker, double now) { heard(find(worker), now); }
+void Scheduler::to_pending(int t) {
+  tstate_[static_cast<std::size_t>(t)] = TaskState::Pending;
+  owner_[static_cast<std::size_t>(t)] = -1;
+  ++pending_;
+  pending_bytes_ += tasks_[static_cast<std::size_t>(t)].bytes();
+}
+
+void Scheduler::from_pending(int t) {
+  --pending_;
+  pending_bytes_ -= tasks_[static_cast<std::size_t>(t)].bytes();
+}
+
+void Scheduler::heard(int w, double now) {
+  auto* wi = find(w);
+  if (!wi) return;
+  if (now > wi->last_heard) wi->last_heard = now;
+  detector_->heard(w, now);
+  if (wi->state == WorkerState::Failed && wi->suspected && !wi->heard_after) {
+    wi->heard_after = true;  // declared failed, yet it talks: it was alive
+    ++stats_.false_suspicions;
+  }
+}
+
+void Scheduler::on_hello(int worker, double now) {
+  now_ = now;
+  ++stats_.messages_in;
+  heard(worker, now);
+}
+
+Scheduler::Reply Scheduler::assign(int worker, int t, double now) {
+  const auto i = static_cast<std::size_t>(t);
+  if (tstate_[i] == TaskState::Pending) from_pending(t);
+  tstate_[i] = TaskState::Assigned;
+  owner_[i] = worker;
+  since_[i] = now;
+  started_seen_[i] = 0;
+  prog_owner_[i] = Runner{};
+  ++attempts_[i];
+  if (auto* wi = find(worker)) wi->held.push_back(t);
+  Reply r;
+  r.kind = Reply::Assign;
+  r.task = t;
+  r.attempt = attempts_[i];
+  if (r.attempt > 1) ++stats_.tasks_reassigned;
+  record(now, worker, r.attempt > 1 ? "reassign" : "assign", t, tasks_[i].bytes(), task_label(t));
+  return r;
+}
 
 Scheduler::Reply Scheduler::hand_out(int worker, double now) {
   auto* wi = find(worker);
@@ -282,41 +220,46 @@ Scheduler::Reply Scheduler::hand_out(int worker, double now) {
   if (!wi || wi->state != WorkerState::Active) return r;  // Stop
   if (all_done()) {
     wi->state = WorkerState::Stopped;
+    --live_;
     record(now, worker, "stop", -1, 0);
     return r;
   }
+  r.kind = Reply::Wait;
+  if (wi->stealing >= 0) return r;  // a steal for it is under way
+  if (traits_.prefetch > 1 && !wants_more(worker)) return r;
   int t = policy_->next(worker);
-  if (t < 0) {
-    r.kind = Reply::Wait;
+  if (t >= 0) {
+    r = assign(worker, maybe_split(t, worker), now);
+    top_up(worker, now);
     return r;
   }
-  const auto i = static_cast<std::size_t>(t);
-  tstate_[i] = TaskState::Assigned;
-  owner_[i] = worker;
-  since_[i] = now;
-  started_seen_[i] = 0;
-  ++attempts_[i];
-  wi->held.push_back(t);
-  r.kind = Reply::Assign;
-  r.task = t;
-  r.attempt = attempts_[i];
-  if (r.attempt > 1) ++reassigned_;
-  record(now, worker, r.attempt > 1 ? "reassign" : "assign", t, tasks_[i].bytes(), task_label(t));
+  if (pending_ > 0 || !wi->held.empty()) return r;
+  if (traits_.steal && try_steal(worker, now)) return r;
+  if (opt_.speculate) return try_speculate(worker, now);
   return r;
 }
 
 Scheduler::Reply Scheduler::on_request(int worker, double now) {
-  auto* wi = find(worker);
-  heard(wi, now);
-  return hand_out(worker, now);
+  now_ = now;
+  ++stats_.messages_in;
+  heard(worker, now);
+  Reply r = hand_out(worker, now);
+  ++stats_.messages_out;
+  return r;
 }
 
 void Scheduler::on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at) {
-  heard(find(worker), now);
+  now_ = now;
+  ++stats_.messages_in;
+  heard(worker, now);
   if (task < 0 || task >= static_cast<int>(tasks_.size())) return;
   const auto i = static_cast<std::size_t>(task);
-  if (tstate_[i] != TaskState::Assigned || owner_[i] != worker) return;
-  if (!started_seen_[i] && started_at >= 0) {
+  if (tstate_[i] != TaskState::Assigned) return;
+  const bool is_owner = owner_[i] == worker, is_copy = copy_[i] == worker;
+  if (!is_owner && !is_copy) return;
+  rate_progress(worker, task, bytes_done, now);
+  (is_owner ? prog_owner_ : prog_copy_)[i] = Runner{bytes_done, now};
+  if (is_owner && !started_seen_[i] && started_at >= 0) {
     started_seen_[i] = 1;
     // (the worker's clock, rounded: never before the hand-out on the master's clock)
     if (opt_.trace) opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
@@ -334,70 +277,128 @@ Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const st
 
 Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c, const std::string* err, double now,
                                            double started_at) {
+  now_ = now;
+  ++stats_.messages_in;
   ResultOutcome out;
-  auto* wi = find(worker);
-  heard(wi, now);
-  if (task < 0 || task >= static_cast<int>(tasks_.size())) {
-    out.kind = ResultOutcome::Rejected;
-    if (worker != 0) out.next = hand_out(worker, now);
-    return out;
-  }
-  const auto i = static_cast<std::size_t>(task);
-  drop_held(worker, task);
-  if (tstate_[i] == TaskState::Done) {
-    ++duplicates_;
-    out.kind = ResultOutcome::Duplicate;
-    record(now, worker, "duplicate", task, tasks_[i].bytes(), task_label(task));
-  } else if (err && owner_[i] != worker) {
-    // A late ERROR from a worker already declared failed: its task is queued again or runs
-    // elsewhere, and a live retry must win (the failed worker's read may have failed because it
-    // was dying). Ignored, neither applied nor a duplicate.
-    out.kind = ResultOutcome::Rejected;
-  } else {
-    const bool late = owner_[i] != worker;  // it was taken away from this worker (declared failed)
-    if (tstate_[i] == TaskState::Pending) {
-      policy_->remove(task);
-    } else if (late) {
-      drop_held(owner_[i], task);  // the reassigned copy becomes a duplicate
+  heard(worker, now);
+  if (task >= 0 && task < static_cast<int>(tasks_.size())) {
+    const auto i = static_cast<std::size_t>(task);
+    const bool is_owner = tstate_[i] == TaskState::Assigned && owner_[i] == worker;
+    const bool is_copy = tstate_[i] == TaskState::Assigned && copy_[i] == worker;
+    if (is_owner || is_copy) {
+      rate_progress(worker, task, tasks_[i].bytes(), now);
+      if (auto* wi = find(worker)) wi->last_finish = now, wi->sample_task = -1;
     }
-    if (!late && !started_seen_[i] && started_at >= 0 && opt_.trace)
-      opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
-    started_seen_[i] = 1;
-    tstate_[i] = TaskState::Done;
-    owner_[i] = worker;
-    ++tasks_done_;
-    const auto f = static_cast<std::size_t>(tasks_[i].file);
-    if (err) {
-      if (file_error_[f].empty()) {
-        file_error_[f] = *err;
-        // A file with an unreadable range is not counted at all (as the base analyser does).
-        totals_ -= file_counts_[f];
+    drop_held(worker, task);
+    if (tstate_[i] == TaskState::Done) {
+      ++stats_.duplicates;
+      stats_.wasted_bytes += tasks_[i].bytes();
+      out.kind = ResultOutcome::Duplicate;
+      record(now, worker, "duplicate", task, tasks_[i].bytes(), task_label(task));
+      if (opt_.debug_plant_double_apply && c) {  // TEST ONLY: the bug the random test must catch
+        file_counts_[static_cast<std::size_t>(tasks_[i].file)] += *c;
+        totals_ += *c;
       }
+    } else if (err && !is_owner && !is_copy) {
+      // A late ERROR from a worker already declared failed: its task is queued again or runs
+      // elsewhere, and a live retry must win (the failed worker's read may have failed because it
+      // was dying). Ignored, neither applied nor a duplicate.
+      out.kind = ResultOutcome::Rejected;
+    } else if (err && copy_[i] >= 0) {
+      // One of two runners could not read: the other (still running) decides.
+      if (is_owner) {
+        owner_[i] = copy_[i];
+        since_[i] = copy_since_[i];
+        prog_owner_[i] = prog_copy_[i];
+      }
+      copy_[i] = -1;
+      out.kind = ResultOutcome::Rejected;
     } else {
-      file_counts_[f] += *c;
-      if (file_error_[f].empty()) totals_ += *c;
+      apply(worker, task, c, err, now, started_at, &out);
     }
-    if (--file_left_[f] == 0) {
-      if (file_error_[f].empty()) processed_.push_back(static_cast<int>(f));
-      out.file_completed = static_cast<int>(f);
-    }
-    if (worker == 0) ++by_master_;
-    if (late) ++late_accepted_;
-    out.kind = late ? ResultOutcome::LateApplied : ResultOutcome::Applied;
-    std::string detail = task_label(task);
-    if (err) detail += " error";
-    if (late) detail += " late";
-    record(now, worker, "result", task, tasks_[i].bytes(), detail);
+  } else {
+    out.kind = ResultOutcome::Rejected;
   }
-  if (worker != 0) out.next = hand_out(worker, now);
+  if (worker != 0) {
+    out.next = hand_out(worker, now);
+    ++stats_.messages_out;
+  }
   return out;
 }
 
+// The first result of a task: applied (counts or error), the other runner (if any) told to stop.
+void Scheduler::apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
+                      ResultOutcome* out) {
+  const auto i = static_cast<std::size_t>(task);
+  const bool is_copy = tstate_[i] == TaskState::Assigned && copy_[i] == worker;
+  const bool late = !is_copy && owner_[i] != worker;  // taken away from it (declared failed)
+  if (tstate_[i] == TaskState::Pending) {
+    policy_->remove(task);
+    from_pending(task);
+  }
+  end_steal(task);
+  if (tstate_[i] == TaskState::Assigned) settle_runners(worker, task, now);
+  if (!late && !is_copy && !started_seen_[i] && started_at >= 0 && opt_.trace)
+    opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
+  started_seen_[i] = 1;
+  tstate_[i] = TaskState::Done;
+  owner_[i] = worker;
+  copy_[i] = -1;
+  ++tasks_done_;
+  const auto f = static_cast<std::size_t>(tasks_[i].file);
+  if (err) {
+    if (file_error_[f].empty()) {
+      file_error_[f] = *err;
+      // A file with an unreadable range is not counted at all (as the base analyser does).
+      recount_totals();
+    }
+  } else {
+    file_counts_[f] += *c;
+    if (file_error_[f].empty()) totals_ += *c;
+  }
+  if (--file_left_[f] == 0) {
+    if (file_error_[f].empty()) processed_.push_back(static_cast<int>(f));
+    out->file_completed = static_cast<int>(f);
+  }
+  if (worker == 0) ++by_master_;
+  if (late) ++stats_.late_accepted;
+  out->kind = late ? ResultOutcome::LateApplied : ResultOutcome::Applied;
+  std::string detail = task_label(task);
+  if (err) detail += " error";
+  if (late) detail += " late";
+  record(now, worker, "result", task, tasks_[i].bytes(), detail);
+}
+
+// base_counts + every file without an error (Counts is opaque: no subtraction).
+void Scheduler::recount_totals() {
+  totals_ = opt_.base_counts;
+  for (std::size_t f = 0; f < file_counts_.size(); ++f)
+    if (file_error_[f].empty()) totals_ += file_counts_[f];
+}
+
+// `winner` delivered task's first result: every other runner loses it.
+void Scheduler::settle_runners(int winner, int task, double now) {
+  const auto i = static_cast<std::size_t>(task);
+  const int runners[2] = {owner_[i], copy_[i]};
+  if (copy_[i] >= 0) ++(winner == copy_[i] ? stats_.speculative_won : stats_.speculative_lost);
+  for (int k = 0; k < 2; ++k) {
+    const int r = runners[k];
+    if (r < 0 || r == winner) continue;
+    drop_held(r, task);
+    if (!cancels_) continue;  // (the old protocol: its result will be dropped as a duplicate)
+    const Runner& p = k == 0 ? prog_owner_[i] : prog_copy_[i];
+    stats_.wasted_bytes += p.bytes;
+    order(Order::Cancel, r, task);
+    record(now, r, "cancel", task, p.bytes, task_label(task) + " lost-to " + std::to_string(winner));
+  }
+}
+
 std::vector<Scheduler::Failure> Scheduler::tick(double now) {
+  now_ = now;
   std::vector<Failure> out;
   for (std::size_t k = 0; k < workers_.size(); ++k) {
     auto& wi = winfo_[k];
-    if (wi.state != WorkerState::Active || now - wi.last_heard <= opt_.timeout) continue;
+    if (wi.state != WorkerState::Active || !detector_->suspect(workers_[k], now)) continue;
     char buf[96];
     std::snprintf(buf, sizeof buf, "silent %.6fs", now - wi.last_heard);
     out.push_back(fail(k, now, buf));
@@ -406,68 +407,93 @@ std::vector<Scheduler::Failure> Scheduler::tick(double now) {
 }
 
 std::optional<Scheduler::Failure> Scheduler::on_peer_error(int worker, double now) {
+  now_ = now;
   for (std::size_t k = 0; k < workers_.size(); ++k)
     if (workers_[k] == worker && winfo_[k].state == WorkerState::Active) return fail(k, now, "mpi-error");
   return std::nullopt;
+}
+
+// Takes every task worker k runs away from it: a task with a live second runner stays with that
+// one; the others become Pending (returned, in the order it held them).
+std::vector<int> Scheduler::release_held(std::size_t k) {
+  auto& wi = winfo_[k];
+  const int w = workers_[k];
+  std::vector<int> back;
+  for (int t : wi.held) {
+    const auto i = static_cast<std::size_t>(t);
+    if (tstate_[i] != TaskState::Assigned) continue;
+    auto st = steal_.find(t);
+    if (st != steal_.end() && st->second.victim == w) end_steal(t);
+    if (copy_[i] == w) {
+      copy_[i] = -1;
+    } else if (owner_[i] == w && copy_[i] >= 0) {
+      owner_[i] = copy_[i];  // the copy carries on alone
+      since_[i] = copy_since_[i];
+      prog_owner_[i] = prog_copy_[i];
+      copy_[i] = -1;
+    } else if (owner_[i] == w) {
+      to_pending(t);
+      back.push_back(t);
+    }
+  }
+  wi.held.clear();
+  return back;
 }
 
 Scheduler::Failure Scheduler::fail(std::size_t k, double now, const std::string& why) {
   auto& wi = winfo_[k];
   const int w = workers_[k];
   wi.state = WorkerState::Failed;
+  --live_;
+  wi.suspected = true;
+  ++stats_.failures;
+  const double silence = now - wi.last_heard;
+  stats_.detection_silence_sum += silence;
+  stats_.detection_silence_max = std::max(stats_.detection_silence_max, silence);
   Failure f;
   f.worker = w;
   f.last_heard = wi.last_heard;
-  std::vector<Task> back;
-  for (int t : wi.held) {
-    const auto i = static_cast<std::size_t>(t);
-    if (tstate_[i] == TaskState::Assigned && owner_[i] == w) {
-      tstate_[i] = TaskState::Pending;
-      owner_[i] = -1;
-      back.push_back(tasks_[i]);
-      f.requeued.push_back(t);
-    }
-  }
-  wi.held.clear();
+  f.requeued = release_held(k);
   record(now, w, "timeout", f.requeued.empty() ? -1 : f.requeued.front(), 0, why);
-  auto live = live_workers();
-  policy_->worker_gone(w, live);
-  policy_->give_back(back, live);
+  requeue(w, f.requeued);
   return f;
 }
 
+void Scheduler::requeue(int gone, const std::vector<int>& ids) {
+  std::vector<Task> back;
+  for (int t : ids) back.push_back(tasks_[static_cast<std::size_t>(t)]);
+  auto live = live_workers();
+  policy_->worker_gone(gone, live);
+  policy_->give_back(back, live);
+}
+
 int Scheduler::take_for_master(double now) {
+  now_ = now;
   int t = policy_->next_any();
   if (t < 0) return -1;
   const auto i = static_cast<std::size_t>(t);
+  from_pending(t);
   tstate_[i] = TaskState::Assigned;
   owner_[i] = 0;
   since_[i] = now;
   started_seen_[i] = 1;
   ++attempts_[i];
-  if (attempts_[i] > 1) ++reassigned_;
+  if (attempts_[i] > 1) ++stats_.tasks_reassigned;
   record(now, 0, attempts_[i] > 1 ? "reassign" : "assign", t, tasks_[i].bytes(), task_label(t));
   return t;
 }
 
 void Scheduler::mark_stopped(int worker, double now) {
-  auto* wi = find(worker);
-  if (!wi || wi->state != WorkerState::Active) return;
-  std::vector<Task> back;
-  for (int t : wi->held) {
-    const auto i = static_cast<std::size_t>(t);
-    if (tstate_[i] == TaskState::Assigned && owner_[i] == worker) {
-      tstate_[i] = TaskState::Pending;
-      owner_[i] = -1;
-      back.push_back(tasks_[i]);
-    }
+  now_ = now;
+  for (std::size_t k = 0; k < workers_.size(); ++k) {
+    if (workers_[k] != worker || winfo_[k].state != WorkerState::Active) continue;
+    auto back = release_held(k);
+    winfo_[k].state = WorkerState::Stopped;
+    --live_;
+    record(now, worker, "stop", -1, 0);
+    requeue(worker, back);
+    return;
   }
-  wi->held.clear();
-  wi->state = WorkerState::Stopped;
-  record(now, worker, "stop", -1, 0);
-  auto live = live_workers();
-  policy_->worker_gone(worker, live);
-  policy_->give_back(back, live);
 }
 
 }  // namespace dla

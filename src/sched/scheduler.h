@@ -1,95 +1,163 @@
 // The master's task scheduler for the distributed analyser: a pure state machine (no MPI, no clock
-// reads; every call gets `now`, in seconds on the master's clock). src/mpi/distributed.cc feeds it
-// the messages it receives and carries out the decisions it returns; scheduler_test.cc drives it
-// with a fake clock through thousands of random interleavings.
+// reads; every call gets `now`, in seconds on the master's clock). src/mpi/master.cc feeds it the
+// messages it receives and carries out the decisions it returns; scheduler_test.cc drives it with
+// a fake clock through thousands of random interleavings.
 //
-// State
-//   * tasks (core/discovery.h make_tasks: byte ranges of files), each Pending, Assigned or Done;
-//   * the assignment table: task -> (worker, since, attempt);
-//   * per worker: state (Active, Stopped, Failed), last time heard from, tasks held;
-//   * per file: tasks left, counts so far, error; the ordered list of processed files.
-//   * a SchedulingPolicy holding the pending tasks (which task goes to which worker next).
+// ---- What the master calls, what comes back ------------------------------------------------------
+//   worker -> master message        call                                  decision(s) to send
+//   HELLO                           on_hello(w, now)                      -
+//   REQUEST                         on_request(w, now)                    Reply to w
+//   RESULT (counts)                 on_result(w, task, counts, now, st)   outcome.next to w
+//   RESULT (read error)             on_task_error(w, task, msg, now)      outcome.next to w
+//   HEARTBEAT                       on_heartbeat(w, task, bytes, now, st) -
+//   RELEASED / REFUSED (new)        on_release_reply(w, task, ok, now)    -
+//   (every poll)                    tick(now)                             Failure list (report them)
+//   (MPI error on w)                on_peer_error(w, now)                 Failure (report it)
+// AFTER EVERY CALL ABOVE the master drains take_orders() and sends each Order, in order:
+//   Order::Assign  -> ASSIGN  to o.worker (an extra task for its deque, or a stolen task)
+//   Order::Cancel  -> CANCEL  to o.worker: abandon o.task (a speculative copy lost, or the task was
+//                             done elsewhere); the worker never sends its counts (if they cross,
+//                             they are dropped as a duplicate)
+//   Order::Release -> RELEASE to o.worker: a steal asks it to give back o.task if it has NOT
+//                             started it; it answers RELEASED/REFUSED (-> on_release_reply)
+// Orders only ever name workers that are Active when the order is made (never one declared failed).
+// With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty and the
+// protocol (and every trace) is exactly today's: one reply per request or result.
 //
-// Events in: on_hello / on_request / on_result / on_task_error / on_heartbeat (each also counts as
-// "heard from the worker"), tick (failure detection), take_for_master (the master works itself).
-// Decisions out: Reply (ASSIGN task / WAIT / STOP) for the requester, Failure list from tick.
+// Worker side contract (src/mpi/worker.cc) for the new mechanisms:
+//   * it keeps a deque of assigned tasks and runs them in the order they arrived; every ASSIGN,
+//     solicited (the reply) or not (an Order), is appended;
+//   * every REQUEST/RESULT gets exactly one reply: ASSIGN, WAIT or STOP; it counts the replies it
+//     still expects, so an Order's ASSIGN must be told apart from a reply (a flag in its payload).
+//     WAIT with a non-empty deque means "nothing more for now": go on with the deque; WAIT with an
+//     empty one (and no other reply expected): nap, ask again. With prefetching it sends the RESULT
+//     of a task and goes on with the next one without waiting for the reply;
+//   * before STARTING a task it handles every message already received (so a RELEASE of a task it
+//     has not started is answered RELEASED and the task is never run; one it has started, or no
+//     longer holds, is answered REFUSED); while scanning it looks for CANCEL/RELEASE when it
+//     heartbeats (a RELEASE of the running task: REFUSED; a CANCEL of it: stop, drop the counts);
+//   * after a CANCEL or RELEASED leaves its deque empty with no reply outstanding, it sends REQUEST.
 //
-// Exactly-once (the invariant the random test checks): a task's counts are applied once.
+// ---- State ------------------------------------------------------------------------------------------
+//   * tasks (scan/discovery.h make_tasks: byte ranges of files), each Pending, Assigned or Done;
+//     guided splitting appends new tasks (ids n, n+1, ...) cut from the tail of a never-handed-out one;
+//   * the assignment table: task -> (owner, since, attempt), plus at most one speculative copy;
+//   * per worker: state (Active, Stopped, Failed), last time heard from, tasks held (in hand-out
+//     order: the deque), its EWMA rate (sched/rate.h), its failure detector state (sched/detector.h);
+//   * per file: tasks left, counts so far, error; the ordered list of processed files;
+//   * a SchedulingPolicy holding the pending tasks (sched/policy.h).
+//
+// ---- Exactly-once (the invariant the random test checks): a task's counts are applied once ----------
 //   * The FIRST result for a task wins. Every valid result of a task is identical (counts are a
 //     deterministic function of the byte range), so which copy wins does not matter.
 //   * A result from a worker already declared failed (it was slow, not dead) is ACCEPTED if the
-//     task is not done yet: the counts are applied, the task is removed from the pending queue if
-//     it was waiting for reassignment, and a reassigned copy running elsewhere becomes a duplicate.
-//     The worker itself stays failed (it is answered STOP: a worker that was silent for longer than
-//     the timeout is not trusted with new work).
-//   * A late ERROR from a failed worker is IGNORED (Rejected) unless its task is done: the task is
-//     queued again or running elsewhere, and that live retry decides whether the file is readable.
-//   * Any result for a task already done is DROPPED and reported as a duplicate (trace event
-//     `duplicate`); counts are never added twice.
+//     task is not done yet (LateApplied): the task is removed from the pending queue if it was
+//     waiting for reassignment, and a reassigned copy running elsewhere becomes a duplicate. The
+//     worker itself stays failed (answered STOP), and it counts as a false suspicion.
+//   * A late ERROR from a failed worker is IGNORED (Rejected) unless its task is done; so is an
+//     error from one copy while the other copy of the task still runs: the live one decides.
+//   * Any result for a task already done is DROPPED and reported as a duplicate (trace `duplicate`).
+//   * Speculation: the copy and the original are two runners of ONE task; whichever result comes
+//     first is applied, the other runner gets Order::Cancel and its work counts as wasted bytes.
+//     If a runner fails, the other simply continues (no requeue while a copy runs).
+//   * Steals are transactional: the task stays the victim's until it confirms the release
+//     (RELEASED); only then is it assigned to the thief. A refused steal changes nothing. If the
+//     victim fails first, its tasks are requeued as usual; if the thief fails first, a released task
+//     goes back to the pending queue. So a stolen task is never run twice except after a failure.
+//   * Guided splitting only cuts tasks that were never handed out (no result for the old range
+//     can exist); a line belongs to the range holding its first byte, so the pieces count exactly
+//     what the whole did; the file's tasks-left count grows by one per cut.
 //   * A failed worker's tasks go back to the FRONT of the pending queue; a reassigned task whose new
-//     owner dies too is simply requeued again (attempt + 1) — tasks are never lost.
+//     owner dies too is simply requeued again (attempt + 1) - tasks are never lost.
 //   * Files whose task reports a read error are done-with-error (never retried) and make the run
 //     INCOMPLETE; their counts are not added.
 //
-// Failure detection: a worker that is not Stopped/Failed and was not heard from for more than
-// `timeout` seconds is declared failed at the next tick. With ticks at least every `poll` seconds, a
-// worker that dies at time t (its last message at t_last <= t) is detected by t + timeout + poll.
-// Busy workers heartbeat every `heartbeat` seconds, so they are never silent that long while alive.
+// ---- Speculation (--speculate; any policy, useful with the dynamic ones) ---------------------------
+// When a worker asks and nothing is pending (and nothing can be stolen), the scheduler picks, LATE
+// style, the running task with the LONGEST estimated time left: (bytes - progress) / owner's rate,
+// progress from its heartbeats extrapolated for at most one heartbeat interval, plus the owner's
+// silence beyond one heartbeat interval (a silent owner's estimate grows with its silence). It
+// starts a copy on the asking worker if  left > multiplier * bytes / rate(asker)  (the copy is
+// expected to finish first with a margin) and left > min_left. At most one copy per task, ever.
+//
+// ---- Failure detection ------------------------------------------------------------------------------
+// SchedulerOptions::detector: "fixed" (silence > timeout) or "phi" (phi-accrual, capped at the
+// timeout); bounds in sched/detector.h. A worker declared failed that is heard again later is a
+// false suspicion (counted once per worker); the silence at declaration is its detection latency
+// as far as the master can know (the real one, from the crash time, is the testbed's to compute).
+//
+// ---- Trace events (base/trace.h; existing events unchanged) ----------------------------------------
+//   speculate  rank = the copy's worker, task, bytes, detail "<file> copy-of <owner>"  (a bar start)
+//   cancel     rank = the losing runner, task, wasted bytes, detail "<file> lost-to <winner>" (bar end)
+//   steal      rank = the thief, task, bytes, detail "<file> from <victim>" (bar start for the thief,
+//              end of the victim's unstarted assignment)
+//   refused    rank = the victim, task, 0, detail "<file> steal-by <thief>"
+//   split      rank = 0, the new task, its bytes, detail "<file> from <task> at <offset>"
 //
 // Resume (checkpoints): SchedulerOptions::files_done marks files done before the run; their tasks
 // are never handed out and base_counts is added to the totals.
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "scan/discovery.h"
 #include "base/levels.h"
 #include "base/trace.h"
+#include "scan/discovery.h"
+#include "sched/detector.h"
+#include "sched/policy.h"
+#include "sched/rate.h"
 
 namespace dla {
 
-// Which pending task a worker gets next. The scheduler owns the bookkeeping (states, exactly-once);
-// a policy only orders pending tasks. New policies (size-aware, stealing) implement this.
-class SchedulingPolicy {
- public:
-  virtual ~SchedulingPolicy() = default;
-  virtual std::string name() const = 0;
-  // Once, before anything else: the tasks to run (task order) and the worker ranks.
-  virtual void init(const std::vector<Task>& pending, const std::vector<int>& workers) = 0;
-  // Removes and returns the next task for `worker`, or -1 if it has none to give it now.
-  virtual int next(int worker) = 0;
-  // Removes and returns any pending task (the master working itself), or -1 if none.
-  virtual int next_any() = 0;
-  // Tasks to run again before everything else (their worker failed); `live` = workers still usable.
-  virtual void give_back(const std::vector<Task>& tasks, const std::vector<int>& live) = 0;
-  // `worker` will never ask again; tasks planned for it must move to `live` workers.
-  virtual void worker_gone(int worker, const std::vector<int>& live) = 0;
-  // Removes a pending task (its result arrived late from a failed worker). Returns whether it was there.
-  virtual bool remove(int task) = 0;
-  virtual std::vector<int> pending() const = 0;  // in hand-out order (for checkpoints and tests)
+struct SpeculationOptions {
+  double multiplier = 1.5;   // copy only if time left > multiplier * the asker's time from scratch
+  double min_left = 0.0;     // ... and time left > this many seconds
+  double heartbeat = 0.5;    // the workers' heartbeat interval (progress extrapolation, silence)
 };
-
-// "dynamic": one FIFO queue, any worker takes the front (on-demand, self-balancing).
-std::unique_ptr<SchedulingPolicy> make_dynamic_policy();
-// "static": the Stage-1 LPT plan by bytes, one queue per worker, no rebalancing; a dead worker's
-// queue and its tasks in flight are spread over the live workers (LPT on their remaining bytes).
-std::unique_ptr<SchedulingPolicy> make_static_policy();
-// By name ("dynamic" | "static"); nullptr if unknown.
-std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name);
 
 struct SchedulerOptions {
-  double timeout = 3.0;            // seconds of silence after which a worker is failed
+  double timeout = 3.0;            // seconds of silence after which a worker is failed (phi: the cap)
+  DetectorOptions detector;        // kind "fixed" | "phi"; its timeout is replaced by `timeout`
+  bool speculate = false;          // backup copies of long-running tasks on idle workers
+  SpeculationOptions speculation;
+  RateOptions rate;                // per-worker EWMA bytes/s
   std::vector<int> files_done;     // resume: file indices already processed before this run
   Counts base_counts;              // resume: their counts
+  std::vector<char> unsplittable;  // per file: 1 = never cut (e.g. compressed); empty = all splittable
   Trace* trace = nullptr;          // if set, events are recorded (time = now - start)
   std::vector<std::string> file_names;  // for trace details (optional)
+  // TEST ONLY: a planted bug (a duplicate result is applied again) that the random-interleaving
+  // test must catch. Never set outside tests.
+  bool debug_plant_double_apply = false;
 };
 
-class Scheduler {
+// The numbers the evaluation reports (dla-scenario compare, the JSON summary).
+struct SchedulerStats {
+  int tasks_reassigned = 0;        // hand-outs with attempt >= 2 (after a failure)
+  int duplicates = 0;              // results dropped because the task was done
+  int late_accepted = 0;           // results accepted from a worker declared failed
+  int speculative_started = 0;     // backup copies handed out
+  int speculative_won = 0;         // ... whose result came first
+  int speculative_lost = 0;        // ... cancelled because the original finished first
+  std::uint64_t wasted_bytes = 0;  // work of cancelled or duplicate runners (as far as reported)
+  int steals_attempted = 0;        // RELEASE orders sent
+  int steals_succeeded = 0;        // ... answered RELEASED and handed to the thief
+  int steals_refused = 0;          // ... answered REFUSED (already started or finished)
+  int tasks_split = 0;             // guided cuts (each adds one task)
+  int failures = 0;                // workers declared failed
+  int false_suspicions = 0;        // ... later heard from again (they were alive)
+  double detection_silence_sum = 0;  // silence at declaration, summed over failures
+  double detection_silence_max = 0;
+  std::uint64_t messages_in = 0;   // events fed to the scheduler (requests, results, heartbeats...)
+  std::uint64_t messages_out = 0;  // decisions: replies + orders
+};
+
+class Scheduler final : private PolicyContext {
  public:
   enum class WorkerState { Active, Stopped, Failed };
   enum class TaskState { Pending, Assigned, Done };
@@ -97,10 +165,17 @@ class Scheduler {
   struct Reply {
     enum Kind { Assign, Wait, Stop } kind = Stop;
     int task = -1;            // Assign: the task
-    int attempt = 0;          // Assign: 1 on first hand-out, 2+ when reassigned after a failure
+    int attempt = 0;          // Assign: 1 on first hand-out, 2+ when handed out again (failure, copy)
+  };
+  // A message the master must send besides the reply (drained with take_orders()).
+  struct Order {
+    enum Kind { Assign, Cancel, Release } kind = Assign;
+    int worker = -1;
+    int task = -1;
+    int attempt = 0;          // Assign only
   };
   struct ResultOutcome {
-    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;  // Rejected: bad task id, or a failed worker's late error
+    enum Kind { Applied, LateApplied, Duplicate, Rejected } kind = Rejected;  // Rejected: bad task id, or an error not applied
     int file_completed = -1;  // file index if this result completed its file
     Reply next;               // the answer to send back (a result is also the next request)
   };
@@ -112,6 +187,8 @@ class Scheduler {
 
   Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> workers,
             std::unique_ptr<SchedulingPolicy> policy, SchedulerOptions opt, double now);
+  Scheduler(const Scheduler&) = delete;  // the policy holds a pointer to it
+  Scheduler& operator=(const Scheduler&) = delete;
 
   // ---- events ----
   void on_hello(int worker, double now);
@@ -120,6 +197,8 @@ class Scheduler {
   ResultOutcome on_result(int worker, int task, const Counts& c, double now, double started_at = -1);
   ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now);
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
+  // The answer to an Order::Release: `released` = the worker dropped the task without starting it.
+  void on_release_reply(int worker, int task, bool released, double now);
   // Failure detection; returns the workers declared failed by this tick.
   std::vector<Failure> tick(double now);
   // The transport reported an MPI error on `worker`: failed at once, like a timeout (trace detail
@@ -129,6 +208,8 @@ class Scheduler {
   int take_for_master(double now);
   // A worker is known to have left (e.g. it was sent STOP and the master gives up waiting).
   void mark_stopped(int worker, double now);
+  // Messages to send besides the replies, oldest first; empties the outbox. Call after every event.
+  std::vector<Order> take_orders();
 
   // ---- queries ----
   bool all_done() const { return tasks_done_ == static_cast<int>(tasks_.size()); }
@@ -136,20 +217,25 @@ class Scheduler {
   bool workers_settled() const;
   bool any_worker_usable() const;  // some worker still Active
   const std::vector<Task>& tasks() const { return tasks_; }
-  TaskState task_state(int t) const { return tstate_[t]; }
-  int task_owner(int t) const { return owner_[t]; }
-  int task_attempts(int t) const { return attempts_[t]; }
+  TaskState task_state(int t) const { return tstate_[static_cast<std::size_t>(t)]; }
+  int task_owner(int t) const { return owner_[static_cast<std::size_t>(t)]; }
+  int task_copy(int t) const { return copy_[static_cast<std::size_t>(t)]; }  // speculative runner or -1
+  int task_attempts(int t) const { return attempts_[static_cast<std::size_t>(t)]; }
   WorkerState worker_state(int w) const;
   double last_heard(int w) const;
   const std::vector<int>& workers() const { return workers_; }
   std::vector<int> failed_workers() const;  // ascending
-  std::vector<int> held_by(int w) const;
+  std::vector<int> held_by(int w) const;    // in hand-out order (its deque), copies included
+  double worker_rate(int w) const { return rates_.rate(w); }
+  double suspicion(int w, double now) const { return detector_->level(w, now); }
+  // Estimated seconds until `task`'s running owner finishes it (LATE's estimate); -1 if not running.
+  double time_left(int task, double now) const;
 
   int num_files() const { return static_cast<int>(file_left_.size()); }
-  bool file_done(int f) const { return file_left_[f] == 0; }
-  bool file_failed(int f) const { return !file_error_[f].empty(); }
-  const std::string& file_error(int f) const { return file_error_[f]; }
-  const Counts& file_counts(int f) const { return file_counts_[f]; }
+  bool file_done(int f) const { return file_left_[static_cast<std::size_t>(f)] == 0; }
+  bool file_failed(int f) const { return !file_error_[static_cast<std::size_t>(f)].empty(); }
+  const std::string& file_error(int f) const { return file_error_[static_cast<std::size_t>(f)]; }
+  const Counts& file_counts(int f) const { return file_counts_[static_cast<std::size_t>(f)]; }
   const std::vector<int>& processed_files() const { return processed_; }  // completion order
   std::vector<int> pending_files() const;  // not yet processed, ascending
   std::vector<int> failed_files() const;   // done with a read error, ascending
@@ -157,10 +243,11 @@ class Scheduler {
   std::vector<int> pending_tasks() const { return policy_->pending(); }
 
   int tasks_done() const { return tasks_done_; }
-  int tasks_reassigned() const { return reassigned_; }  // hand-outs with attempt >= 2
-  int duplicates() const { return duplicates_; }
-  int late_accepted() const { return late_accepted_; }
+  int tasks_reassigned() const { return stats_.tasks_reassigned; }
+  int duplicates() const { return stats_.duplicates; }
+  int late_accepted() const { return stats_.late_accepted; }
   int tasks_by_master() const { return by_master_; }
+  const SchedulerStats& stats() const { return stats_; }
   const SchedulingPolicy& policy() const { return *policy_; }
   double timeout() const { return opt_.timeout; }
   double start_time() const { return t0_; }
@@ -169,36 +256,91 @@ class Scheduler {
   struct WorkerInfo {
     WorkerState state = WorkerState::Active;
     double last_heard = 0;
-    std::vector<int> held;
+    std::vector<int> held;      // owner or copy runner, in hand-out order
+    bool suspected = false;     // declared failed at least once (false-suspicion accounting)
+    bool heard_after = false;   // ... and heard from since
+    int stealing = -1;          // the task a steal is under way for (this worker is the thief)
+    // rate sampling: the last progress point seen (task, bytes, time) and when its last task ended
+    int sample_task = -1;
+    std::uint64_t sample_bytes = 0;
+    double sample_time = 0, last_finish = 0;
   };
+  struct Runner {               // progress of one runner of a task
+    std::uint64_t bytes = 0;    // reported done
+    double at = -1;             // when (master's clock); < 0: never reported
+  };
+
+  // PolicyContext
+  double now() const override { return now_; }
+  double rate(int w) const override { return rates_.rate(w); }
+  double observed(int w) const override { return rates_.observed(w); }
+  double busy_until(int w) const override;
+  std::vector<int> live_workers() const override;
+  int live_count() const override { return live_; }
+  const Task& task(int id) const override { return tasks_[static_cast<std::size_t>(id)]; }
+
   WorkerInfo* find(int w);
   const WorkerInfo* find(int w) const;
-  std::vector<int> live_workers() const;
+  void heard(int w, double now);
   Reply hand_out(int worker, double now);
+  Reply assign(int worker, int t, double now);
+  void top_up(int worker, double now);
+  int maybe_split(int t, int worker);
+  bool try_steal(int thief, double now);
+  Reply try_speculate(int worker, double now);
   Failure fail(std::size_t k, double now, const std::string& why);
   ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at);
-  void heard(WorkerInfo* w, double now) { if (w && now > w->last_heard) w->last_heard = now; }
+  void apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
+             ResultOutcome* out);
+  void recount_totals();
+  std::vector<int> release_held(std::size_t k);
+  void requeue(int gone, const std::vector<int>& ids);
+  void to_pending(int t);
+  void from_pending(int t);
+  bool wants_more(int worker) const;
+  void end_steal(int task);
+  void settle_runners(int winner, int task, double now);
+  void rate_progress(int worker, int task, std::uint64_t bytes_done, double now);
+  double progress_estimate(int task, int worker, double now) const;
   void drop_held(int worker, int task);
+  void order(Order::Kind k, int worker, int task, int attempt = 0);
   void record(double now, int rank, const char* ev, int task, std::uint64_t bytes, std::string detail = {});
   std::string task_label(int t) const;
 
   std::vector<Task> tasks_;
   std::vector<TaskState> tstate_;
-  std::vector<int> owner_;
+  std::vector<int> owner_, copy_;
   std::vector<int> attempts_;
   std::vector<double> since_;
   std::vector<char> started_seen_;
+  std::vector<Runner> prog_owner_, prog_copy_;
+  struct Steal {
+    int victim = -1, thief = -1;
+  };
+  std::map<int, Steal> steal_;       // task -> steal awaiting the victim's answer
+  std::vector<double> copy_since_;   // when the copy was handed out
+  std::vector<char> copied_;         // a copy was ever started (at most one per task)
+  int pending_ = 0;                  // tasks in state Pending
+  std::uint64_t pending_bytes_ = 0;  // ... and their bytes
+  bool cancels_ = false;             // the protocol has CANCEL (speculation or stealing on)
   std::vector<int> workers_;
   std::vector<WorkerInfo> winfo_;  // parallel to workers_
+  std::vector<int> index_;         // rank -> index in workers_, -1 if not a worker
+  int live_ = 0;                   // workers Active
   std::vector<int> file_left_;
   std::vector<Counts> file_counts_;
   std::vector<std::string> file_error_;
   std::vector<int> processed_;
   Counts totals_;
   std::unique_ptr<SchedulingPolicy> policy_;
+  PolicyTraits traits_;
   SchedulerOptions opt_;
-  double t0_ = 0;
-  int tasks_done_ = 0, reassigned_ = 0, duplicates_ = 0, late_accepted_ = 0, by_master_ = 0;
+  RateEstimator rates_;
+  std::unique_ptr<FailureDetector> detector_;
+  std::vector<Order> outbox_;
+  SchedulerStats stats_;
+  double t0_ = 0, now_ = 0;
+  int tasks_done_ = 0, by_master_ = 0;
 };
 
 const char* to_string(Scheduler::WorkerState s);

@@ -82,6 +82,8 @@ void check_run(const Scenario& s, RunOutput& r, const std::string& program, cons
   auto trace_text = read_file(env, run_dir + "/run.trace");
   rr.trace_text = trace_text ? *trace_text : std::string();
   if (!trace_text && !master_dies) rr.failures.push_back("no trace written (run.trace)");
+  rr.run_problems = rr.failures;
+  rr.base = base_json;
   auto res = extract_result_json(r.stdout_text);
   if (master_dies) return;  // nothing to check in a result: the run must just end by itself
   if (!res) {

@@ -61,7 +61,9 @@ struct RunRequest {
 
 struct RunResult {
   bool ok = false;
-  std::vector<std::string> failures;
+  std::vector<std::string> failures;       // everything: the run's own failures and unmet expectations
+  std::vector<std::string> run_problems;   // the run's own failures only (rc, deadlock, RESULT line, no trace)
+  nlohmann::json base;                     // base_log_analyser --json on the same input
   nlohmann::json result;
   std::string trace_text, out_text;
   double real_s = 0;

@@ -54,7 +54,10 @@ struct SlowRank {
 };
 
 struct ProgramOptions {
-  std::string policy = "dynamic";
+  std::string policy = "dynamic";  // static | dynamic | lpt | guided | steal
+  bool speculate = false;          // --speculate (backup copies of long-running tasks; not with static)
+  std::string detector;            // "" (the program's default, fixed) | fixed | phi
+  double phi_threshold = -1;       // --phi-threshold (< 0: the program's default)
   double timeout = 3, heartbeat = 0.5, master_timeout = 10;
   double poll = -1;  // idle polling interval of master and waiting workers (< 0: the program's default)
   std::uint64_t split_bytes = 0;
@@ -88,6 +91,9 @@ struct NetChange {
 
 struct Expectations {
   bool counts_match_base = true;
+  // `"counts": {"DEBUG": n, ..., "lines": n}`: these exact numbers too (counted independently, e.g.
+  // with awk, when the scenario was written), besides being equal to base_log_analyser's.
+  std::map<std::string, std::uint64_t> exact_counts;
   std::string result = "OK";  // "OK" | "INCOMPLETE" | "none" (the master dies: no RESULT line) | "" (any)
   std::optional<std::vector<int>> failed_workers;  // exact set, ascending
   double makespan_max = -1, makespan_min = -1;
@@ -118,6 +124,7 @@ struct Scenario {
   std::vector<NetChange> network;
   Expectations expect;
   double time_limit = 120;  // real seconds before smpirun is killed
+  nlohmann::json document;  // the scenario file as parsed (sweep re-parses it with one option changed)
 
   // Host of a rank: ranks go round-robin over the hostfile lines (smpirun's rule).
   const HostSpec& host_of(int rank) const;
@@ -164,7 +171,14 @@ struct Materialized {
   std::string hostfile;
   std::string input_dir;     // absolute path
   std::map<std::string, std::string> files;  // every file written: name -> content (for tests)
+  // TMPDIR for smpirun ("" = leave it): SMPI copies the program once per rank into TMPDIR
+  // (privatization by dlopen), ~1.2 MB each; on tmpfs that costs half the CPU of ext4 /tmp
+  // (large-1024 start-up: 2.4-2.8 s instead of 5.3-5.6 s). materialize() sets kSmpiTmpdir when it
+  // is a directory. (smpirun 3.32's own -tmpdir option is broken and --cfg=smpi/tmpdir is
+  // overridden by smpirun: only the environment variable works.) No effect on simulated results.
+  std::string smpi_tmpdir;
 };
+inline constexpr const char* kSmpiTmpdir = "/dev/shm";
 // Writes platform, hostfile, profiles and input into `run_dir` (created). Generated input goes to
 // `run_dir/input`, or, when `input_cache` is given, to `input_cache/<hash of the input spec>` (shared
 // by every run of the same input); it is reused while its `.stamp` matches the input spec.
@@ -175,10 +189,21 @@ Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, 
 Result<std::map<std::string, std::string>> platform_files(const Scenario& s, const std::string& repo_root,
                                                           Env& env = *Env::posix());
 
+// The policies a scenario or a comparison may name. A comparison's policy may carry "+speculate"
+// ("steal+speculate" = --policy steal --speculate); split_policy separates the two.
+const std::vector<std::string>& known_policies();
+struct PolicyChoice {
+  std::string policy;
+  bool speculate = false;
+};
+// "steal+speculate" -> {steal, true}; Error for an unknown policy or suffix, or static+speculate.
+Result<PolicyChoice> split_policy(const std::string& name);
+
 // The pinned determinism flags.
 std::vector<std::string> determinism_flags();
 // smpirun argv (starting with "smpirun"), to be run with cwd = run_dir. `program`: the
-// distributed_log_analyser_smpi path; `policy_override` replaces options.policy when not empty.
+// distributed_log_analyser_smpi path; `policy_override` (a split_policy name) replaces
+// options.policy and options.speculate when not empty.
 std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
                                       const std::string& trace_file, bool paje, const std::string& policy_override = "");
 // The analyser's own options (after the program path).
@@ -199,15 +224,18 @@ Result<nlohmann::json> extract_result_json(const std::string& stdout_text);
 // Failures of the run itself (rc, deadlock, "is gone??", missing RESULT line, or with
 // `expect_result_line` false: a RESULT line). Empty = fine.
 std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_line = true);
+// Count failures only (empty = the counts are right): every level and `lines` equal to
+// base_log_analyser's (`base`, its --json) and to the scenario's exact counts if it gives them.
+std::vector<std::string> count_failures(const Scenario& s, const nlohmann::json& result, const nlohmann::json& base);
 // Expectation failures (empty = all met). `base`: base_log_analyser --json.
 std::vector<std::string> check_expectations(const Scenario& s, const nlohmann::json& result, const nlohmann::json& base,
                                             const Trace& trace);
 
 // ---- analysis ----
-// Work lower bound: max(total work / sum of worker speeds, largest task / fastest worker speed),
-// work = task bytes * flops_per_byte, speeds at peak (slowdowns and crashes only make it looser).
-// `task_bytes`: the tasks the analyser makes. Needs host speeds (generated platforms, or file
-// platforms whose hosts' speeds could be read). Rank 0 (the master) does not count as a worker.
+// Work lower bound (testbed/bound.h work_bound: capacity integrated over time, so slowdowns and
+// faults count): max(time for all workers to do the total work, time for the fastest to do the
+// largest task). `task_bytes`: the tasks the analyser makes. Needs host speeds (generated platforms,
+// or file platforms whose hosts' speeds could be read). Rank 0 (the master) does not count.
 Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes);
 
 // The largest gap between consecutive events about `rank` (until its timeout or stop).
@@ -228,6 +256,12 @@ struct ReplayOptions {
 // per rank, and a crash fault for every rank the master timed out (at its last sign of life).
 // `header`: the trace's comment lines ("key=value" tokens give policy, timeout, heartbeat, ranks).
 Result<nlohmann::json> replay_scenario(const Trace& real, const std::vector<std::string>& header, const ReplayOptions& o);
+// `dla-scenario replay`: the replay scenario of trace text `trace_text` (read from `trace_name`)
+// written as OUT_DIR/scenario.json (validated exactly as `run` will read it) with the source trace
+// beside it as OUT_DIR/real.trace. An existing scenario.json is an error unless `force`. Returns the
+// line to print ("wrote ...").
+Result<std::string> write_replay(const std::string& trace_text, const std::string& trace_name, const std::string& out_dir,
+                                 const ReplayOptions& o, bool force, const std::string& repo_root, Env& env = *Env::posix());
 // The comment lines of a trace text (without the leading "# ").
 std::vector<std::string> trace_comments(const std::string& text);
 

@@ -1,4 +1,4 @@
-// scenario.h, second half: command lines, checking a finished run, the lower bound, replay.
+// scenario.h, second half: command lines, checking a finished run, replay (the lower bound: bound.cc).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -37,12 +37,38 @@ std::vector<std::string> determinism_flags() {
           "--cfg=smpi/test:1e-6"};
 }
 
+const std::vector<std::string>& known_policies() {
+  static const std::vector<std::string> p = {"static", "dynamic", "lpt", "guided", "steal"};
+  return p;
+}
+
+Result<PolicyChoice> split_policy(const std::string& name) {
+  PolicyChoice c;
+  c.policy = name;
+  const std::string suffix = "+speculate";
+  if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    c.policy = name.substr(0, name.size() - suffix.size());
+    c.speculate = true;
+  }
+  const auto& k = known_policies();
+  if (std::find(k.begin(), k.end(), c.policy) == k.end())
+    return Error{"unknown policy '" + name + "' (known: static, dynamic, lpt, guided, steal; the dynamic ones also as NAME+speculate)"};
+  if (c.speculate && c.policy == "static") return Error{"static+speculate: speculation needs a dynamic policy"};
+  return c;
+}
+
 std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
                                       const std::string& policy_override) {
   const auto& o = s.options;
-  std::vector<std::string> a = {"--policy", policy_override.empty() ? o.policy : policy_override,
+  PolicyChoice pc{o.policy, o.speculate};
+  if (!policy_override.empty())
+    if (auto c = split_policy(policy_override)) pc = *c;  // checked by the caller; a bad one keeps the scenario's
+  std::vector<std::string> a = {"--policy", pc.policy,
                                 "--timeout", num(o.timeout), "--heartbeat", num(o.heartbeat),
                                 "--master-timeout", num(o.master_timeout), "--flops-per-byte", num(o.flops_per_byte)};
+  if (pc.speculate) a.push_back("--speculate");
+  if (!o.detector.empty()) a.insert(a.end(), {"--detector", o.detector});
+  if (o.phi_threshold > 0) a.insert(a.end(), {"--phi-threshold", num(o.phi_threshold)});
   if (o.poll > 0) a.insert(a.end(), {"--poll", num(o.poll)});
   if (o.split_bytes) a.insert(a.end(), {"--split-bytes", std::to_string(o.split_bytes)});
   if (o.throttle > 0) a.insert(a.end(), {"--throttle", num(o.throttle)});
@@ -64,7 +90,11 @@ std::vector<std::string> program_args(const Scenario& s, const std::string& inpu
 
 std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
                                       const std::string& trace_file, bool paje, const std::string& policy_override) {
-  std::vector<std::string> a = {"smpirun", "-platform", m.platform_xml, "-hostfile", m.hostfile, "-np", std::to_string(s.ranks)};
+  std::vector<std::string> a;
+  if (!m.smpi_tmpdir.empty()) a = {"env", "TMPDIR=" + m.smpi_tmpdir};
+  for (const auto& x : {std::string("smpirun"), std::string("-platform"), m.platform_xml, std::string("-hostfile"), m.hostfile,
+                        std::string("-np"), std::to_string(s.ranks)})
+    a.push_back(x);
   if (paje) a.insert(a.end(), {"-trace", "-trace-file", "run.paje"});
   for (const auto& f : determinism_flags()) a.push_back(f);
   a.push_back("--log=root.thres:warning");
@@ -126,22 +156,32 @@ std::vector<std::string> run_failures(const RunOutput& r, bool expect_result_lin
   return f;
 }
 
-// Every level either side reports must agree (the set of levels is open: a level one side lacks
-// counts as -1, so a missing or extra level is a difference too), and so must the line totals.
-static void compare_counts(const json& res, const json& base, std::vector<std::string>* f) {
-  if (!res.contains("counts") || !base.contains("counts")) {
-    f->push_back("counts missing from the result or from base_log_analyser's output");
-    return;
+std::vector<std::string> count_failures(const Scenario& s, const json& res, const json& base) {
+  std::vector<std::string> f;
+  const auto& e = s.expect;
+  if (!e.counts_match_base && e.exact_counts.empty()) return f;
+  if (!res.contains("counts") || !res["counts"].is_object()) return {"counts missing from the result"};
+  auto got = [&](const std::string& k) -> long long {
+    if (k == "lines") return res.contains("lines") && res["lines"].is_number() ? res["lines"].get<long long>() : -1;
+    return res["counts"].contains(k) && res["counts"][k].is_number() ? res["counts"][k].get<long long>() : -1;
+  };
+  if (e.counts_match_base) {
+    if (!base.contains("counts") || !base["counts"].is_object()) return {"counts missing from base_log_analyser's output"};
+    // Every level either side reports must agree (the set of levels is open: a level one side lacks
+    // counts as -1, so a missing or extra level is a difference too), and so must the line totals.
+    std::set<std::string> keys = {"lines"};
+    for (const auto& [k, v] : res["counts"].items()) keys.insert(k);
+    for (const auto& [k, v] : base["counts"].items()) keys.insert(k);
+    for (const auto& k : keys) {
+      const long long want = k == "lines" ? base.value("lines", -1LL) : base["counts"].value(k, -1LL);
+      if (got(k) != want)
+        f.push_back((k == "lines" ? "lines" : "count " + k) + " = " + std::to_string(got(k)) + ", base_log_analyser says " + std::to_string(want));
+    }
   }
-  std::set<std::string> levels;
-  for (const auto* side : {&res, &base})
-    for (const auto& kv : (*side)["counts"].items()) levels.insert(kv.key());
-  for (const auto& lv : levels) {
-    auto a = res["counts"].value(lv, -1LL), b = base["counts"].value(lv, -1LL);
-    if (a != b) f->push_back("count " + lv + " = " + std::to_string(a) + ", base_log_analyser says " + std::to_string(b));
-  }
-  if (res.contains("lines") && base.contains("lines") && res["lines"] != base["lines"])
-    f->push_back("lines = " + res["lines"].dump() + ", base_log_analyser says " + base["lines"].dump());
+  for (const auto& [k, want] : e.exact_counts)
+    if (got(k) != static_cast<long long>(want))
+      f.push_back((k == "lines" ? "lines" : "count " + k) + " = " + std::to_string(got(k)) + ", the scenario expects exactly " + std::to_string(want));
+  return f;
 }
 
 std::vector<std::string> check_expectations(const Scenario& s, const json& res, const json& base, const Trace& trace) {
@@ -155,7 +195,7 @@ std::vector<std::string> check_expectations(const Scenario& s, const json& res, 
     *out = res[k].get<double>();
     return true;
   };
-  if (e.counts_match_base) compare_counts(res, base, &f);
+  for (auto& x : count_failures(s, res, base)) f.push_back(x);
   if (!e.result.empty()) {
     std::string got = res.value("result", std::string("?"));
     if (got != e.result) f.push_back("result is " + got + ", expected " + e.result);
@@ -223,30 +263,6 @@ double longest_silence(const Trace& t, int rank) {
     if (e.event == "timeout" || e.event == "stop") break;
   }
   return gap;
-}
-
-Result<double> lower_bound(const Scenario& s, const std::vector<std::uint64_t>& task_bytes) {
-  if (task_bytes.empty()) return 0.0;
-  std::map<std::string, int> workers_on;
-  std::map<std::string, const HostSpec*> host;
-  for (int r = 1; r < s.ranks; ++r) {
-    const auto& h = s.host_of(r);
-    ++workers_on[h.name];
-    host[h.name] = &h;
-  }
-  double sum = 0, fastest = 0;
-  for (const auto& [name, n] : workers_on) {
-    const HostSpec* h = host[name];
-    if (h->speed <= 0) return Error{"host " + name + ": speed unknown (not declared as <host> or <cluster> in the platform file)"};
-    sum += h->speed * std::min(n, h->cores);
-    fastest = std::max(fastest, h->speed);
-  }
-  double total = 0, largest = 0;
-  for (auto b : task_bytes) {
-    total += static_cast<double>(b) * s.options.flops_per_byte;
-    largest = std::max(largest, static_cast<double>(b) * s.options.flops_per_byte);
-  }
-  return std::max(total / sum, largest / fastest);
 }
 
 std::string first_difference(const std::string& expected, const std::string& got) {
@@ -399,6 +415,28 @@ Result<json> replay_scenario(const Trace& real, const std::vector<std::string>& 
   sc["faults"] = faults;
   sc["expect"] = {{"counts", "base"}, {"result", "any"}};
   return sc;
+}
+
+Result<std::string> write_replay(const std::string& trace_text, const std::string& trace_name, const std::string& out_dir,
+                                 const ReplayOptions& o, bool force, const std::string& repo_root, Env& env) {
+  auto t = Trace::parse(trace_text);
+  if (!t) return Error{trace_name + ": " + t.error()};
+  auto j = replay_scenario(*t, trace_comments(trace_text), o);
+  if (!j) return Error{j.error()};
+  const std::string file = out_dir + "/scenario.json";
+  if (is_regular_file(env, file) && !force) return Error{file + " exists (--force to overwrite)"};
+  if (auto st = make_dirs(env, out_dir); !st) return Error{st.error()};
+  const auto slash = out_dir.find_last_of('/');
+  auto sc = parse_scenario(*j, out_dir.substr(slash == std::string::npos ? 0 : slash + 1), repo_root, env);
+  if (!sc) return Error{"internal: the replay scenario does not validate: " + sc.error()};
+  if (!write_file(env, file, j->dump(2) + "\n", WriteMode::kTruncate, false)) return Error{"cannot write " + file};
+  if (!write_file(env, out_dir + "/real.trace", trace_text, WriteMode::kTruncate, false))
+    return Error{"cannot write " + out_dir + "/real.trace"};
+  std::ostringstream m;
+  m << "wrote " << file << " (" << (*j)["input"]["sizes"].size() << " tasks, " << (*j)["faults"].size()
+    << " fault(s), flops_per_byte " << (*j)["options"]["flops_per_byte"].get<double>() << ") and the source trace " << out_dir
+    << "/real.trace";
+  return m.str();
 }
 
 }  // namespace dla::scen

@@ -362,6 +362,7 @@ Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, 
   m.files = *pf;
   m.platform_xml = "platform.xml";
   m.hostfile = "hostfile";
+  if (is_dir(env, kSmpiTmpdir)) m.smpi_tmpdir = kSmpiTmpdir;
   if (s.input.kind == InputSpec::Dir) {
     const std::string d = under_root(repo_root, s.input.dir);
     auto real = env.real_path(d);

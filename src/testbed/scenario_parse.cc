@@ -71,11 +71,14 @@ InputSpec parse_input(Obj& o, const std::string& repo_root, Env& env) {
   return in;
 }
 
-const std::vector<std::string> kPolicies = {"dynamic", "static"};
-
 ProgramOptions parse_options(Obj& o) {
   ProgramOptions p;
   p.policy = o.str("policy", p.policy);
+  p.speculate = o.boolean("speculate", false);
+  p.detector = o.str("detector", "");
+  if (!p.detector.empty() && p.detector != "fixed" && p.detector != "phi")
+    throw Bad{o.at("detector") + ": unknown detector '" + p.detector + "' (known: fixed, phi)"};
+  p.phi_threshold = o.num("phi_threshold", -1, 1e-3, 1e6);
   p.timeout = o.unit("timeout", parse_duration, p.timeout, 1e-6, 1e6);
   p.heartbeat = o.unit("heartbeat", parse_duration, p.heartbeat, 1e-6, 1e6);
   p.master_timeout = o.unit("master_timeout", parse_duration, p.master_timeout, 1e-6, 1e6);
@@ -114,10 +117,10 @@ ProgramOptions parse_options(Obj& o) {
       p.extra_args.push_back(a.get<std::string>());
     }
   }
-  o.done({"policy", "timeout", "heartbeat", "master_timeout", "poll", "split_bytes", "flops_per_byte", "throttle", "slow",
+  o.done({"policy", "speculate", "detector", "phi_threshold", "timeout", "heartbeat", "master_timeout", "poll", "split_bytes", "flops_per_byte", "throttle", "slow",
           "checkpoint", "checkpoint_every", "checkpoint_interval", "extra_args"});
-  if (std::find(kPolicies.begin(), kPolicies.end(), p.policy) == kPolicies.end())
-    throw Bad{o.at("policy") + ": unknown policy '" + p.policy + "' (known: dynamic, static)"};
+  auto choice = split_policy(p.policy + (p.speculate ? "+speculate" : ""));
+  if (!choice) throw Bad{o.at("policy") + ": " + choice.error()};
   if (p.heartbeat >= p.timeout)
     throw Bad{o.at("heartbeat") + ": the heartbeat (" + fmt_num(p.heartbeat) + " s) must be shorter than the timeout (" +
               fmt_num(p.timeout) + " s), or every busy worker is declared failed"};
@@ -309,10 +312,18 @@ std::vector<Expectations::Silence> parse_silences(Obj& e, int ranks) {
 
 Expectations parse_expect(Obj& e, int ranks) {
   Expectations x;
-  const std::string counts = e.str("counts", "base");
-  if (counts == "base") x.counts_match_base = true;
-  else if (counts == "any") x.counts_match_base = false;
-  else throw Bad{e.at("counts") + ": \"base\" (equal to base_log_analyser) or \"any\""};
+  if (e.has("counts") && e.get("counts").is_object()) {
+    for (const auto& [k, v] : e.get("counts").items()) {
+      if (!v.is_number_unsigned()) throw Bad{e.at("counts") + "." + k + ": must be a count (an integer >= 0)"};
+      x.exact_counts[k] = v.get<std::uint64_t>();
+    }
+    if (!x.exact_counts.count("lines")) throw Bad{e.at("counts") + ": exact counts must include \"lines\""};
+  } else {
+    const std::string counts = e.str("counts", "base");
+    if (counts == "base") x.counts_match_base = true;
+    else if (counts == "any") x.counts_match_base = false;
+    else throw Bad{e.at("counts") + ": \"base\" (equal to base_log_analyser), \"any\", or exact counts {\"INFO\": n, ..., \"lines\": n}"};
+  }
   x.result = e.str("result", "OK");
   if (x.result != "OK" && x.result != "INCOMPLETE" && x.result != "any" && x.result != "none")
     throw Bad{e.at("result") + ": OK, INCOMPLETE, none (the master dies: no RESULT line) or any"};
@@ -403,6 +414,7 @@ Scenario parse_document(const json& j, const std::string& name, const std::strin
   o.done({"description", "tags", "platform", "ranks_per_host", "ranks", "input", "options", "faults", "slowdowns",
           "network", "expect", "time_limit", "comment"});
   check_profile_targets(s, repo_root, env);
+  s.document = j;
   return s;
 }
 

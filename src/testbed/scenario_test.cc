@@ -219,6 +219,13 @@ TEST_CASE("scenario: generated platform XML carries the profiles") {
   CHECK(all.find("--inject-crash 3@1.5:kill") != std::string::npos);
   CHECK(all.find("node-2") == std::string::npos);
   CHECK(all.find("--trace run.trace --json --quiet input") != std::string::npos);
+  // SMPI's per-rank copies of the program go to a tmpfs when there is one: through the environment.
+  m.smpi_tmpdir = "/dev/shm";
+  auto with_tmp = sc::smpirun_argv(s, m, "/x/prog_smpi", "run.trace", false);
+  REQUIRE(with_tmp.size() == argv.size() + 2);
+  CHECK(with_tmp[0] == "env");
+  CHECK(with_tmp[1] == "TMPDIR=/dev/shm");
+  CHECK(std::vector<std::string>(with_tmp.begin() + 2, with_tmp.end()) == argv);
 }
 
 TEST_CASE("scenario: a platform file gets profiles injected, a cluster tag cannot") {
@@ -247,7 +254,7 @@ TEST_CASE("scenario: a platform file gets profiles injected, a cluster tag canno
   // Lower bound: one worker (rank 1 on b: 0.5 Gf, 2 cores but one worker rank).
   auto lb = sc::lower_bound(*r, {1000000000, 500000000});
   REQUIRE(lb.ok());
-  CHECK(*lb == Approx(3.0));  // 1.5e9 flops / 0.5e9
+  CHECK(*lb == Approx(5.0));  // 0.5e9 flops in the first second, then b runs at half: 1e9 / 0.25e9
 
   j["platform"] = {{"file", "c.xml"}};
   j["slowdowns"] = json::array({{{"host", "n-1"}, {"at", 1}, {"speed", 0.5}}});

@@ -1,0 +1,120 @@
+#include "mpi/protocol.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+
+namespace dla::mpi::proto {
+namespace {
+
+std::string random_bytes(std::mt19937& rng, std::size_t max_len) {
+  std::uniform_int_distribution<int> len(0, static_cast<int>(max_len)), byte(0, 255);
+  std::string s(static_cast<std::size_t>(len(rng)), '\0');
+  for (auto& c : s) c = static_cast<char>(byte(rng));
+  return s;
+}
+
+// Any set of levels, not only the assignment's four (FATAL, NOTICE, a logcat VERBOSE...).
+Counts random_counts(std::mt19937& rng) {
+  static const char* kNames[] = {"DEBUG", "ERROR", "INFO", "WARN", "FATAL", "NOTICE", "TRACE", "VERBOSE", "SEVERE", "L_9"};
+  Counts c;
+  std::uniform_int_distribution<std::uint64_t> n(1, 1u << 20);
+  for (const char* name : kNames)
+    if (rng() % 3 == 0) c[name] = n(rng);
+  c.lines = n(rng) + c.leveled();
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("protocol: the plan carries options or an error, never the file list") {
+  auto p = decode_plan(encode_plan(Plan{"regex:(?<level>\\w+)\tx\n", ""}));
+  REQUIRE(p);
+  CHECK(p->format == "regex:(?<level>\\w+)\tx\n");
+  CHECK(p->error.empty());
+  auto e = decode_plan(encode_plan(Plan{"", "no such directory: a\nb"}));
+  REQUIRE(e);
+  CHECK(e->error == "no such directory: a\nb");
+  CHECK_FALSE(decode_plan("plan\tx"));         // no newline
+  CHECK_FALSE(decode_plan("{\"files\":[]}\n"));  // the old JSON plan
+  CHECK_FALSE(decode_plan("plan\tx\ty\n"));
+}
+
+TEST_CASE("protocol: assignments and results round-trip any bytes in names, specs and errors") {
+  std::mt19937 rng(7 + Catch::rngSeed());
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<TaskMsg> tasks;
+    std::vector<ResultMsg> results;
+    const int n = 1 + static_cast<int>(rng() % 20);
+    for (int i = 0; i < n; ++i) {
+      TaskMsg t;
+      t.id = static_cast<int>(rng() % 100000);
+      t.offset = rng();
+      t.length = rng();
+      t.size = (std::uint64_t{rng()} << 32) | rng();
+      t.attempt = 1 + static_cast<int>(rng() % 4);
+      t.path = random_bytes(rng, 40);
+      t.name = random_bytes(rng, 20);
+      tasks.push_back(t);
+      ResultMsg r;
+      r.task = t.id;
+      r.kind = static_cast<ResultMsg::Kind>(rng() % 3);
+      r.started_us = rng() % 2 ? -1 : static_cast<long long>(rng());
+      r.format = random_bytes(rng, 10);
+      if (r.kind == ResultMsg::Ok) r.counts = random_counts(rng);
+      if (r.kind == ResultMsg::Err) r.error = random_bytes(rng, 30);
+      results.push_back(r);
+    }
+    const int refill = static_cast<int>(rng() % 5);
+    const bool answer = rng() % 2;
+    auto ta = decode_assign(encode_assign({refill, answer, tasks}));
+    REQUIRE(ta);
+    CHECK(ta->refill == refill);
+    CHECK(ta->answer == answer);
+    REQUIRE(ta->tasks.size() == tasks.size());
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      const auto &a = ta->tasks[i], &b = tasks[i];
+      CHECK((a.id == b.id && a.offset == b.offset && a.length == b.length && a.size == b.size &&
+             a.attempt == b.attempt && a.path == b.path && a.name == b.name));
+    }
+    auto ra = decode_results(encode_results(results));
+    REQUIRE(ra);
+    REQUIRE(ra->size() == results.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto &a = (*ra)[i], &b = results[i];
+      CHECK((a.task == b.task && a.kind == b.kind && a.started_us == b.started_us && a.format == b.format &&
+             a.counts == b.counts && a.error == b.error));
+    }
+  }
+}
+
+TEST_CASE("protocol: a damaged message is an error, never a wrong task or count") {
+  std::vector<TaskMsg> tasks = {{3, 0, 10, 10, 1, "d/a.log", "a.log"}};
+  const std::string a = encode_assign({0, true, tasks});
+  ResultMsg r;
+  r.task = 3;
+  r.counts[Level::Debug] = 2;
+  r.counts["FATAL"] = 1;
+  r.counts.lines = 5;
+  const std::string res = encode_results({r});
+  CHECK(res == "3\tok\t-1\t\t5 DEBUG=2 FATAL=1\n");
+  // A cut message (any strict prefix) never decodes: the last line must end with a newline.
+  for (std::size_t cut = 0; cut < a.size(); ++cut) CHECK_FALSE(decode_assign(a.substr(0, cut)));
+  for (std::size_t cut = 0; cut < res.size(); ++cut) CHECK_FALSE(decode_results(res.substr(0, cut)));
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=x\n"));
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 lower=1\n"));
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=6\n"));  // more leveled lines than lines
+  CHECK_FALSE(decode_results("3\tok\t-1\t\t5 DEBUG=1 \n"));
+  CHECK_FALSE(decode_results("3\tmaybe\t-1\t\t5\n"));
+  CHECK_FALSE(decode_results("3\tcancel\t-1\t\tjunk\n"));
+  CHECK(decode_assign("assign\t0\t1\n3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n3\t0\t10\t10\t0\tp\tn\n"));  // attempt 0
+  CHECK_FALSE(decode_assign("assign\t0\t1\n-3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n3\t0\t10\t10\t1\tp\\q\tn\n"));  // bad escape
+  CHECK_FALSE(decode_assign("assign\t-1\t1\n3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign("assign\t0\t1\n"));  // no task
+  CHECK_FALSE(decode_assign("3\t0\t10\t10\t1\tp\tn\n"));  // no header
+  CHECK_FALSE(decode_assign("assign\t0\t2\n3\t0\t10\t10\t1\tp\tn\n"));
+  CHECK_FALSE(decode_assign(""));
+}
+
+}  // namespace dla::mpi::proto

@@ -1,0 +1,366 @@
+// The invariant test: random workers that crash, hang, come back late, read unreadable ranges,
+// prefetch, get stolen from and run speculative copies that get cancelled; every policy, both
+// failure detectors, random clock steps, split and guided-split files. Whatever happens, when the
+// run ends every task is counted exactly once and the totals equal the files' own counts.
+// Each run is seeded by its number plus DLA_TEST_SEED (printed by the test main).
+#include <catch2/catch.hpp>
+#include <deque>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "base/clock.h"
+#include "scan/loggen.h"
+#include "sched/scheduler.h"
+
+using namespace dla;
+using R = Scheduler::Reply;
+using O = Scheduler::ResultOutcome;
+using Ord = Scheduler::Order;
+
+namespace {
+
+// A virtual file's content: a line starts at offset x of file f when (x * 31 + f) % 5 == 0, with
+// level FATAL when x % 7 == 0, else (x / 5) % 4 of the seed four (or no level when x % 3 == 0).
+// Counts of a range are those of the lines whose first byte it holds, so any partition of a file
+// adds up to the whole file's counts.
+Counts range_counts(int file, std::uint64_t off, std::uint64_t len) {
+  static const Level kLv[4] = {Level::Debug, Level::Error, Level::Info, Level::Warn};
+  Counts c;
+  for (std::uint64_t x = off; x < off + len; ++x) {
+    if ((x * 31 + static_cast<std::uint64_t>(file)) % 5 != 0) continue;
+    ++c.lines;
+    if (x % 7 == 0) ++c["FATAL"];  // a level beyond the seed four: Counts is an open set
+    else if (x % 3 != 0) ++c[kLv[(x / 5) % 4]];
+  }
+  return c;
+}
+
+struct Config {
+  std::string policy;
+  bool speculate = false;
+  std::string detector;
+  bool plant = false;
+};
+
+struct Interleaving {
+  struct Stats {
+    int with_failures = 0, with_late = 0, with_dups = 0, with_master = 0, with_errors = 0, with_false = 0;
+    int attempted = 0, steals = 0, refused = 0, copies = 0, won = 0, lost = 0, cancels = 0, splits = 0;
+  };
+  enum Mode { Alive, Dead, Paused };
+  struct Held {
+    int task;
+    ByteRange range;
+    bool started = false;
+  };
+  struct Msg {
+    bool reply;  // the answer to a request/result (else an order)
+    int kind;    // R::Kind for replies, Ord::Kind for orders
+    int task;
+  };
+  struct W {
+    Mode mode = Alive;
+    bool stopped = false;
+    int outstanding = 0;   // requests/results sent, not yet answered
+    bool want_request = true;
+    double resume_at = 0;
+    double last_sent = 0;
+    int slowness = 1;      // it acts on 1 in `slowness` of its turns (a slow host)
+    std::deque<Held> dq;
+    std::deque<Msg> inbox;
+  };
+
+  Interleaving(int run, Stats* st, bool plant = false)
+      : rng(static_cast<std::uint64_t>(run) * 7919 + 1 + Catch::rngSeed()),
+        calm(rng.below(3) == 0),
+        nfiles(calm ? 4 + static_cast<int>(rng.below(12)) : 1 + static_cast<int>(rng.below(8))),
+        files(draw_files()),
+        tasks(make_tasks(files, rng.below(3) == 0 ? 0 : (calm ? 5 + rng.below(20) : 1 + rng.below(100)))),
+        nworkers(calm ? 2 + static_cast<int>(rng.below(4)) : 1 + static_cast<int>(rng.below(5))),
+        // (a worker acts about once every nworkers steps of 0.15 s: the timeout scales with that)
+        timeout((1.0 + static_cast<double>(rng.below(3))) * (0.4 + 0.3 * nworkers) * (calm ? 10 : 1)),
+        cfg(draw_config(plant)),
+        s(tasks, nfiles, worker_ids(), draw_policy(), options(), 0),
+        ws(static_cast<std::size_t>(nworkers) + 1),
+        stats(st) {
+    for (auto& m : ws) m.slowness = rng.below(3) == 0 ? 2 + static_cast<int>(rng.below(3)) : 1;
+    for (int f = 0; f < nfiles; ++f) bad_at.push_back(rng.below(6) == 0 && files[static_cast<std::size_t>(f)].size > 0
+                                                          ? static_cast<std::int64_t>(rng.below(files[static_cast<std::size_t>(f)].size))
+                                                          : -1);
+  }
+
+  std::vector<FileInfo> draw_files() {
+    std::vector<FileInfo> out;
+    for (int i = 0; i < nfiles; ++i) out.push_back({"d/f" + std::to_string(i), "f" + std::to_string(i), rng.below(200), 0});
+    return out;
+  }
+  std::vector<int> worker_ids() const {
+    std::vector<int> ws;
+    for (int w = 1; w <= nworkers; ++w) ws.push_back(w);
+    return ws;
+  }
+  Config draw_config(bool plant) {
+    static const char* kPolicies[] = {"static", "dynamic", "lpt", "guided", "steal"};
+    Config c;
+    c.policy = kPolicies[rng.below(5)];
+    c.speculate = rng.below(2) == 0;
+    c.detector = rng.below(2) ? "fixed" : "phi";
+    c.plant = plant;
+    return c;
+  }
+  std::unique_ptr<SchedulingPolicy> draw_policy() {
+    if (cfg.policy == "guided") return make_guided_policy(1 + static_cast<double>(rng.below(3)), 1 + rng.below(16));
+    if (cfg.policy == "steal") return make_steal_policy(2 + static_cast<int>(rng.below(4)), 1 + 9 * rng.uniform());
+    return make_policy(cfg.policy);
+  }
+  SchedulerOptions options() const {
+    SchedulerOptions o;
+    o.timeout = timeout;
+    o.speculate = cfg.speculate;
+    o.detector.kind = cfg.detector;
+    o.detector.first_interval = 0.15 * nworkers;
+    o.detector.threshold = 4;
+    o.detector.min_std = 0.2;
+    if (calm) o.detector.acceptable_pause = timeout / 3;
+    o.rate.prior = 300;  // bytes/s: the model's scale (100-byte files, 0.3 s steps)
+    o.speculation.heartbeat = 0.3;
+    o.debug_plant_double_apply = cfg.plant;
+    return o;
+  }
+
+  bool bad(int task, const ByteRange& r) const {
+    const std::int64_t x = bad_at[static_cast<std::size_t>(tasks_file(task))];
+    return x >= 0 && static_cast<std::uint64_t>(x) >= r.offset && static_cast<std::uint64_t>(x) < r.offset + r.length;
+  }
+  int tasks_file(int task) const { return s.tasks()[static_cast<std::size_t>(task)].file; }
+
+  void deliver_orders() {
+    for (const auto& o : s.take_orders()) {
+      if (o.kind == Ord::Cancel) ++stats->cancels;
+      auto& m = ws[static_cast<std::size_t>(o.worker)];
+      if (m.mode != Dead) m.inbox.push_back({false, o.kind, o.task});
+    }
+  }
+  void send_reply(int w, const R& r) {
+    auto& m = ws[static_cast<std::size_t>(w)];
+    if (m.mode != Dead) m.inbox.push_back({true, r.kind, r.task});
+    deliver_orders();
+  }
+  void outcome(const O& o, int task) {
+    if (o.kind == O::Applied || o.kind == O::LateApplied) ++applied[task];
+    if (o.kind == O::LateApplied) ++stats->with_late;
+    if (o.kind == O::Duplicate) ++stats->with_dups;
+  }
+  void take(int w, const Msg& g);
+  void work(int w);
+  void step();
+  void run() {
+    for (std::size_t steps = 0; !(s.all_done() && s.workers_settled()) && steps < 40000 + 100 * s.tasks().size(); ++steps) step();
+  }
+  std::string check();
+
+  SplitMix64 rng;
+  const bool calm;  // no crash, no pause, generous timeouts: the runs where steals and copies pay
+  const int nfiles;
+  const std::vector<FileInfo> files;
+  const std::vector<Task> tasks;
+  const int nworkers;
+  const double timeout;
+  const Config cfg;
+  FakeClock clk;
+  Scheduler s;
+  std::vector<W> ws;
+  std::vector<std::int64_t> bad_at;  // per file: the offset no worker can read, or -1
+  std::map<int, int> applied;
+  bool used_master = false;
+  Stats* stats;
+};
+
+// One message from the worker's inbox, as src/mpi/worker.cc must handle it.
+void Interleaving::take(int w, const Msg& g) {
+  auto& m = ws[static_cast<std::size_t>(w)];
+  const auto find = [&](int t) {
+    for (auto it = m.dq.begin(); it != m.dq.end(); ++it)
+      if (it->task == t) return it;
+    return m.dq.end();
+  };
+  if (g.reply) --m.outstanding;
+  if (g.reply && g.kind == R::Stop) {
+    m.stopped = true;
+  } else if (g.kind == (g.reply ? static_cast<int>(R::Assign) : static_cast<int>(Ord::Assign))) {
+    m.dq.push_back({g.task, s.tasks()[static_cast<std::size_t>(g.task)].range});
+  } else if (!g.reply && g.kind == Ord::Cancel) {
+    auto it = find(g.task);
+    if (it != m.dq.end()) m.dq.erase(it);  // queued or running: dropped, counts never sent
+  } else if (!g.reply && g.kind == Ord::Release) {
+    auto it = find(g.task);
+    const bool ok = it != m.dq.end() && !it->started;
+    if (ok) m.dq.erase(it);
+    s.on_release_reply(w, g.task, ok, clk.now());
+    ok ? ++stats->steals : ++stats->refused;
+    deliver_orders();
+  }
+  if (m.dq.empty() && m.outstanding == 0 && !m.stopped) m.want_request = true;
+}
+
+// The worker's own progress: start the front task (only with an empty inbox), heartbeat, finish.
+void Interleaving::work(int w) {
+  auto& m = ws[static_cast<std::size_t>(w)];
+  if (m.dq.empty()) {
+    if (m.want_request && m.outstanding == 0) {
+      m.want_request = false;
+      ++m.outstanding;
+      send_reply(w, s.on_request(w, clk.now()));
+    }
+    return;
+  }
+  Held& h = m.dq.front();
+  if (!h.started) {  // the first heartbeat says when it started
+    h.started = true;
+    s.on_heartbeat(w, h.task, 0, clk.now(), clk.now());
+    return;
+  }
+  if (rng.below(3) == 0) {
+    s.on_heartbeat(w, h.task, rng.below(h.range.length + 1), clk.now());
+    return;
+  }
+  const Held done = h;
+  m.dq.pop_front();
+  ++m.outstanding;
+  O o = bad(done.task, done.range)
+            ? s.on_task_error(w, done.task, "unreadable", clk.now())
+            : s.on_result(w, done.task, range_counts(tasks_file(done.task), done.range.offset, done.range.length), clk.now());
+  outcome(o, done.task);
+  send_reply(w, o.next);
+}
+
+// One random event of one random worker, then the master's tick (and its own work if no worker is left).
+void Interleaving::step() {
+  clk.advance(rng.below(20) == 0 && !calm ? timeout * 1.5 * rng.uniform() : 0.3 * rng.uniform());
+  const int w = 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nworkers)));
+  auto& m = ws[static_cast<std::size_t>(w)];
+  const auto dice = rng.below(100);
+  if (m.stopped || m.mode == Dead || rng.below(static_cast<std::uint64_t>(m.slowness)) != 0) {
+    // nothing
+  } else if (m.mode == Paused) {
+    if (clk.now() >= m.resume_at) m.mode = Alive;
+  } else if (dice < 2 && !calm) {
+    m.mode = Dead;
+    m.inbox.clear();
+  } else if (dice < 5 && !calm) {
+    m.mode = Paused;
+    m.resume_at = clk.now() + timeout * 3 * rng.uniform();
+  } else if (!m.inbox.empty() && (dice < 50 || (dice < 75 && !m.dq.empty() && !m.dq.front().started))) {
+    // (mostly the inbox is read before a task starts, as the protocol asks; sometimes a message
+    // arrives just after the start: a RELEASE of the started task must then be refused)
+    const Msg g = m.inbox.front();
+    m.inbox.pop_front();
+    take(w, g);
+  } else {
+    work(w);
+  }
+  // Like the real worker: never silent for longer than a heartbeat interval while it runs.
+  if (m.mode == Alive && !m.stopped && clk.now() - m.last_sent > 0.3) {
+    s.on_heartbeat(w, m.dq.empty() ? -1 : m.dq.front().task, 0, clk.now());
+    m.last_sent = clk.now();
+  }
+  for (const auto& f : s.tick(clk.now())) (void)f;
+  deliver_orders();
+  if (!s.any_worker_usable() && !s.all_done()) {
+    int t = s.take_for_master(clk.now());
+    if (t >= 0) {
+      used_master = true;
+      const ByteRange r = s.tasks()[static_cast<std::size_t>(t)].range;
+      O o = bad(t, r) ? s.on_task_error(0, t, "unreadable", clk.now())
+                      : s.on_result(0, t, range_counts(tasks_file(t), r.offset, r.length), clk.now());
+      outcome(o, t);
+      deliver_orders();
+    }
+  }
+}
+
+// "" if every invariant holds, else the first one broken.
+std::string Interleaving::check() {
+  std::ostringstream why;
+  if (!s.all_done() || !s.workers_settled()) return "run did not end";
+  // Late messages after the end are harmless: every live worker delivers what it still holds.
+  for (int w = 1; w <= nworkers; ++w)
+    for (const auto& h : ws[static_cast<std::size_t>(w)].dq) {
+      if (ws[static_cast<std::size_t>(w)].mode == Dead) break;
+      auto o = s.on_result(w, h.task, range_counts(tasks_file(h.task), h.range.offset, h.range.length), clk.now() + 100);
+      if (o.kind != O::Duplicate || o.next.kind != R::Stop) return "a late result after the end was not a duplicate";
+    }
+  Counts want;
+  std::vector<int> want_failed;
+  for (int f = 0; f < nfiles; ++f) {
+    const Counts whole = range_counts(f, 0, files[static_cast<std::size_t>(f)].size);
+    if (bad_at[static_cast<std::size_t>(f)] >= 0) {
+      want_failed.push_back(f);
+      continue;
+    }
+    want += whole;
+    if (!(s.file_counts(f) == whole)) return "file " + std::to_string(f) + " counts differ from its content";
+  }
+  for (const auto& t : s.tasks())
+    if (applied[t.id] != 1) return "task " + std::to_string(t.id) + " applied " + std::to_string(applied[t.id]) + " times";
+  if (!(s.totals() == want)) return "totals differ from the sum of the files";
+  if (s.failed_files() != want_failed) return "failed files differ";
+  if (static_cast<int>(s.processed_files().size() + want_failed.size()) != nfiles) return "processed files missing";
+  if (!s.pending_tasks().empty()) return "tasks still pending";
+  const auto& st = s.stats();
+  if (!s.failed_workers().empty()) ++stats->with_failures;
+  if (used_master) ++stats->with_master;
+  if (!want_failed.empty()) ++stats->with_errors;
+  if (st.false_suspicions > 0) ++stats->with_false;
+  stats->copies += st.speculative_started;
+  stats->won += st.speculative_won;
+  stats->lost += st.speculative_lost;
+  stats->splits += st.tasks_split;
+  stats->attempted += st.steals_attempted;
+  return why.str();
+}
+
+}  // namespace
+
+TEST_CASE("scheduler: exactly once over random interleavings of every policy, steals, copies, failures", "[scheduler]") {
+  const int kRuns = 20000;
+  Interleaving::Stats stats;
+  std::map<std::string, int> runs_by;
+  for (int run = 0; run < kRuns; ++run) {
+    Interleaving it(run, &stats);
+    it.run();
+    runs_by[it.cfg.policy + (it.cfg.speculate ? "+spec" : "") + "/" + it.cfg.detector]++;
+    INFO("run " << run << " seed " << Catch::rngSeed() << " policy " << it.cfg.policy << " speculate " << it.cfg.speculate
+                << " detector " << it.cfg.detector << " workers " << it.nworkers << " tasks " << it.s.tasks().size());
+    REQUIRE(it.check() == "");
+  }
+  CHECK(runs_by.size() == 20);  // 5 policies x speculate on/off x 2 detectors
+  // The generator must actually exercise the interesting paths.
+  CHECK(stats.with_failures > kRuns / 4);
+  CHECK(stats.with_late > 0);
+  CHECK(stats.with_dups > 0);
+  CHECK(stats.with_master > 0);
+  CHECK(stats.with_errors > kRuns / 10);
+  CHECK(stats.with_false > kRuns / 20);
+  CHECK(stats.attempted > 50);
+  CHECK(stats.steals > 50);
+  CHECK(stats.refused > 10);
+  CHECK(stats.copies > 100);
+  CHECK(stats.won > 10);
+  CHECK(stats.lost > 10);
+  CHECK(stats.cancels > 50);
+  CHECK(stats.splits > 100);
+}
+
+TEST_CASE("scheduler: the exactly-once checker catches a planted double apply", "[scheduler]") {
+  Interleaving::Stats stats;
+  int caught = 0, runs = 0;
+  for (int run = 0; run < 2000 && caught == 0; ++run, ++runs) {
+    Interleaving it(run, &stats, /*plant=*/true);
+    it.run();
+    if (it.check() != "") ++caught;
+  }
+  INFO("runs until caught: " << runs);
+  REQUIRE(caught == 1);
+}
