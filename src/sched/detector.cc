@@ -32,7 +32,9 @@ class FixedDetector final : public FailureDetector {
 // Phi-accrual over a window of inter-arrival times (running sums for O(1) updates).
 class PhiDetector final : public FailureDetector {
  public:
-  explicit PhiDetector(const DetectorOptions& o) : o_(o) {}
+  explicit PhiDetector(const DetectorOptions& o) : o_(o) {
+    if (o_.acceptable_pause < 0) o_.acceptable_pause = o_.first_interval;
+  }
   std::string name() const override { return "phi"; }
   void heard(int worker, double now) override {
     auto [it, fresh] = w_.try_emplace(worker);

@@ -16,8 +16,11 @@
 //   window is seeded with `first_interval` (the heartbeat; std first_interval / 4, as Akka does).
 //   Bounds: phi > threshold  <=>  t > m + pause + z * s, with z = Phi^-1(1 - 10^-threshold)
 //   (z = 5.61 for threshold 8, 4.75 for 6, 3.72 for 4). A dead worker is therefore declared failed
-//   after a silence of min(timeout, m + pause + z * max(s, min_std)) (+ one poll): with heartbeats
-//   every 0.5 s, s = 0.1 and threshold 8 that is about 1.06 s instead of a 3 s timeout. False
+//   after a silence of min(timeout, m + pause + z * max(s, min_std)) (+ one poll). The pause
+//   defaults to one heartbeat interval because a worker's messages are bursty: results every few
+//   milliseconds between small tasks (a small mean), then only heartbeats during a big task; with
+//   heartbeats every 0.5 s, threshold 8 and min_std 0.1 a dead worker is declared failed after
+//   0.5 + 0.5 + 0.56 ~ 1.6 s of silence at most (less when its gaps were short), against 3 s. False
 //   suspicion: if a live worker's gaps were normal with that m and s, a given gap exceeds the bound
 //   with probability 10^-threshold; real jitter is heavier-tailed (a GC, a loaded host), hence
 //   min_std and acceptable_pause, which raise the bound by min_std*z and pause. A worker whose gaps
@@ -38,7 +41,7 @@ struct DetectorOptions {
   double timeout = 3.0;           // fixed: the limit; phi: the hard cap
   double threshold = 8.0;         // phi
   double min_std = 0.1;           // phi: seconds, floor of the interval std dev
-  double acceptable_pause = 0.0;  // phi: seconds added to the mean interval
+  double acceptable_pause = -1;   // phi: seconds added to the mean interval; < 0: first_interval
   double first_interval = 0.5;    // phi: bootstrap interval (the workers' heartbeat)
   int window = 100;               // phi: intervals kept per worker
 };

@@ -36,6 +36,7 @@ TEST_CASE("phi detector: steady heartbeats are detected fast when they stop, cap
   o.timeout = 3;
   o.threshold = 8;
   o.min_std = 0.1;
+  o.acceptable_pause = 0;
   auto d = make_detector(o);
   REQUIRE(d);
   double t = 0;
@@ -71,4 +72,18 @@ TEST_CASE("detector: unknown kind", "[detector]") {
   DetectorOptions o;
   o.kind = "psychic";
   CHECK(make_detector(o) == nullptr);
+}
+
+TEST_CASE("phi detector: the acceptable pause defaults to one heartbeat interval", "[detector]") {
+  DetectorOptions o;
+  o.kind = "phi";
+  o.first_interval = 0.5;
+  o.timeout = 3;
+  auto d = make_detector(o);
+  double t = 0;
+  for (int i = 0; i < 50; ++i, t += 0.01) d->heard(1, t);  // a burst of results 10 ms apart
+  t -= 0.01;
+  // Then a big task: heartbeats every 0.5 s must not look like a death.
+  CHECK_FALSE(d->suspect(1, t + 0.55));
+  CHECK(d->silence_bound(1) == Approx(0.01 + 0.5 + 5.612 * 0.1).epsilon(1e-3));
 }

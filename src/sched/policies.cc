@@ -147,8 +147,12 @@ class SizeQueue {
   void add(const Task& t) {
     bytes_[t.id] = t.bytes();
     set_.insert({t.bytes(), t.id});
+    total_ += static_cast<double>(t.bytes());
   }
   bool empty() const { return set_.empty(); }
+  double mean() const { return set_.empty() ? 0 : total_ / static_cast<double>(set_.size()); }
+  double total() const { return total_; }
+  double largest() const { return set_.empty() ? 0 : static_cast<double>(set_.begin()->first); }
   int pop_largest() { return take(set_.begin()); }
   int pop_smallest() { return take(std::prev(set_.end())); }
   // The largest task of at most `limit` bytes, or -1.
@@ -162,8 +166,10 @@ class SizeQueue {
   }
   bool remove(int task) {
     auto b = bytes_.find(task);
-    if (b == bytes_.end()) return false;
-    return set_.erase({b->second, task}) > 0 ? (bytes_.erase(b), true) : false;
+    if (b == bytes_.end() || set_.erase({b->second, task}) == 0) return false;
+    total_ -= static_cast<double>(b->second);
+    bytes_.erase(b);
+    return true;
   }
   std::vector<int> ids() const {
     std::vector<int> out;
@@ -179,25 +185,30 @@ class SizeQueue {
   };
   int take(std::set<std::pair<std::uint64_t, int>, Cmp>::iterator it) {
     const int id = it->second;
+    total_ -= static_cast<double>(it->first);
     set_.erase(it);
     bytes_.erase(id);
     return id;
   }
   std::set<std::pair<std::uint64_t, int>, Cmp> set_;
   std::map<int, std::uint64_t> bytes_;
+  double total_ = 0;
 };
 
-// Largest task first, rate-aware: worker w (rate r_w) gets the largest pending task of s bytes
-// such that no faster worker f would finish it sooner, i.e. s / r_w <= (free_f - now) + s / r_f
-// for every faster f  <=>  s <= (free_f - now) / (1/r_w - 1/r_f). If even the smallest task is
-// better left to a faster worker, w gets nothing now (WAIT). Without a context: plain largest first.
+// Largest task first, rate-aware. The horizon H = now + max((pending bytes + bytes still queued on
+// the workers) / (sum of the live workers' rates), largest pending task / fastest rate) is the
+// lower bound of the run's end; worker w (rate r_w) gets the largest pending task it can finish by
+// then with a slack (tasks are discrete), s <= (H - now) * r_w * 1.5, so slow hosts keep taking work while there is plenty and leave the last big pieces to fast
+// ones; if no task fits, w gets nothing now (WAIT), unless it is (within 10 %: estimates are
+// noisy) the fastest live worker: it takes the largest, so the last task always goes somewhere. (A per-task earliest-finish rule - "no faster
+// worker would finish it sooner" - starved the 1x hosts of a 4x/1x/0.25x platform: the 4x hosts
+// were always about to be free.) The sums are refreshed at every hand-out with at most kRefresh
+// live workers, else every kRefresh hand-outs, every 0.1 s and when a worker leaves:
+// O(min(workers, kRefresh) + log tasks) per hand-out. Without a context: plain largest first.
 // Cold start: a worker whose rate rests on less than kProbeSeconds of observation gets a probe, the
-// largest task of at most kProbeSeconds at its assumed rate: otherwise the biggest tasks, handed
-// out first, would land on hosts nobody has measured yet, and one slow host holding one of them
-// is the makespan.
-// Only the kFastest fastest live workers are considered (they are the most restrictive; leaving
-// out slower ones only makes the rule more permissive); that list is rebuilt every kRefresh
-// hand-outs or when a worker leaves. Cost: O(kFastest + log tasks) per hand-out.
+// largest task of at most kProbeSeconds at its assumed rate and at most the mean pending size
+// (else the smallest task): otherwise the biggest tasks, handed out first, would land on hosts
+// nobody has measured yet, and one slow host holding one of them is the makespan.
 class LptPolicy : public SchedulingPolicy {
  public:
   explicit LptPolicy(std::string name = "lpt", PolicyTraits traits = {}) : name_(std::move(name)), traits_(traits) {}
@@ -210,12 +221,16 @@ class LptPolicy : public SchedulingPolicy {
   int next(int worker) override {
     if (q_.empty()) return -1;
     if (ctx_ && ctx_->observed(worker) < kProbeSeconds) {
-      // Not measured yet: a probe of at most kProbeSeconds at the assumed rate (else the smallest),
-      // so a slow host shows itself before it can be handed one of the big tasks.
-      const int t = q_.pop_at_most(std::min(limit_for(worker), ctx_->rate(worker) * kProbeSeconds));
+      // Not measured yet: a probe of at most kProbeSeconds at the assumed rate and at most the mean
+      // pending size (the assumed rate may be far off), else the smallest, so that a slow host
+      // shows itself before it can be handed one of the big tasks.
+      const double probe = std::min(ctx_->rate(worker) * kProbeSeconds, q_.mean());
+      const int t = q_.pop_at_most(std::min(limit_for(worker), probe));
       return t >= 0 ? t : q_.pop_smallest();
     }
-    return q_.pop_at_most(limit_for(worker));
+    const int t = q_.pop_at_most(limit_for(worker));
+    if (t >= 0 || !ctx_ || ctx_->rate(worker) < kNearFastest * max_rate_) return t;
+    return q_.pop_largest();
   }
   int next_any() override { return q_.empty() ? -1 : q_.pop_largest(); }
   void give_back(const std::vector<Task>& tasks, const std::vector<int>&) override {
@@ -227,36 +242,41 @@ class LptPolicy : public SchedulingPolicy {
 
  private:
   static constexpr double kProbeSeconds = 0.25;
-  static constexpr std::size_t kFastest = 16;
-  static constexpr int kRefresh = 64;
+  static constexpr int kRefresh = 64;           // (and every call with at most 64 live workers)
+  static constexpr double kRefreshSeconds = 0.1;  // rates move: sums at most this old
+  static constexpr double kSlack = 1.5;         // tasks are discrete: the end is later than H
+  static constexpr double kNearFastest = 0.9;   // rate estimates are noisy: within 10 % = fastest
   void refresh() {
-    fastest_ = ctx_->live_workers();
-    const auto by_rate = [&](int a, int b) { return ctx_->rate(a) > ctx_->rate(b) || (ctx_->rate(a) == ctx_->rate(b) && a < b); };
-    if (fastest_.size() > kFastest) {
-      std::partial_sort(fastest_.begin(), fastest_.begin() + kFastest, fastest_.end(), by_rate);
-      fastest_.resize(kFastest);
+    const double now = ctx_->now();
+    sum_rates_ = 0;
+    queued_bytes_ = 0;
+    max_rate_ = 0;
+    for (int f : ctx_->live_workers()) {
+      const double r = ctx_->rate(f);
+      sum_rates_ += r;
+      max_rate_ = std::max(max_rate_, r);
+      queued_bytes_ += std::max(0.0, ctx_->busy_until(f) - now) * r;
     }
     live_seen_ = ctx_->live_count();
     calls_ = 0;
+    refreshed_at_ = now;
   }
   double limit_for(int worker) {
-    double limit = std::numeric_limits<double>::infinity();
-    if (!ctx_) return limit;
-    if (calls_++ >= kRefresh || live_seen_ != ctx_->live_count()) refresh();
-    const double rw = ctx_->rate(worker), now = ctx_->now();
-    for (int f : fastest_) {
-      const double rf = ctx_->rate(f);
-      if (f == worker || rf <= rw) continue;
-      const double free = std::max(0.0, ctx_->busy_until(f) - now);
-      limit = std::min(limit, free / (1 / rw - 1 / rf));
-    }
-    return limit;
+    if (!ctx_) return std::numeric_limits<double>::infinity();
+    if (calls_++ >= kRefresh || live_seen_ != ctx_->live_count() || ctx_->live_count() <= kRefresh ||
+        ctx_->now() >= refreshed_at_ + kRefreshSeconds)
+      refresh();
+    if (!(sum_rates_ > 0)) return std::numeric_limits<double>::infinity();
+    // (never before the largest pending task can end on the fastest worker: the lower bound)
+    const double largest = q_.empty() ? 0 : q_.largest();
+    const double horizon = std::max((q_.total() + queued_bytes_) / sum_rates_, largest / max_rate_);
+    return horizon * ctx_->rate(worker) * kSlack;
   }
   std::string name_;
   PolicyTraits traits_;
   const PolicyContext* ctx_ = nullptr;
   SizeQueue q_;
-  std::vector<int> fastest_;
+  double sum_rates_ = 0, queued_bytes_ = 0, max_rate_ = 0, refreshed_at_ = 0;
   int live_seen_ = -1, calls_ = 0;
 };
 

@@ -59,22 +59,31 @@ TEST_CASE("lpt: largest first; without rates, plain LPT order", "[policy]") {
   CHECK(p->next(2) == 3);
 }
 
-TEST_CASE("lpt: rate-aware, a slow worker gets only what a busy fast worker would finish later", "[policy]") {
+TEST_CASE("lpt: rate-aware, a worker gets the largest task it can finish by the horizon", "[policy]") {
   FakeCtx ctx;
   ctx.ts = tasks_of({1000, 500, 10});
   ctx.rates = {{1, 1000.0}, {2, 100.0}};
-  ctx.busy = {{1, 0.5}};  // the fast worker is free in 0.5 s
   auto p = make_lpt_policy();
   p->bind(&ctx);
   p->init(ctx.ts, {1, 2});
-  // slow worker: s <= 0.5 / (1/100 - 1/1000) = 55.6 bytes: the 10-byte task
+  // horizon = 1510 bytes / 1100 B/s = 1.37 s: the slow worker can do 137 bytes by then
   CHECK(p->next(2) == 2);
-  // nothing else fits it: it waits; the fast worker takes the biggest
-  CHECK(p->next(2) == -1);
-  CHECK(p->next(1) == 0);
-  // once the fast worker is busy for long, the slow one may take the 500-byte task
-  ctx.busy[1] = 10;
-  CHECK(p->next(2) == 1);
+  CHECK(p->next(2) == -1);  // nothing it could finish in time: WAIT
+  CHECK(p->next(1) == 0);   // the fast one takes the biggest
+  CHECK(p->next(1) == 1);   // and, being the fastest, the last one even past the horizon
+}
+
+TEST_CASE("lpt: with equal rates, everybody takes the largest", "[policy]") {
+  FakeCtx ctx;
+  ctx.ts = tasks_of({10, 20, 30, 40});
+  ctx.rates = {{1, 100.0}, {2, 100.0}, {3, 100.0}};
+  auto p = make_lpt_policy();
+  p->bind(&ctx);
+  p->init(ctx.ts, {1, 2, 3});
+  CHECK(p->next(3) == 3);
+  CHECK(p->next(2) == 2);
+  CHECK(p->next(1) == 1);
+  CHECK(p->next(3) == 0);
 }
 
 TEST_CASE("lpt: a worker not measured yet gets a probe, not the biggest task", "[policy]") {
@@ -92,4 +101,15 @@ TEST_CASE("lpt: a worker not measured yet gets a probe, not the biggest task", "
   ctx.seen[1] = 0.0;
   CHECK(p->next(1) == 3);  // only 500 and 10 left: the 10-byte one fits the probe
   CHECK(p->next(1) == 1);  // nothing fits: the smallest
+}
+
+TEST_CASE("lpt: the probe is at most the mean pending size, whatever the assumed rate", "[policy]") {
+  FakeCtx ctx;
+  ctx.ts = tasks_of({9000, 300, 200, 100});  // mean 2400
+  ctx.rates = {{1, 1e9}};                    // a prior far too high: 0.25 s would be every task
+  ctx.seen = {{1, 0.0}};
+  auto p = make_lpt_policy();
+  p->bind(&ctx);
+  p->init(ctx.ts, {1});
+  CHECK(p->next(1) == 1);  // 300, not 9000
 }

@@ -18,6 +18,17 @@
 //             worker steals a not-yet-started task, brokered by the master
 // See src/sched/README.md for one paragraph per policy (idea and cost).
 //
+// Steals are brokered by the master, not peer to peer: the master already holds the only
+// authoritative assignment table (who runs what), every worker's rate and deque, so it picks the
+// most loaded victim and the task to move without any worker knowing the others, and the new owner
+// is known to it before any result can arrive. Peer to peer would need that table replicated and a
+// notification to the master racing the stolen task's result (exactly-once would hang on that
+// race), and a thief would have to probe victims blindly. Cost of a brokered steal: 4 messages
+// (the thief's REQUEST answered WAIT, RELEASE to the victim, its RELEASED/REFUSED, ASSIGN to the
+// thief) against 3 peer to peer (ask, answer, notify the master); a refused one costs 3 (no
+// ASSIGN); the master's work is O(workers) per steal to choose the victim. Steals happen only at
+// the end of a run (nothing pending), so their number is about the number of workers, not tasks.
+//
 // Thread-safety: none (the master's single thread drives it).
 #pragma once
 #include <cstdint>
@@ -87,7 +98,7 @@ std::unique_ptr<SchedulingPolicy> make_dynamic_policy();
 std::unique_ptr<SchedulingPolicy> make_static_policy();
 // "lpt", "guided", "steal": see the table above.
 std::unique_ptr<SchedulingPolicy> make_lpt_policy();
-std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k = 2, std::uint64_t split_floor = 1 << 20);
+std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k = 2, std::uint64_t split_floor = 1 << 17);
 std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch = 4, double prefetch_seconds = 1.0);
 // By name ("static" | "dynamic" | "lpt" | "guided" | "steal"); nullptr if unknown.
 std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name);

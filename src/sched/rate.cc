@@ -16,8 +16,10 @@ void RateEstimator::sample(int worker, std::uint64_t bytes, double seconds) {
   e.bytes += static_cast<double>(bytes);
   e.seconds += seconds;
   if (e.seconds - seconds < opt_.tau) {
-    // Warm-up: total bytes over total time, with the prior worth prior_seconds of observation.
-    e.rate = (e.prior * opt_.prior_seconds + e.bytes) / (opt_.prior_seconds + e.seconds);
+    // Warm-up: total bytes over total time; the prior counts as prior_seconds of observation
+    // only until that much was observed (a prior 50x off must not linger for seconds).
+    e.rate = e.seconds >= opt_.prior_seconds ? e.bytes / e.seconds
+                                             : (e.prior * opt_.prior_seconds + e.bytes) / (opt_.prior_seconds + e.seconds);
   } else {
     e.rate += (1 - std::exp(-seconds / opt_.tau)) * (r - e.rate);
   }

@@ -6,8 +6,10 @@
 // is the natural quantity). A new worker starts from a prior: the mean rate of the workers already
 // measured, else RateOptions::prior (assumed average, neither fast nor slow). For its first `tau`
 // seconds of observation the estimate is its throughput, total bytes / total seconds, with the
-// prior counted as `prior_seconds` of observation: a first task of 1 ms, mostly message latency,
-// barely moves it, while one 0.2 s task of a slow host already shows it slow. After that, a
+// prior counted as `prior_seconds` of observation until that much time was observed (then dropped:
+// a prior far off, e.g. 50 MB/s for a host simulated at 1 MB/s, must not linger): a first task of
+// 1 ms, mostly message latency, barely moves it, while one 0.2 s task of a slow host already shows
+// it slow. After that, a
 // time-weighted EWMA: a sample of `seconds` moves the estimate by w = 1 - exp(-seconds / tau),
 // so a 0.5 s heartbeat interval counts for much more than a 1 ms task, and a worker that slows
 // down mid-run is followed within a few tau.

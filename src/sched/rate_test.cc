@@ -12,10 +12,12 @@ TEST_CASE("rate: warm-up is throughput with a weak prior (the mean, else the opt
   o.prior_seconds = 0.05;
   RateEstimator r(o);
   CHECK(r.rate(1) == 1000);  // nobody measured: the prior
-  r.sample(1, 50, 0.2);      // a slow first task: 250 B/s
-  CHECK(r.rate(1) == Approx((1000 * 0.05 + 50) / 0.25));
+  r.sample(1, 1, 0.01);      // 10 ms: blended with the prior
+  CHECK(r.rate(1) == Approx((1000 * 0.05 + 1) / 0.06));
+  r.sample(1, 50, 0.2);      // a slow task: from now on its own throughput only
+  CHECK(r.rate(1) == Approx(51 / 0.21));
   r.sample(1, 50, 0.2);
-  CHECK(r.rate(1) == Approx((1000 * 0.05 + 100) / 0.45));
+  CHECK(r.rate(1) == Approx(101 / 0.41));
   CHECK(r.known(1));
   CHECK_FALSE(r.known(2));
   CHECK(r.rate(2) == Approx(r.rate(1)));  // unknown: the mean of the measured ones
@@ -30,9 +32,9 @@ TEST_CASE("rate: after the warm-up, a time-weighted EWMA", "[rate]") {
   o.tau = 1.0;
   o.prior = 100;
   RateEstimator a(o);
-  a.sample(1, 200, 2.0);  // warm-up over: (100 * 0.05 + 200) / 2.05
+  a.sample(1, 200, 2.0);  // warm-up over at once: its throughput
   const double r0 = a.rate(1);
-  CHECK(r0 == Approx(205 / 2.05));
+  CHECK(r0 == Approx(100));
   a.sample(1, 2, 0.01);  // 200 B/s over 0.01 s: weight 1 - e^-0.01
   CHECK(a.rate(1) == Approx(r0 + (1 - std::exp(-0.01)) * (200 - r0)));
   const double r1 = a.rate(1);

@@ -145,8 +145,11 @@ void Scheduler::record(double now, int rank, const char* ev, int task, std::uint
   if (opt_.trace) opt_.trace->add(now - t0_, rank, ev, task, bytes, std::move(detail));
 }
 
+// Orders go to Active workers only: one declared failed may be dead (a send to a dead rank can
+// abort a simulation), and if it is alive its next message is answered STOP anyway.
 void Scheduler::order(Order::Kind k, int worker, int task, int attempt) {
-  outbox_.push_back(Order{k, worker, task, attempt});
+  const auto* wi = find(worker);
+  if (wi && wi->state == WorkerState::Active) outbox_.push_back(Order{k, worker, task, attempt});
 }
 
 std::vector<Scheduler::Order> Scheduler::take_orders() {

@@ -20,6 +20,7 @@
 //                             they are dropped as a duplicate)
 //   Order::Release -> RELEASE to o.worker: a steal asks it to give back o.task if it has NOT
 //                             started it; it answers RELEASED/REFUSED (-> on_release_reply)
+// Orders only ever name workers that are Active when the order is made (never one declared failed).
 // With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty and the
 // protocol (and every trace) is exactly today's: one reply per request or result.
 //

@@ -1,14 +1,6 @@
 // Scheduler: prefetch deques and master-brokered steals (policy "steal"), guided splitting.
 //
-// Why brokered by the master and not peer to peer: the master already holds the only authoritative
-// assignment table (who runs what) and every worker's rate and queue, so it can pick the most loaded
-// victim and the task to move without any worker knowing the others; a peer-to-peer steal would
-// need that table replicated, and a second message to tell the master the new owner before it can
-// account the result (or detect the thief's failure) - exactly-once would then depend on that
-// message racing the result. Cost of a brokered steal: 4 messages (the thief's REQUEST answered
-// WAIT, RELEASE to the victim, its RELEASED/REFUSED, the thief's ASSIGN) against 3 for peer to
-// peer (ask, answer, notify the master); a refused steal costs 3. The master's work per steal is
-// O(workers) to choose the victim.
+// (Why brokered by the master and not peer to peer, and its message cost: sched/policy.h.)
 #include <algorithm>
 #include <cmath>
 
