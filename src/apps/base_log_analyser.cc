@@ -30,8 +30,8 @@ int parse(int argc, char** argv, Options& o) {
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&o.json), "print the result as JSON")(
       "dir", po::value(&o.dir), "directory holding the log files");
   desc.add_options()("format", po::value(&o.format)->default_value("auto"),
-                     "where the level is: auto (detected per file), logcat, json, log4j, syslog, bracket, apache, "
-                     "none, or regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
+                     "where the level is: auto (detected per file), logcat, json, logfmt, glog, log4j, syslog, "
+                     "bracket, apache, none, or regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
       "pattern", po::value(&o.discover.pattern)->default_value("*.log"),
       "which files: a glob on the file name (* ? [set]), e.g. '*.log*' for rotated and .gz files")(
       "recursive", po::bool_switch(&o.discover.recursive), "also the files in subdirectories, at any depth")(

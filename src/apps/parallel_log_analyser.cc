@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   dla::mpi::Session session(&argc, &argv, dla::mpi::startup_timeout_arg(argc, argv));
   double startup_timeout = dla::mpi::kDefaultStartupTimeout;
   dla::mpi::ParallelOptions opt;
+  std::string format = "auto";
   po::options_description desc("Usage: parallel_log_analyser [options] DIR\nOptions");
   desc.add_options()("help,h", "show this help")("json", po::bool_switch(&opt.json), "print the result as JSON")(
       "verbose,v", po::bool_switch(&opt.verbose), "print each rank's share")(
@@ -28,6 +29,11 @@ int main(int argc, char** argv) {
       "static plan: lpt (largest files first to the least loaded rank, by bytes) or roundrobin (file i to rank i % np)")(
       "startup-timeout", po::value(&startup_timeout)->default_value(startup_timeout),
       "a rank whose start-up (MPI_Init, the plan) takes longer than this many seconds exits with status 5")(
+      "format", po::value(&format)->default_value(format),
+      "where the level is: auto (detected per file), bracket, log4j, logcat, apache, json, syslog, none, or "
+      "regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
+      "pattern", po::value(&opt.discover.pattern)->default_value("*.log"), "which file names to analyse (a glob)")(
+      "recursive", po::bool_switch(&opt.discover.recursive), "also the files in subdirectories, at any depth")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   po::positional_options_description pos;
@@ -46,6 +52,10 @@ int main(int argc, char** argv) {
       bad = "--flops-per-byte must be a finite number > 0";
     else if (!std::isfinite(startup_timeout) || !(startup_timeout > 0))
       bad = "--startup-timeout must be a finite number of seconds > 0";
+    else if (auto spec = dla::parse_format_spec(format); !spec)
+      bad = "--format: " + spec.error();
+    else
+      opt.format = *spec;
   } catch (const std::exception& e) {
     bad = e.what();
   }

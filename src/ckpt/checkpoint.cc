@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <functional>
+#include <set>
 
 #include "base/names.h"
 
@@ -114,6 +116,15 @@ Status CheckpointStore::remove_leftover(const std::string& name) {
   return OkStatus();
 }
 
+// The subdirectories a save made for names holding '/' (--recursive), deepest first; one that is
+// not empty (something not ours inside) stays.
+void CheckpointStore::remove_subdirs(const std::string& dir, const std::vector<std::string>& names) {
+  std::set<std::string, std::greater<>> subdirs;  // "a/b" before "a"
+  for (const auto& n : names)
+    for (std::size_t s = n.find('/'); s != std::string::npos; s = n.find('/', s + 1)) subdirs.insert(n.substr(0, s));
+  for (const auto& d : subdirs) (void)env_->remove_dir(join_path(dir, d));
+}
+
 Status CheckpointStore::remove_ours(const std::string& name, const CheckpointMarker& m) {
   std::string dir = path(name);
   if (!starts_with(name, ".tmp-")) {
@@ -125,6 +136,7 @@ Status CheckpointStore::remove_ours(const std::string& name, const CheckpointMar
   }
   for (const auto& n : m.names)
     if (auto r = remove_if_there(*env_, join_path(dir, n)); !r) return r;
+  remove_subdirs(dir, m.names);
   if (auto r = remove_if_there(*env_, join_path(dir, kTmpMarker)); !r) return r;
   if (auto r = remove_if_there(*env_, join_path(dir, kCheckpointJson)); !r) return r;  // the marker goes last
   if (!env_->remove_dir(dir)) foreign_.push_back(dir.substr(opt_.root.size() + 1));  // something not ours inside
@@ -306,6 +318,8 @@ Status CheckpointStore::snapshot_files(CheckpointState* s, const std::string& in
 
 Status CheckpointStore::snapshot_file(const CheckpointFile& f, const std::string& in, Tmp* t, SaveStats* st, bool* same) {
   const std::string to = join_path(t->dir, f.name);
+  if (f.name.find('/') != std::string::npos)
+    if (auto r = make_dirs(*env_, parent_dir(to)); !r) return r;  // --recursive: a relative path
   auto matches = [&](const std::string& p) {
     auto x = env_->stat(p);
     return x && x->regular() && x->size == f.size && x->mtime_ns == f.mtime_ns;

@@ -163,6 +163,7 @@ class CheckpointStore {
   // Deletes a directory of ours in the root (renamed out of the ckpt- namespace first if needed).
   Status remove_ours(const std::string& name, const CheckpointMarker& m);
   Status remove_leftover(const std::string& name);
+  void remove_subdirs(const std::string& dir, const std::vector<std::string>& names);
   // save() in steps.
   Status prepare_tmp(Tmp* t);
   Status snapshot_files(CheckpointState* s, const std::string& in, Tmp* t, SaveStats* st);

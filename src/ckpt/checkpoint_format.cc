@@ -288,9 +288,18 @@ Counts sum_counts(const std::vector<CheckpointFile>& files) {
   return c;
 }
 
+// A file's name, or (--recursive) its path relative to the input directory: '/'-separated
+// components, none empty, "." or "..", so it always stays inside the checkpoint directory.
 bool valid_checkpoint_name(const std::string& n) {
-  return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos && n.find('\0') == std::string::npos &&
-         n != kCheckpointJson && n != ".dla-tmp";
+  if (n.empty() || n.find('\0') != std::string::npos || n == kCheckpointJson || n == ".dla-tmp") return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = n.find('/', start);
+    const std::string part = n.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part.empty() || part == "." || part == "..") return false;
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
 }
 
 json checkpoint_to_json(const CheckpointState& s) {

@@ -33,7 +33,7 @@ inline constexpr const char* kCheckpointFormat = "dla-checkpoint";
 
 // One processed file as recorded in a checkpoint.
 struct CheckpointFile {
-  std::string name;          // raw file name inside the input directory (no '/')
+  std::string name;          // raw name inside the input directory (--recursive: a relative path with /)
   std::uint64_t size = 0;    // at the time it was processed
   std::int64_t mtime_ns = 0;
   Counts counts;             // its own counts (levels and lines)
@@ -59,8 +59,9 @@ struct CheckpointState {
 // Sum of the per-file counts.
 Counts sum_counts(const std::vector<CheckpointFile>& files);
 
-// A name a checkpoint may hold: not empty, not "." or "..", no '/', no NUL, not checkpoint.json
-// and not one of the store's own marker names (".dla-tmp").
+// A name a checkpoint may hold: '/'-separated components (a --recursive relative path), none
+// empty, "." or ".."; no NUL; not checkpoint.json and not one of the store's own marker names
+// (".dla-tmp").
 bool valid_checkpoint_name(const std::string& n);
 
 // JSON <-> state. from_json validates everything that can be checked without the file system

@@ -414,4 +414,70 @@ TEST_CASE("iso8601_utc formats seconds since the epoch", "[checkpoint]") {
   CHECK(iso8601_utc(1767225600.0 + 59.9996) == "2026-01-01T00:01:00.000");
 }
 
+TEST_CASE("levels beyond the seed four survive a save and a load", "[checkpoint]") {
+  Input in(3);
+  TempDir root;
+  CheckpointState s = in.state(2);
+  s.processed[1].counts["FATAL"] = 1;
+  s.processed[1].counts["NOTICE"] = 2;
+  s.processed[1].counts.lines += 5;  // and 2 unleveled lines
+  s.counts = sum_counts(s.processed);
+  {
+    CheckpointStore store({root.path, 2, false});
+    REQUIRE(store.open().ok());
+    REQUIRE(store.save(s, in.dir.path).ok());
+  }
+  CheckpointStore again({root.path, 2, false});
+  REQUIRE(again.open().ok());
+  auto l = again.load_latest();
+  REQUIRE(l.found);
+  CHECK(l.state.counts == s.counts);
+  CHECK(l.state.counts.get("FATAL") == 1);
+  CHECK(l.state.counts.unleveled() == 2);
+  CHECK(l.state.processed[1].counts.get("NOTICE") == 2);
+  // A key that is not a level name is corruption, not a level.
+  auto j = checkpoint_to_json(s);
+  j["counts"]["fatal"] = 1;
+  CHECK_FALSE(checkpoint_from_json(j).ok());
+}
+
+TEST_CASE("names with '/' (--recursive) are snapshotted in subdirectories and removed with them", "[checkpoint]") {
+  TempDir input, root;
+  REQUIRE(make_dirs(*Env::posix(), input.path + "/web/deep").ok());
+  write_text(input.path + "/web/a.log", "[x] [INFO] a\n");
+  write_text(input.path + "/web/deep/b.log", "[x] [WARN] b\n");
+  DiscoverOptions o;
+  o.recursive = true;
+  auto files = discover_logs(input.path, o);
+  REQUIRE(files.ok());
+  REQUIRE(files->size() == 2);
+  CHECK((*files)[1].name == "web/deep/b.log");
+  CheckpointState s;
+  s.timestamp = "2026-12-02T12:00:00";
+  for (const auto& f : *files) s.processed.push_back({f.name, f.size, f.mtime_ns, counts(0, 0, 1, 0, 1)});
+  s.counts = sum_counts(s.processed);
+  {
+    CheckpointStore store({root.path, 2, false, CheckpointFiles::kSnapshot});
+    REQUIRE(store.open().ok());
+    for (int k = 0; k < 4; ++k) {  // keep 2: older ones are recycled and deleted
+      auto st = store.save(s, input.path);
+      REQUIRE(st.ok());
+      CHECK(exists(st->dir + "/web/deep/b.log"));
+    }
+  }
+  auto names = Env::posix()->list_dir(root.path);
+  REQUIRE(names.ok());
+  CHECK(names->size() == 3);  // .lock and two checkpoints: nothing left behind
+  CheckpointStore again({root.path, 2, false});
+  REQUIRE(again.open().ok());
+  auto l = again.load_latest();
+  REQUIRE(l.found);
+  CHECK(l.state.processed.size() == 2);
+  for (const char* bad : {"../x.log", "a//b.log", "a/./b.log", "/abs.log", "a/", "a/../../b"}) {
+    INFO(bad);
+    CHECK_FALSE(valid_checkpoint_name(bad));
+  }
+  CHECK(valid_checkpoint_name("web/deep/b.log"));
+}
+
 }  // namespace dla

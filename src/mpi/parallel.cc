@@ -34,8 +34,10 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
-Counts scan_counted(const std::string& path, std::uint64_t size, std::uint64_t* bytes, std::string* err) {
+Counts scan_counted(const std::string& path, std::uint64_t size, const FormatSpec& format, std::uint64_t* bytes,
+                    std::string* err) {
   ScanOptions so;
+  so.format = format;
   so.expected_size = size;  // a file cut since the plan (copytruncate) is an error, not a short count
   std::uint64_t charged = 0;
   so.on_progress = [&](std::uint64_t done, std::uint64_t) {
@@ -93,16 +95,16 @@ void idle_barrier() {
 // returns the time it took (and the counts, for a consistency check); the others just wait. Run
 // after the parallel pass, so the baseline reads files the parallel pass has just read: if anything,
 // the page cache favours the baseline and the speedup is understated.
-double measure_baseline(const std::string& dir, const nlohmann::json& files, int rank, Counts* counts) {
+double measure_baseline(const ParallelOptions& opt, const nlohmann::json& files, int rank, Counts* counts) {
   double secs = 0;
   if (rank == 0) {
     const double t = wtime();
     std::uint64_t bytes = 0;
-    (void)discover_logs(dir);  // (the parallel run's time includes its discovery too)
+    (void)discover_logs(opt.dir, opt.discover);  // (the parallel run's time includes its discovery too)
     for (const auto& f : files) {
       std::string err;
       auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
-      *counts += scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), &bytes, &err);
+      *counts += scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), opt.format, &bytes, &err);
     }
     secs = wtime() - t;
   }
@@ -134,7 +136,7 @@ void add_speedup_lines(const ParallelOptions& opt, double measured, double total
 // Rank 0: discovery and the static plan, as JSON ({"files": [{path, name, size, rank}...]} or
 // {"error": message}).
 std::string make_plan(const ParallelOptions& opt, int size) {
-  auto files = discover_logs(opt.dir);
+  auto files = discover_logs(opt.dir, opt.discover);
   nlohmann::json j;
   if (!files) {
     j["error"] = printable(files.error());
@@ -163,7 +165,7 @@ struct Share {
   Counts counts;       // sent as counts_to_wire text: the set of levels is open
 };
 
-Share count_share(const nlohmann::json& files, int rank) {
+Share count_share(const ParallelOptions& opt, const nlohmann::json& files, int rank) {
   Share mine;
   const double ts = wtime();
   const double cpu0 = cpu_seconds();
@@ -171,7 +173,7 @@ Share count_share(const nlohmann::json& files, int rank) {
     if (f["rank"].get<int>() != rank) continue;
     std::string err;
     auto path = unescape_name(f["path"].get<std::string>());  // (escaped by make_plan: always valid)
-    Counts c = scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), &mine.slots[kBytes], &err);
+    Counts c = scan_counted(path ? *path : std::string(), f["size"].get<std::uint64_t>(), opt.format, &mine.slots[kBytes], &err);
     if (!err.empty()) {
       mine.errors += printable(err) + "\n";  // one line per error, whatever the name holds
       ++mine.slots[kErrors];
@@ -312,10 +314,10 @@ int run_parallel(const Session& s, const ParallelOptions& opt) {
               << "Starting parallel analysis with " << size << " process(es)...\n"
               << std::endl;
   }
-  const Gathered g = gather_shares(count_share(files, rank), rank, size);
+  const Gathered g = gather_shares(count_share(opt, files, rank), rank, size);
   const double total = wtime() - t0;
   Counts base_counts;
-  const double measured = opt.measure_baseline ? measure_baseline(opt.dir, files, rank, &base_counts) : 0;
+  const double measured = opt.measure_baseline ? measure_baseline(opt, files, rank, &base_counts) : 0;
   int status = 0;
   if (rank == 0) {
     Merged m = merge(g, size, total);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "mpi/runtime.h"
+#include "scan/discovery.h"
+#include "scan/formats.h"
 
 namespace dla::mpi {
 
@@ -21,6 +23,8 @@ struct ParallelOptions {
   // Static plan: "lpt" (default) = longest-processing-time-first by bytes over all ranks;
   // "roundrobin" = file i (name order) to rank i % size, the naive plan, kept for comparison.
   std::string partition = "lpt";
+  DiscoverOptions discover;  // --pattern, --recursive
+  FormatSpec format;         // --format (parsed on every rank from the same argument)
 };
 
 // Returns the process exit status (same on every rank): 0 ok, 1 bad input, 2 some file unreadable.

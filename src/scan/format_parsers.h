@@ -10,6 +10,8 @@ namespace dla::parsers {
 int bracket(const char* s, std::size_t n);
 int logcat(const char* s, std::size_t n);
 int json(const char* s, std::size_t n);
+int logfmt(const char* s, std::size_t n);
+int glog(const char* s, std::size_t n);
 int apache(const char* s, std::size_t n);
 // apache for detection: only a level written with a lowercase letter ([notice], [Error]) counts
 // as the format's, so the assignment's `[ts] [INFO]` files (with a stray `[info]`) stay bracket.

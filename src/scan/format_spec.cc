@@ -31,6 +31,7 @@ struct Builtin {
 constexpr std::size_t kRegexHead = 1024;
 const Builtin kBuiltins[] = {
     {FormatId::kLogcat, "logcat", parsers::logcat, 256, nullptr}, {FormatId::kJson, "json", parsers::json, 4096, nullptr},
+    {FormatId::kLogfmt, "logfmt", parsers::logfmt, 1024, nullptr}, {FormatId::kGlog, "glog", parsers::glog, 256, nullptr},
     {FormatId::kLog4j, "log4j", parsers::log4j, 512, nullptr},    {FormatId::kSyslog, "syslog", parsers::syslog, 256, nullptr},
     {FormatId::kBracket, "bracket", parsers::bracket, 0, nullptr}, {FormatId::kApache, "apache", parsers::apache, 512, parsers::apache_detect},
 };
@@ -185,6 +186,8 @@ void count_lines(const LogFormat& f, const char* data, std::size_t size, LevelTa
     case FormatId::kBracket: return count_with<parsers::bracket>(data, size, ~std::size_t{0}, out);
     case FormatId::kLogcat: return count_with<parsers::logcat>(data, size, head_bytes(f), out);
     case FormatId::kJson: return count_with<parsers::json>(data, size, head_bytes(f), out);
+    case FormatId::kLogfmt: return count_with<parsers::logfmt>(data, size, head_bytes(f), out);
+    case FormatId::kGlog: return count_with<parsers::glog>(data, size, head_bytes(f), out);
     case FormatId::kApache: return count_with<parsers::apache>(data, size, head_bytes(f), out);
     case FormatId::kLog4j: return count_with<parsers::log4j>(data, size, head_bytes(f), out);
     case FormatId::kSyslog: return count_with<parsers::syslog>(data, size, head_bytes(f), out);

@@ -24,6 +24,8 @@ TEST_CASE("detect_format: most matching lines wins; ties by priority; thresholds
   CHECK(detect(repeat("Dec 10 06:55:46 LabSZ sshd[24200]: x", 5)) == "syslog");
   CHECK(detect(repeat(R"({"level":"info"})", 5)) == "json");
   CHECK(detect(repeat("03-17 16:13:38.811  1702  2395 D T: x", 5)) == "logcat");
+  CHECK(detect(repeat("time=2023-01-01T12:00:00Z level=info msg=x", 5)) == "logfmt");
+  CHECK(detect(repeat("I0117 12:00:00.123456    1234 server.go:42] x", 5)) == "glog");
   CHECK(detect(repeat("hello world", 5)) == "none");
   CHECK(detect("") == "none");
   // one log4j line in 20 lines of prose is under 10%: not the format

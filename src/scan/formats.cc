@@ -351,6 +351,59 @@ int json(const char* s, std::size_t n) {
   }
 }
 
+// ---- logfmt (key=value pairs) -----------------------------------------------------------------
+
+int logfmt(const char* s, std::size_t n) {
+  const char* p = s;
+  const char* end = s + n;
+  for (int i = 0; i < 16; ++i) {
+    while (p < end && is_space(*p)) ++p;
+    const char* kb = p;
+    while (p < end && (is_alpha(*p) || is_digit(*p) || *p == '_' || *p == '.' || *p == '-' || *p == '@')) ++p;
+    if (p == kb || p == end || *p != '=') return i == 0 ? kNoMatch : kUnleveled;  // the pairs ended
+    const std::string_view key(kb, static_cast<std::size_t>(p - kb));
+    const char* vb = ++p;
+    const char* ve;
+    if (p < end && *p == '"') {
+      vb = ++p;
+      while (p < end && *p != '"') p += *p == '\\' ? 2 : 1;
+      ve = std::min(p, end);
+      if (p < end) ++p;
+    } else {
+      while (p < end && !is_space(*p)) ++p;
+      ve = p;
+    }
+    if (level_key(key)) {
+      const int id = normalise_level(std::string_view(vb, static_cast<std::size_t>(ve - vb)));
+      return id >= 0 ? id : kUnleveled;
+    }
+  }
+  return kUnleveled;
+}
+
+// ---- glog / klog ---------------------------------------------------------------------------------
+
+// "Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg", L one of I W E F.
+int glog(const char* s, std::size_t n) {
+  static constexpr int kLevel[4] = {level_id::kInfo, level_id::kWarn, level_id::kError, level_id::kFatal};
+  const char* kLetters = "IWEF";
+  const char* l = n >= 22 ? static_cast<const char*>(std::memchr(kLetters, s[0], 4)) : nullptr;
+  if (!l || s[5] != ' ' || s[8] != ':' || s[11] != ':' || s[14] != '.') return kNoMatch;
+  for (int i : {1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15})
+    if (!is_digit(s[i])) return kNoMatch;
+  const char* p = s + 15;
+  const char* end = s + std::min<std::size_t>(n, 256);
+  while (p < end && is_digit(*p)) ++p;
+  while (p < end && *p == ' ') ++p;
+  const char* tb = p;
+  while (p < end && is_digit(*p)) ++p;  // thread id
+  if (p == tb || p == end || *p != ' ') return kNoMatch;
+  const char* fb = ++p;  // file:line]
+  while (p < end && !is_space(*p)) ++p;
+  if (p - fb < 4 || p[-1] != ']' || !std::memchr(fb, ':', static_cast<std::size_t>(p - fb))) return kNoMatch;
+  return kLevel[l - kLetters];
+}
+
 // ---- bracket (the assignment's rule, per line: detection and tests) --------------------------
 
 int bracket(const char* s, std::size_t n) {

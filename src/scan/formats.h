@@ -13,6 +13,11 @@
 //            severity, loglevel, log_level, log.level, levelname or severitytext (key case
 //            ignored); a number is a syslog severity (0-7) or a pino/bunyan level (10 TRACE, 20
 //            DEBUG, 30 INFO, 40 WARN, 50 ERROR, 60 FATAL). A JSON line without one is unleveled.
+//   logfmt   key=value pairs from the line start (Go logrus, Heroku): `time=... level=warn msg=..`;
+//            the value (quoted or not) of the first key named as for json. Pairs without one:
+//            unleveled.
+//   glog     Google glog / Kubernetes klog: `I0117 12:00:00.123456    1234 file.go:42] msg`, the
+//            first letter I W E F -> INFO WARN ERROR FATAL.
 //   log4j    a bare level token among the first 12 whitespace-separated tokens of the line:
 //            Hadoop, HDFS, Spark, Zookeeper (`- WARN  [`), OpenStack, BGL, Windows CBS (`, Info`),
 //            Python logging (`WARNING:root:msg`, `asctime - name - LEVEL - msg`). The token is a
@@ -59,7 +64,7 @@
 
 namespace dla {
 
-enum class FormatId { kLogcat, kJson, kLog4j, kSyslog, kBracket, kApache, kNone, kRegex };
+enum class FormatId { kLogcat, kJson, kLogfmt, kGlog, kLog4j, kSyslog, kBracket, kApache, kNone, kRegex };
 
 struct CompiledRegex;  // a user pattern and the index of its `level` group (format_spec.cc)
 
@@ -77,7 +82,8 @@ struct FormatSpec {
   std::string text = "auto";  // as given; parse_format_spec(text) gives this spec back (for messages)
 };
 
-// "auto", a builtin name ("logcat", "json", "log4j", "syslog", "bracket", "apache", "none") or
+// "auto", a builtin name ("logcat", "json", "logfmt", "glog", "log4j", "syslog", "bracket",
+// "apache", "none") or
 // "regex:PATTERN". PATTERN is ECMAScript (std::regex) with one group named level, written
 // (?<level>...) or (?P<level>...); std::regex has no named groups, so every (?<name>...) and
 // (?P<name>...) is rewritten to a plain numbered group and the level's number remembered. The

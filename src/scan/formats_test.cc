@@ -100,6 +100,29 @@ TEST_CASE("json: a top-level level key only", "[formats]") {
   CHECK(l("[1,2]") == "nomatch");
 }
 
+TEST_CASE("logfmt: the level key of key=value pairs", "[formats]") {
+  auto l = [](const std::string& s) { return level_of(parsers::logfmt, s); };
+  CHECK(l("time=2023-01-01T12:00:00Z level=warning msg=\"disk ERROR\"") == "WARN");
+  CHECK(l("ts=1 lvl=info caller=main.go:12 msg=started") == "INFO");
+  CHECK(l("time=\"2023-01-01 12:00\" level=\"error\" msg=x") == "ERROR");
+  CHECK(l("time=1 msg=\"level=error\" other=2") == "unleveled");
+  CHECK(l("time=1 level=loud") == "unleveled");
+  CHECK(l("time=1 msg=hello world level=error") == "unleveled");  // the pairs ended at "world"
+  CHECK(l("hello level=error") == "nomatch");
+  CHECK(l("2015-10-18 18:01:47,978 INFO x") == "nomatch");
+}
+
+TEST_CASE("glog: Google glog / klog letter and date", "[formats]") {
+  auto l = [](const std::string& s) { return level_of(parsers::glog, s); };
+  CHECK(l("I0117 12:00:00.123456    1234 server.go:42] started ERROR") == "INFO");
+  CHECK(l("W1231 23:59:59.000001 7 a.cc:1] x") == "WARN");
+  CHECK(l("E0117 12:00:00.123456    1234 server.go:42] x") == "ERROR");
+  CHECK(l("F0117 12:00:00.123456    1234 server.go:42] x") == "FATAL");
+  CHECK(l("D0117 12:00:00.123456    1234 server.go:42] x") == "nomatch");
+  CHECK(l("I0117 12:00:00.123456    1234 server.go x") == "nomatch");
+  CHECK(l("I0117 12:00:00 x") == "nomatch");
+}
+
 TEST_CASE("bracket (per line): the assignment's first token anywhere", "[formats]") {
   auto l = [](const std::string& s) { return level_of(parsers::bracket, s); };
   CHECK(l("[x] [WARNING] w") == "WARN");

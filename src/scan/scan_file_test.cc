@@ -216,6 +216,16 @@ const std::vector<FormatCase>& format_cases() {
        [](const Spelling& s, SplitMix64& r) {
          return std::string("{\"ts\":1,\"ctx\":{\"level\":\"fatal\"},\"level\":\"") + s.text + "\",\"msg\":\"" + body(r) + "\"}";
        }},
+      {"logfmt",
+       {{"info", kInfo}, {"WARN", kWarn}, {"\"error\"", kError}, {"fatal", kFatal}, {"dbg", kDebug}, {"none", -1}},
+       [](const Spelling& s, SplitMix64& r) {
+         return "time=2023-01-01T12:00:0" + std::to_string(r.below(10)) + "Z level=" + s.text + " msg=\"" + body(r) + "\"";
+       }},
+      {"glog",
+       {{"I", kInfo}, {"W", kWarn}, {"E", kError}, {"F", kFatal}},
+       [](const Spelling& s, SplitMix64& r) {
+         return std::string(s.text) + "0117 12:00:00.123456    " + std::to_string(1 + r.below(9000)) + " main.go:42] " + body(r);
+       }},
       {"syslog",
        {{"", -1}},
        [](const Spelling&, SplitMix64& r) { return "Dec 10 06:55:46 LabSZ sshd[" + std::to_string(r.below(99999)) + "]: " + body(r); }},
