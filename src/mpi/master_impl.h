@@ -17,7 +17,7 @@
 namespace dla::mpi {
 
 // Batches: an ASSIGN carries tasks until it holds kBatchBytes or kBatchTasks, and never more than
-// a fair share (the tasks not done / (kFairShare x live workers)), so many small files cost one
+// a fair share (the tasks never handed out / (kFairShare x live workers)), so many small files cost one
 // round trip per batch while a few big tasks still go one at a time (kBatchBytes is below any
 // scenario's ordinary task) and the end of a run is not left to one worker's long batch.
 inline constexpr std::uint64_t kBatchBytes = 256u << 10;
@@ -94,6 +94,8 @@ class Master {
   double finished_at_ = -1;
   bool interrupted_ = false;  // on_poll asked to stop (SIGINT/SIGTERM)
   int checkpoints_seen_ = 0;
+  int initially_done_ = 0;  // tasks done before the run (resume)
+  int first_handouts_ = 0;  // ASSIGNed tasks with attempt 1 (never handed out before)
 };
 
 }  // namespace dla::mpi

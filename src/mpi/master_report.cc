@@ -2,6 +2,7 @@
 // the result (text or JSON) and, last, the RESULT line.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,7 @@ bool same_program(long pid) {
 int Master::finish() {
   Summary s;
   s.killed = end_workers();
+  out_.flush(std::min(1.0, opt_.timeout), opt_.poll);
   out_.abandon();
   if (opt_.at_end) s.extra = opt_.at_end(*sched_, files_);
   note_checkpoints(wtime());  // the final one

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 
@@ -39,6 +40,15 @@ void Outbox::progress() {
       done = 1;  // (the request is freed by the failed test or never completes: forget it)
     }
     it = done ? pending_.erase(it) : std::next(it);
+  }
+}
+
+void Outbox::flush(double seconds, double poll) {
+  progress();
+  const double end = wtime() + seconds;
+  while (!pending_.empty() && wtime() < end) {
+    sleep_seconds(poll);
+    progress();
   }
 }
 

@@ -22,6 +22,12 @@ class Outbox {
   bool send(int dst, int tag, Payload p);
   bool send_text(int dst, int tag, std::string text);
   void progress();  // completes what it can, never blocks
+  // Progresses pending sends until none is left or `seconds` have passed (sleeping `poll` between
+  // tries): the last STOPs must leave before MPI_Finalize (with async finalize, Open MPI dropped a
+  // STOP still pending, and the worker waited --master-timeout for it). Bounded: a send to a dead
+  // peer may never complete.
+  void flush(double seconds, double poll);
+  bool idle() const { return pending_.empty(); }
   void abandon();   // shutdown: frees every request still pending
   long long sent() const { return sent_; }
 
