@@ -2,7 +2,7 @@
 # Scale benchmark (not a ctest entry: timings belong here, not in tests).
 #   bench/bench_scale.sh [BUILD_DIR]      (default: build)
 # Env: DLA_BENCH_REPS (default 3) simulated runs per scenario (the minimum is reported);
-#      DLA_BENCH_SKIP_4096=1 skips large-4096; DLA_BENCH_FILES (default 100000; 0 skips part 2);
+#      DLA_BENCH_SKIP_4096=1 skips large-4096, DLA_BENCH_SIM=0 the whole of part 1; DLA_BENCH_FILES (default 100000; 0 skips part 2);
 #      DLA_BENCH_NP (default 2); DLA_BENCH_MPI_TIMEOUT (default 600 s) bounds the distributed run;
 #      DLA_BENCH_OUT=FILE also writes the report there.
 #
@@ -48,10 +48,13 @@ sim_run() {
   echo "$real $cpu"
 }
 
+scen=()
+if [ "${DLA_BENCH_SIM:-1}" != 0 ]; then
 say "== 1. Simulation at scale (SMPI $(smpirun -version 2>/dev/null | head -n 1 | awk '{print $NF}'), $(nproc) cores, $REPS runs each)"
 say "$(printf '%-11s %9s %9s %8s %7s  %s' scenario real_min cpu_min target ratio 'all real times / load average before each run')"
 scen=(large-1024:5)
 [ "${DLA_BENCH_SKIP_4096:-0}" = 1 ] || scen+=(large-4096:60)
+fi
 for entry in "${scen[@]}"; do
   name=${entry%%:*} target=${entry##*:}
   reals="" cpus="" loads=""

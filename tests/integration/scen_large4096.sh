@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # needs: smpi
-# timeout: 900
+# timeout: 960
 # The 4096-rank scenario (4095 workers, 100,000 tasks) once: expectations (counts equal to
 # base_log_analyser's), golden trace and output (the golden was accepted with --repeat 2, so a
 # fresh run equal to it is also a determinism check). Prints the real time (target <= 60 s on an
@@ -9,7 +9,7 @@
 set -euo pipefail
 B=${DLA_BUILD:?}; S=${DLA_SRC:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-timeout -k 5 850 "$B/dla_scenario" run "$S/scenarios/large-4096" --runs "$tmp/runs" --repo "$S" --build "$B" | tee "$tmp/log"
+timeout -k 5 920 "$B/dla_scenario" run "$S/scenarios/large-4096" --runs "$tmp/runs" --repo "$S" --build "$B" | tee "$tmp/log"
 cmp "$tmp/runs/large-4096/run.trace" "$S/traces/large-4096.trace"
 tasks=$(grep -c ' result ' "$tmp/runs/large-4096/run.trace")
 ranks=$(awk '!/^#/ {print $2}' "$tmp/runs/large-4096/run.trace" | sort -un | wc -l)
