@@ -45,6 +45,14 @@ int main(int argc, char** argv) {
       "throttle", po::value(&opt.throttle)->default_value(0), "every worker scans at most BYTES_PER_SEC (0 = unlimited)")(
       "trace", po::value(&opt.trace_file), "write the event trace (core/trace.h format) to FILE")(
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0), "simulation only: modelled scan cost per byte")(
+      "format", po::value(&opt.format)->default_value("auto"),
+      "where the level is: auto (detected per file), bracket, log4j, logcat, apache, json, logfmt, glog, syslog, none, "
+      "or regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
+      "pattern", po::value(&opt.discover.pattern)->default_value("*.log"),
+      "which files: a glob on the file name, e.g. '*.log*' for rotated and .gz files")(
+      "recursive", po::bool_switch(&opt.discover.recursive), "also the files in subdirectories, at any depth")(
+      "per-file", po::bool_switch(&opt.per_file),
+      "also print a table of the files counted in this run: file, format, lines, levels, unleveled")(
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");

@@ -85,6 +85,7 @@ Status check_seconds(const char* name, double v, bool zero_ok = false) {
 }  // namespace
 
 Status validate(const DistributedOptions& opt, int size) {
+  if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format); !spec) return Error{"--format: " + spec.error()};
   if (opt.dir.empty()) return Error{"missing DIR"};
   if (!make_policy(opt.policy)) {
     std::string names;
@@ -120,7 +121,7 @@ namespace {
 Result<std::vector<FileInfo>> prepare(const DistributedOptions& opt, int size) {
   auto st = validate(opt, size);
   if (!st) return Error{st.error()};
-  auto files = discover_logs(opt.dir);
+  auto files = discover_logs(opt.dir, opt.discover);
   if (!files) return Error{files.error()};
   // Counted, not built: --split-bytes 1 on a large input would not fit in memory.
   std::uint64_t ntasks = 0;

@@ -80,7 +80,9 @@ struct DistributedOptions {
   bool speculate = false;          // backup copies of long tasks on idle workers (not with static)
   std::string detector = "fixed";  // fixed (silence > --timeout) | phi (phi-accrual, capped at --timeout)
   double phi_threshold = 8.0;      // phi: suspicion level that declares a worker failed
-  std::string format;            // opaque format spec, carried to every worker in the PLAN for its scanner
+  std::string format;            // --format spec text (scan/formats.h), carried to every worker in the PLAN
+  DiscoverOptions discover;      // --pattern, --recursive
+  bool per_file = false;         // --per-file: the table of files with their format and counts
   double timeout = 3.0;          // worker failed after this long without a message
   double heartbeat = 0.5;        // worker heartbeat interval while scanning
   double master_timeout = 10.0;  // worker leaves when the master is silent this long

@@ -13,13 +13,16 @@
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
+#include "scan/gzip_file.h"
 #include "scan/scanner.h"
 
 namespace dla::mpi {
 
 Master::Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files)
     : session_(s), size_(s.size()), opt_(opt), files_(std::move(files)), host_(sim::host_name()),
-      chatty_(!opt.quiet && !opt.json) {}
+      chatty_(!opt.quiet && !opt.json) {
+  if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format)) format_ = *spec;  // (checked by the app)
+}
 
 int Master::run() {
   const Status st = start();
@@ -53,6 +56,8 @@ Status Master::start() {
   so.detector.first_interval = opt_.heartbeat;
   so.speculate = opt_.speculate;
   so.speculation.heartbeat = opt_.heartbeat;
+  for (const auto& f : files_) so.unsplittable.push_back(is_gzip_name(f.path) ? 1 : 0);  // (guided never cuts a .gz)
+  file_format_.assign(files_.size(), std::string());
   so.trace = &trace_;
   for (const auto& f : files_) so.file_names.push_back(escape_name(f.name));  // trace details: one line each
   if (opt_.on_start) {
@@ -216,6 +221,7 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
   Scheduler::ResultOutcome o;
   if (r.kind == proto::ResultMsg::Ok) {
     o = sched_->on_result(w, r.task, r.counts, now, r.started_us >= 0 ? static_cast<double>(r.started_us) / 1e6 : -1);
+    note_format(r.task, r.format, o.kind);
   } else {
     o = sched_->on_task_error(w, r.task, printable(r.error), now);
     if (o.kind != Scheduler::ResultOutcome::Duplicate && o.kind != Scheduler::ResultOutcome::Rejected)
@@ -226,6 +232,15 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
   if (o.kind == Scheduler::ResultOutcome::Duplicate && chatty_)
     say("[Master] Duplicate result for " + label(r.task) + " from worker " + std::to_string(w) + " - dropped");
   return o.next;
+}
+
+// The format a file's levels were read with, for --per-file: every range of a file detects the
+// same format (from the file's head), so the first applied result says it.
+void Master::note_format(int task, const std::string& format, Scheduler::ResultOutcome::Kind kind) {
+  if (kind != Scheduler::ResultOutcome::Applied && kind != Scheduler::ResultOutcome::LateApplied) return;
+  if (task < 0 || task >= static_cast<int>(sched_->tasks().size())) return;
+  auto& slot = file_format_[static_cast<std::size_t>(sched_->tasks()[static_cast<std::size_t>(task)].file)];
+  if (slot.empty()) slot = format;
 }
 
 std::string Master::label(int task) const {
@@ -373,9 +388,13 @@ void Master::self_work() {
     sim::charge_scan(done - charged);
     charged = done;
   };
+  so.format = format_;
+  std::string used;
+  so.format_used = &used;
   auto r = scan_file(file.path, task.range, so);
   if (r) {
-    sched_->on_result(0, t, *r, wtime(), now - t0_);
+    const auto o = sched_->on_result(0, t, *r, wtime(), now - t0_);
+    note_format(t, used, o.kind);
   } else {
     std::cerr << "error: " << printable(r.error()) << std::endl;
     sched_->on_task_error(0, t, r.error(), wtime());

@@ -10,8 +10,10 @@
 
 #include "base/trace.h"
 #include "mpi/distributed.h"
+#include "obs/report.h"
 #include "mpi/protocol.h"
 #include "mpi/transport.h"
+#include "scan/formats.h"
 #include "sched/scheduler.h"
 
 namespace dla::mpi {
@@ -80,6 +82,10 @@ class Master {
   int size_;
   const DistributedOptions& opt_;
   std::vector<FileInfo> files_;
+  FormatSpec format_;                     // --format, for the tasks the master runs itself
+  std::vector<std::string> file_format_;  // per file: the format its results were read with
+  void note_format(int task, const std::string& format, Scheduler::ResultOutcome::Kind kind);
+  std::vector<FileRow> per_file_rows() const;
   double t0_ = 0;  // set by start(): when the plans go out
   std::string host_;
   bool chatty_;

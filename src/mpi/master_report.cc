@@ -98,8 +98,21 @@ nlohmann::json Master::per_rank_json() const {
   return pw;
 }
 
+// --per-file: the files counted in this run (a file resumed from a checkpoint was counted by an
+// earlier run: its format is not known here), in name order.
+std::vector<FileRow> Master::per_file_rows() const {
+  std::vector<FileRow> rows;
+  for (int f = 0; f < static_cast<int>(files_.size()); ++f) {
+    const auto k = static_cast<std::size_t>(f);
+    if (!sched_->file_done(f) || sched_->file_failed(f) || file_format_[k].empty()) continue;
+    rows.push_back({escape_name(files_[k].name), file_format_[k], sched_->file_counts(f)});
+  }
+  return rows;
+}
+
 void Master::print_json(const Summary& s) const {
   nlohmann::json j;
+  if (opt_.per_file) j["per_file"] = per_file_json(per_file_rows());
   j["counts"] = counts_json(s.counts);
   j["lines"] = s.counts.lines;
   j["unleveled"] = s.counts.unleveled();
@@ -154,6 +167,7 @@ void Master::print_text(const Summary& s) const {
   if (sched_->tasks_by_master()) footer.emplace_back("Tasks done by the master", std::to_string(sched_->tasks_by_master()));
   if (!s.bad_files.empty()) footer.emplace_back("Unreadable files", std::to_string(s.bad_files.size()));
   for (auto& e : s.extra) footer.push_back(e);
+  if (opt_.per_file) std::fputs(("\n" + format_per_file(per_file_rows()) + "\n").c_str(), stdout);
   std::fputs(("\n" + format_results(s.counts, footer)).c_str(), stdout);
 }
 

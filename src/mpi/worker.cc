@@ -41,6 +41,7 @@ class Worker {
       if (c.rank == rank && (!crash_ || c.at < crash_->at)) crash_ = c;
     for (const auto& s : opt.slow)
       if (s.rank == rank) slow_ = s.factor;
+    if (auto spec = parse_format_spec(plan_.format.empty() ? "auto" : plan_.format)) format_ = *spec;  // (checked by the app)
   }
 
   int run() {
@@ -286,6 +287,7 @@ class Worker {
     res.started_us = started_us_;
     if (r) {
       res.counts = *r;
+      res.format = format_used_;
     } else {
       std::fprintf(stderr, "error: %s\n", printable(r.error()).c_str());
       res.kind = proto::ResultMsg::Err;
@@ -302,6 +304,8 @@ class Worker {
     const bool modelled = opt_.throttle > 0 || slow_ > 1;
     double chunk_start = modelled ? clock() : 0;
     ScanOptions so;
+    so.format = format_;
+    so.format_used = &format_used_;
     so.chunk_bytes = 64u << 10;
     so.expected_size = f.size;
     so.on_progress = [&](std::uint64_t done, std::uint64_t) {
@@ -333,6 +337,8 @@ class Worker {
   int rank_;
   const DistributedOptions& opt_;
   proto::Plan plan_;
+  FormatSpec format_;         // the PLAN's --format
+  std::string format_used_;   // the last scan's format
   double t0_;
   double now_ = 0;  // run time at the last clock() reading
   std::optional<CrashSpec> crash_;
