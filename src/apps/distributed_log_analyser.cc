@@ -15,6 +15,18 @@
 
 namespace po = boost::program_options;
 
+// Which files, and where their levels are (scan/formats.h, scan/discovery.h).
+void add_input_options(po::options_description& desc, dla::mpi::DistributedOptions* opt) {
+  desc.add_options()("format", po::value(&opt->format)->default_value("auto"),
+                     "where the level is: auto (detected per file), bracket, log4j, logcat, apache, json, logfmt, "
+                     "glog, syslog, none, or regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
+      "pattern", po::value(&opt->discover.pattern)->default_value("*.log"),
+      "which files: a glob on the file name, e.g. '*.log*' for rotated and .gz files")(
+      "recursive", po::bool_switch(&opt->discover.recursive), "also the files in subdirectories, at any depth")(
+      "per-file", po::bool_switch(&opt->per_file),
+      "also print a table of the files counted in this run: file, format, lines, levels, unleveled");
+}
+
 int main(int argc, char** argv) {
   if (dla::mpi::answer_version(argc, argv, "distributed_log_analyser")) return 0;  // before MPI_Init
   dla::mpi::DistributedOptions opt;
@@ -45,17 +57,10 @@ int main(int argc, char** argv) {
       "throttle", po::value(&opt.throttle)->default_value(0), "every worker scans at most BYTES_PER_SEC (0 = unlimited)")(
       "trace", po::value(&opt.trace_file), "write the event trace (core/trace.h format) to FILE")(
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0), "simulation only: modelled scan cost per byte")(
-      "format", po::value(&opt.format)->default_value("auto"),
-      "where the level is: auto (detected per file), bracket, log4j, logcat, apache, json, logfmt, glog, syslog, none, "
-      "or regex:PATTERN with a group (?<level>...) (see README, Log formats)")(
-      "pattern", po::value(&opt.discover.pattern)->default_value("*.log"),
-      "which files: a glob on the file name, e.g. '*.log*' for rotated and .gz files")(
-      "recursive", po::bool_switch(&opt.discover.recursive), "also the files in subdirectories, at any depth")(
-      "per-file", po::bool_switch(&opt.per_file),
-      "also print a table of the files counted in this run: file, format, lines, levels, unleveled")(
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
+  add_input_options(desc, &opt);
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   dla::mpi::CheckpointCli ckpt;
   dla::mpi::add_checkpoint_options(desc, &ckpt);
@@ -98,6 +103,7 @@ int main(int argc, char** argv) {
     session.startup_done();
     return bad.empty() ? 0 : 1;
   }
+  ckpt.cfg.log_format = opt.format.empty() ? "auto" : opt.format;
   dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());
   hooks.install(&opt);
   return dla::mpi::run_distributed(session, opt);

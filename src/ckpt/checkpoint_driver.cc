@@ -199,6 +199,13 @@ Status CheckpointDriver::start(DriverOutput* o) {
                      " files): starting a new analysis");
     return OkStatus();
   }
+  if (!l.state.log_format.empty() && !cfg_.log_format.empty() && l.state.log_format != cfg_.log_format) {
+    // Its counts were made with other level rules: resuming would add two rule sets together.
+    o->err.push_back("warning: the checkpoint was made with --format " + escape_name(l.state.log_format) + ", not " +
+                     escape_name(cfg_.log_format));
+    o->out.push_back("Checkpoint " + l.dir + " used another --format: starting from the beginning");
+    return OkStatus();
+  }
   auto p = plan_resume(l.state, input_abs_, files_);
   if (!p) {
     o->err.push_back("warning: " + p.error());
@@ -276,6 +283,7 @@ CheckpointState CheckpointDriver::snapshot(const std::string& timestamp) const {
   if (sched_) s.failed_workers = sched_->failed_workers();
   s.input_dir = input_abs_;
   s.consistency = to_string(cfg_.consistency);
+  s.log_format = cfg_.log_format;
   return s;
 }
 

@@ -46,6 +46,7 @@ bool parse_consistency(const std::string& s, Consistency* out);
 struct CheckpointConfig {
   bool enabled = true;              // --no-checkpoint: neither load nor save
   std::string dir = "checkpoints";  // --checkpoint-dir
+  std::string log_format;           // --format (recorded; a checkpoint made with another is not resumed)
   int every = 5;                    // --checkpoint-every N (also the strong batch size)
   double interval = 0;              // --checkpoint-interval SEC (0 = off)
   int keep = 3;                     // --keep K

@@ -174,6 +174,11 @@ Status read_header(const json& j, bool escaped, CheckpointState* s) {
   auto in_raw = escaped ? unescape_name(*in) : Result<std::string>(*in);
   if (!in_raw) return Error{"input_dir: " + in_raw.error(), Code::kCorruption};
   s->input_dir = std::move(*in_raw);
+  auto lf = string_field(j, "log_format", false);  // (absent before formats: the bracket rule)
+  if (!lf) return lf.err();
+  auto lf_raw = escaped ? unescape_name(*lf) : Result<std::string>(*lf);
+  if (!lf_raw) return Error{"log_format: " + lf_raw.error(), Code::kCorruption};
+  s->log_format = std::move(*lf_raw);
   auto cons = string_field(j, "consistency", false);
   if (!cons) return cons.err();
   s->consistency = *cons;
@@ -316,6 +321,7 @@ json checkpoint_to_json(const CheckpointState& s) {
   j["sequence"] = s.sequence;
   j["lines"] = s.counts.lines;
   j["input_dir"] = escape_name(s.input_dir);
+  if (!s.log_format.empty()) j["log_format"] = escape_name(s.log_format);
   j["consistency"] = s.consistency;
   json fi = json::array();
   for (const auto& f : s.processed)
@@ -348,6 +354,11 @@ std::string checkpoint_json_text(const CheckpointState& s) {
        ",\n  \"input_dir\": ";
   put_string(o, escape_name(s.input_dir));
   o += ",\n  \"lines\": " + std::to_string(s.counts.lines) + ",\n";
+  if (!s.log_format.empty()) {
+    o += "  \"log_format\": ";
+    put_string(o, escape_name(s.log_format));
+    o += ",\n";
+  }
   put_names(o, "pending_files", s.pending_files);
   put_names(o, "processed_files", s.processed_names());
   o += "  \"sequence\": " + std::to_string(s.sequence) + ",\n  \"timestamp\": ";

@@ -53,6 +53,7 @@ struct CheckpointState {
   std::uint64_t sequence = 0;               // set by save(); directory ckpt-<sequence>
   std::string input_dir;                    // absolute path of the analysed directory
   std::string consistency;                  // "eventual" or "strong": the model of the run
+  std::string log_format;                   // --format the counts were made with ("" = not recorded)
   std::vector<std::string> processed_names() const;
 };
 

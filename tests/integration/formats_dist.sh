@@ -91,6 +91,14 @@ kill -9 "$job" 2>/dev/null || true
 pkill -9 -f "distributed_log_analyser -q --throttle 200000 --checkpoint-dir $T/ck-r" 2>/dev/null || true
 wait "$job" 2>/dev/null || true
 check "resume: a checkpoint was written before the kill" 1 "$([ -n "$(ls "$T/ck-r" | grep '^ckpt-' || true)" ] && echo 1 || echo 0)"
+cp -a "$T/ck-r" "$T/ck-r2"
 timeout -k 5 60 "${MPI[@]}" -np 3 "$B/distributed_log_analyser" -q --checkpoint-dir "$T/ck-r" "$LH" >"$T/r2" 2>"$T/r2.err" || rc=$?
 check "resume: exit 0, RESULT line = sum of expected.txt" "0 $want_sum" "$rc $(result_counts "$T/r2")"
+# The same checkpoint with another --format is not resumed (two rule sets would be added together).
+rc=0
+timeout -k 5 60 "${MPI[@]}" -np 3 "$B/distributed_log_analyser" -q --format bracket --checkpoint-dir "$T/ck-r2" "$LH" \
+  >"$T/r3" 2>"$T/r3.err" || rc=$?
+want_b=$("$B/base_log_analyser" --json --format bracket "$LH" | json_counts)
+check "another --format: starts over, counts = base --format bracket" "0 1 RESULT OK $want_b" \
+  "$rc $(grep -c 'used another --format: starting from the beginning' "$T/r3") $(tail -n 1 "$T/r3" | sed 's/ files=.*//')"
 exit $fail
