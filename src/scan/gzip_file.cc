@@ -77,4 +77,34 @@ Result<FileStat> GzipReader::stat() {
   return st;
 }
 
+Result<std::string> read_gzip_file(Env& env, const std::string& path) {
+  auto f = env.open_read(path);
+  if (!f) return f.err();
+  GzipReader z(**f, path);
+  std::string out;
+  char buf[1 << 16];
+  while (true) {
+    auto n = z.read(sizeof buf, buf);
+    if (!n) return n.err();
+    if (*n == 0) return out;
+    out.append(buf, *n);
+  }
+}
+
+Result<std::string> gzip_text(const std::string& text) {
+  z_stream s{};
+  if (deflateInit2(&s, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+    return Error{"gzip: cannot initialise zlib", Code::kIOError};
+  std::string out(deflateBound(&s, static_cast<uLong>(text.size())), '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  s.avail_in = static_cast<uInt>(text.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&s, Z_FINISH);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  if (rc != Z_STREAM_END) return Error{"gzip: deflate failed", Code::kIOError};
+  return out;
+}
+
 }  // namespace dla

@@ -21,6 +21,11 @@ namespace dla {
 // Whether a path names a gzip file (its name ends in ".gz").
 bool is_gzip_name(std::string_view path);
 
+// The whole inflated content of the gzip file at `path` (read through `env`), and its inverse: a
+// gzip stream of `text` (for files dla writes compressed, e.g. a large golden trace).
+Result<std::string> read_gzip_file(Env& env, const std::string& path);
+Result<std::string> gzip_text(const std::string& text);
+
 class GzipReader final : public ReadFile {
  public:
   // Reads `in` (not owned; must outlive this) from offset 0; `path` is for messages.

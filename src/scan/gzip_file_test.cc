@@ -128,3 +128,17 @@ TEST_CASE("scan_file on a damaged .gz: kCorruption naming the file", "[gzip]") {
 }
 
 }  // namespace dla
+
+TEST_CASE("gzip_text and read_gzip_file round-trip", "[gzip]") {
+  dla::MemEnv env;
+  std::string text;
+  for (int i = 0; i < 50000; ++i) text += "0.5 " + std::to_string(i % 97) + " result " + std::to_string(i) + "\n";
+  auto gz = dla::gzip_text(text);
+  REQUIRE(gz.ok());
+  CHECK(gz->size() < text.size() / 4);
+  REQUIRE(dla::write_file(env, "/t.gz", *gz, dla::WriteMode::kTruncate, false).ok());
+  auto back = dla::read_gzip_file(env, "/t.gz");
+  REQUIRE(back.ok());
+  CHECK(*back == text);
+  CHECK(dla::read_gzip_file(env, "/missing.gz").code() == dla::Code::kNotFound);
+}

@@ -6,6 +6,7 @@
 
 #include "base/trace.h"
 #include "scan/discovery.h"
+#include "scan/gzip_file.h"
 
 namespace dla::scen {
 namespace {
@@ -189,8 +190,13 @@ std::vector<std::string> compare_repeat(const RunResult& first, const RunResult&
 
 std::vector<std::string> compare_with_goldens(const std::string& repo, const std::string& name, const RunResult& first,
                                               Env& env) {
-  const std::string gtrace = repo + "/traces/" + name + ".trace", gout = repo + "/traces/" + name + ".out";
+  std::string gtrace = repo + "/traces/" + name + ".trace";
+  const std::string gout = repo + "/traces/" + name + ".out";
   auto et = read_file(env, gtrace);
+  if (!et && et.code() == Code::kNotFound && env.stat(gtrace + ".gz")) {
+    gtrace += ".gz";  // a large golden is kept compressed (update_goldens)
+    et = read_gzip_file(env, gtrace);
+  }
   auto eo = read_file(env, gout);
   if (!et || !eo) return {"no golden " + std::string(!et ? gtrace : gout) + " (run with --update-golden to create it)"};
   std::vector<std::string> problems;
@@ -203,7 +209,15 @@ std::vector<std::string> compare_with_goldens(const std::string& repo, const std
 
 Status update_goldens(const std::string& repo, const std::string& name, const RunResult& first, Env& env) {
   if (auto st = make_dirs(env, repo + "/traces"); !st) return st;
-  if (auto st = write_file_atomic(env, repo + "/traces/" + name + ".trace", first.trace_text); !st) return st;
+  // A trace over 2 MB is kept gzip'd (NAME.trace.gz, ~8x smaller): compare_with_goldens reads either.
+  constexpr std::size_t kCompressAbove = 2u << 20;
+  if (first.trace_text.size() > kCompressAbove) {
+    auto gz = gzip_text(first.trace_text);
+    if (!gz) return gz.err();
+    if (auto st = write_file_atomic(env, repo + "/traces/" + name + ".trace.gz", *gz); !st) return st;
+  } else if (auto st = write_file_atomic(env, repo + "/traces/" + name + ".trace", first.trace_text); !st) {
+    return st;
+  }
   return write_file_atomic(env, repo + "/traces/" + name + ".out", first.out_text);
 }
 

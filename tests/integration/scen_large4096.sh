@@ -10,7 +10,7 @@ set -euo pipefail
 B=${DLA_BUILD:?}; S=${DLA_SRC:?}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 timeout -k 5 920 "$B/dla_scenario" run "$S/scenarios/large-4096" --runs "$tmp/runs" --repo "$S" --build "$B" | tee "$tmp/log"
-cmp "$tmp/runs/large-4096/run.trace" "$S/traces/large-4096.trace"
+gzip -dc "$S/traces/large-4096.trace.gz" | cmp "$tmp/runs/large-4096/run.trace" -
 tasks=$(grep -c ' result ' "$tmp/runs/large-4096/run.trace")
 ranks=$(awk '!/^#/ {print $2}' "$tmp/runs/large-4096/run.trace" | sort -un | wc -l)
 echo "scen_large4096: $tasks task results from $ranks distinct ranks; real time: $(grep -o 'real [0-9.]* s' "$tmp/log" | tr '\n' ' ')"
