@@ -291,10 +291,11 @@ std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k, std::uint64
   t.split_floor = std::max<std::uint64_t>(split_floor, 1);
   return std::make_unique<LptPolicy>("guided", t);
 }
-std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch, double prefetch_seconds) {
+std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch, double prefetch_seconds, std::uint64_t prefetch_bytes) {
   PolicyTraits t;
   t.prefetch = std::max(prefetch, 1);
   t.prefetch_seconds = prefetch_seconds;
+  t.prefetch_bytes = prefetch_bytes;
   t.steal = true;
   return std::make_unique<LptPolicy>("steal", t);
 }

@@ -298,6 +298,7 @@ class Scheduler final : private PolicyContext {
   void to_pending(int t);
   void from_pending(int t);
   bool wants_more(int worker) const;
+  bool deque_open(int held, std::uint64_t bytes, double busy) const;
   void end_steal(int task);
   void settle_runners(int winner, int task, double now);
   void rate_progress(int worker, int task, std::uint64_t bytes_done, double now);

@@ -111,7 +111,7 @@ struct Interleaving {
   }
   std::unique_ptr<SchedulingPolicy> draw_policy() {
     if (cfg.policy == "guided") return make_guided_policy(1 + static_cast<double>(rng.below(3)), 1 + rng.below(16));
-    if (cfg.policy == "steal") return make_steal_policy(2 + static_cast<int>(rng.below(4)), 1 + 9 * rng.uniform());
+    if (cfg.policy == "steal") return make_steal_policy(2 + static_cast<int>(rng.below(4)), 1 + 9 * rng.uniform(), rng.below(2) ? 0 : 100 * rng.below(20));
     return make_policy(cfg.policy);
   }
   SchedulerOptions options() const {

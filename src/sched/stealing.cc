@@ -9,25 +9,45 @@
 namespace dla {
 
 // Whether `worker` should get one more task now: always when it holds nothing; with a deque, while
-// it holds fewer than `prefetch` tasks and less than `prefetch_seconds` of work, and only while
-// there is more pending than live workers (at the end, prefetching would starve the others).
+// it holds fewer than `prefetch` tasks or fewer than `prefetch_bytes` bytes, less than
+// `prefetch_seconds` of work, and only while there is more pending than live workers (at the end,
+// prefetching would starve the others).
 bool Scheduler::wants_more(int worker) const {
   const auto* wi = find(worker);
   if (!wi) return false;
   if (wi->held.empty()) return true;
-  if (static_cast<int>(wi->held.size()) >= traits_.prefetch) return false;
-  if (busy_until(worker) - now_ >= traits_.prefetch_seconds) return false;
+  std::uint64_t bytes = 0;
+  for (int t : wi->held) bytes += tasks_[static_cast<std::size_t>(t)].bytes();
+  return deque_open(static_cast<int>(wi->held.size()), bytes, busy_until(worker) - now_);
+}
+
+// wants_more's rule for a worker holding `held` tasks of `bytes` bytes, `busy` seconds of work.
+bool Scheduler::deque_open(int held, std::uint64_t bytes, double busy) const {
+  if (held >= traits_.prefetch && bytes >= traits_.prefetch_bytes) return false;
+  if (busy >= traits_.prefetch_seconds) return false;
   return pending_ > live_;
 }
 
+// Tops the deque up, keeping the held bytes and queued seconds as running sums (a byte floor lets a
+// deque hold thousands of tiny tasks: recomputing them per task would be quadratic).
 void Scheduler::top_up(int worker, double now) {
   if (traits_.prefetch <= 1) return;
-  while (wants_more(worker)) {
+  if (!wants_more(worker)) return;
+  const auto* wi = find(worker);
+  std::uint64_t bytes = 0;
+  for (int t : wi->held) bytes += tasks_[static_cast<std::size_t>(t)].bytes();
+  double busy = busy_until(worker) - now_;
+  int held = static_cast<int>(wi->held.size());
+  do {
     const int t = policy_->next(worker);
     if (t < 0) return;
     const Reply r = assign(worker, maybe_split(t, worker), now);
     order(Order::Assign, worker, r.task, r.attempt);
-  }
+    const auto b = tasks_[static_cast<std::size_t>(r.task)].bytes();
+    bytes += b;
+    busy += static_cast<double>(b) / rates_.rate(worker);
+    ++held;
+  } while (deque_open(held, bytes, busy));
 }
 
 void Scheduler::end_steal(int task) {

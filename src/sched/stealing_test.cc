@@ -27,7 +27,7 @@ SchedulerOptions opts() {
 }  // namespace
 
 TEST_CASE("steal: workers prefetch a deque, extra tasks come as orders", "[scheduler][steal]") {
-  auto s = Scheduler(tasks_of({100, 90, 80, 70, 60, 50, 40, 30}), 8, {1, 2}, make_steal_policy(3, 100), opts(), 0);
+  auto s = Scheduler(tasks_of({100, 90, 80, 70, 60, 50, 40, 30}), 8, {1, 2}, make_steal_policy(3, 100, 0), opts(), 0);
   auto r = s.on_request(1, 0);
   REQUIRE(r.kind == R::Assign);  // (a probe: worker 1 is not measured yet)
   auto o = s.take_orders();
@@ -41,7 +41,7 @@ TEST_CASE("steal: an idle worker steals the back of the most loaded deque, trans
   Trace tr;
   auto o = opts();
   o.trace = &tr;
-  auto s = Scheduler(tasks_of({100, 90, 80, 70, 60}), 5, {1, 2}, make_steal_policy(4, 100), o, 0);
+  auto s = Scheduler(tasks_of({100, 90, 80, 70, 60}), 5, {1, 2}, make_steal_policy(4, 100, 0), o, 0);
   REQUIRE(s.on_request(1, 0).kind == R::Assign);
   auto ex = s.take_orders();  // worker 1 holds 0,1,2 (pending 4 > 2 live workers while topping up)
   INFO("held by 1: " << s.held_by(1).size());
