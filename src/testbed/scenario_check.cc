@@ -34,7 +34,11 @@ std::vector<std::string> determinism_flags() {
           // MPI_Test costs 1e-4 s of simulated time by default; the master tests every receive
           // (MPI_Irecv + MPI_Test, so a slow link cannot stall it), which would charge it ~0.1 ms
           // per message: a modelling artefact, pinned as small as iprobe's.
-          "--cfg=smpi/test:1e-6"};
+          "--cfg=smpi/test:1e-6",
+          // MPI_Wtime costs 1e-8 s and yields to the simulator by default: the master reads the
+          // clock on every loop and message, so large-1024 spent ~15 % of its CPU on those yields.
+          // Nothing waits by spinning on the clock (every wait sleeps), so 0 is safe.
+          "--cfg=smpi/wtime:0"};
 }
 
 const std::vector<std::string>& known_policies() {

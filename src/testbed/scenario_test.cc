@@ -215,7 +215,7 @@ TEST_CASE("scenario: generated platform XML carries the profiles") {
   for (const auto& a : argv) all += a + " ";
   CHECK(all.find("smpirun -platform platform.xml -hostfile hostfile -np 4 --cfg=smpi/simulate-computation:no "
                  "--cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6 --cfg=smpi/async-small-thresh:65536 "
-                 "--cfg=smpi/test:1e-6") == 0);
+                 "--cfg=smpi/test:1e-6 --cfg=smpi/wtime:0") == 0);
   CHECK(all.find("--inject-crash 3@1.5:kill") != std::string::npos);
   CHECK(all.find("node-2") == std::string::npos);
   CHECK(all.find("--trace run.trace --json --quiet input") != std::string::npos);

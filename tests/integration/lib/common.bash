@@ -1,9 +1,9 @@
 # Shared by the integration scripts (sourced, not a test: ctest runs tests/integration/*.sh only).
 
 # The SMPI flags that make a simulation deterministic (the same list as the scenario runner's
-# determinism_flags() in src/core/scenario_check.cc; see platforms/README.md).
+# determinism_flags() in src/testbed/scenario_check.cc; see platforms/README.md).
 SMPI_DET_FLAGS=(--cfg=smpi/simulate-computation:no --cfg=smpi/grow-injected-times:no --cfg=smpi/iprobe:1e-6
-                --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6)
+                --cfg=smpi/async-small-thresh:65536 --cfg=smpi/test:1e-6 --cfg=smpi/wtime:0)
 
 # JSON on stdin (base_log_analyser --json, distributed --json, ...) -> "DEBUG=n ERROR=n INFO=n WARN=n
 # [unleveled=u ]lines=n", the counts part of a RESULT line; u = lines minus the four levels, shown
