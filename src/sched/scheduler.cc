@@ -99,6 +99,11 @@ double Scheduler::last_heard(int w) const {
   const auto* wi = find(w);
   return wi ? wi->last_heard : 0;
 }
+std::uint64_t Scheduler::held_bytes(int w) const {
+  const auto* wi = find(w);
+  return wi ? wi->held_bytes : 0;
+}
+
 std::vector<int> Scheduler::held_by(int w) const {
   const auto* wi = find(w);
   return wi ? wi->held : std::vector<int>{};
@@ -163,7 +168,14 @@ void Scheduler::drop_held(int worker, int task) {
   auto* wi = find(worker);
   if (!wi) return;
   auto it = std::find(wi->held.begin(), wi->held.end(), task);
-  if (it != wi->held.end()) wi->held.erase(it);
+  if (it == wi->held.end()) return;
+  wi->held.erase(it);
+  wi->held_bytes -= tasks_[static_cast<std::size_t>(task)].bytes();
+}
+
+void Scheduler::hold(WorkerInfo& wi, int task) {
+  wi.held.push_back(task);
+  wi.held_bytes += tasks_[static_cast<std::size_t>(task)].bytes();
 }
 
 void Scheduler::to_pending(int t) {
@@ -204,7 +216,7 @@ Scheduler::Reply Scheduler::assign(int worker, int t, double now) {
   started_seen_[i] = 0;
   prog_owner_[i] = Runner{};
   ++attempts_[i];
-  if (auto* wi = find(worker)) wi->held.push_back(t);
+  if (auto* wi = find(worker)) hold(*wi, t);
   Reply r;
   r.kind = Reply::Assign;
   r.task = t;
@@ -437,6 +449,7 @@ std::vector<int> Scheduler::release_held(std::size_t k) {
     }
   }
   wi.held.clear();
+  wi.held_bytes = 0;
   return back;
 }
 

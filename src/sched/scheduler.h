@@ -226,6 +226,7 @@ class Scheduler final : private PolicyContext {
   const std::vector<int>& workers() const { return workers_; }
   std::vector<int> failed_workers() const;  // ascending
   std::vector<int> held_by(int w) const;    // in hand-out order (its deque), copies included
+  std::uint64_t held_bytes(int w) const;    // their bytes (kept as a running sum)
   double worker_rate(int w) const { return rates_.rate(w); }
   double suspicion(int w, double now) const { return detector_->level(w, now); }
   // Estimated seconds until `task`'s running owner finishes it (LATE's estimate); -1 if not running.
@@ -256,7 +257,8 @@ class Scheduler final : private PolicyContext {
   struct WorkerInfo {
     WorkerState state = WorkerState::Active;
     double last_heard = 0;
-    std::vector<int> held;      // owner or copy runner, in hand-out order
+    std::vector<int> held;      // owner or copy runner, in hand-out order (change it only through
+    std::uint64_t held_bytes = 0;  // hold / drop_held / release_held, which keep this sum of its bytes)
     bool suspected = false;     // declared failed at least once (false-suspicion accounting)
     bool heard_after = false;   // ... and heard from since
     int stealing = -1;          // the task a steal is under way for (this worker is the thief)
@@ -299,6 +301,7 @@ class Scheduler final : private PolicyContext {
   void from_pending(int t);
   bool wants_more(int worker) const;
   bool deque_open(int held, std::uint64_t bytes, double busy) const;
+  void hold(WorkerInfo& wi, int task);
   void end_steal(int task);
   void settle_runners(int winner, int task, double now);
   void rate_progress(int worker, int task, std::uint64_t bytes_done, double now);

@@ -156,8 +156,20 @@ struct Interleaving {
   void work(int w);
   void step();
   void run() {
-    for (std::size_t steps = 0; !(s.all_done() && s.workers_settled()) && steps < 40000 + 100 * s.tasks().size(); ++steps) step();
+    for (std::size_t steps = 0; !(s.all_done() && s.workers_settled()) && steps < 40000 + 100 * s.tasks().size(); ++steps) {
+      step();
+      if (steps % 16 == 0) check_held_bytes();
+    }
   }
+  // The scheduler's running sum of each worker's held bytes equals the sum over what it holds.
+  void check_held_bytes() {
+    for (int w = 1; w <= nworkers; ++w) {
+      std::uint64_t sum = 0;
+      for (int t : s.held_by(w)) sum += s.tasks()[static_cast<std::size_t>(t)].bytes();
+      if (sum != s.held_bytes(w)) held_sum_broken = true;
+    }
+  }
+  bool held_sum_broken = false;
   std::string check();
 
   SplitMix64 rng;
@@ -284,6 +296,7 @@ void Interleaving::step() {
 std::string Interleaving::check() {
   std::ostringstream why;
   if (!s.all_done() || !s.workers_settled()) return "run did not end";
+  if (held_sum_broken) return "a worker's held_bytes differed from the bytes of the tasks it held";
   // Late messages after the end are harmless: every live worker delivers what it still holds.
   for (int w = 1; w <= nworkers; ++w)
     for (const auto& h : ws[static_cast<std::size_t>(w)].dq) {

@@ -44,15 +44,13 @@ double Scheduler::progress_estimate(int task, int worker, double now) const {
 double Scheduler::busy_until(int w) const {
   const auto* wi = find(w);
   if (!wi || wi->state != WorkerState::Active) return now_;
-  double s = 0;
-  bool first = true;
-  for (int t : wi->held) {
-    double left = static_cast<double>(tasks_[static_cast<std::size_t>(t)].bytes());
-    if (first) left -= progress_estimate(t, w, now_);
-    first = false;
-    s += std::max(0.0, left) / rates_.rate(w);
-  }
-  return now_ + s;
+  if (wi->held.empty()) return now_;
+  // the running front less its estimated progress, then the rest of the deque (a running sum: a
+  // deque of thousands of tiny tasks must not cost a loop per call)
+  const int front = wi->held.front();
+  const double fb = static_cast<double>(tasks_[static_cast<std::size_t>(front)].bytes());
+  const double left = std::max(0.0, fb - progress_estimate(front, w, now_)) + (static_cast<double>(wi->held_bytes) - fb);
+  return now_ + left / rates_.rate(w);
 }
 
 double Scheduler::time_left(int task, double now) const {
@@ -94,7 +92,7 @@ Scheduler::Reply Scheduler::try_speculate(int worker, double now) {
   copy_since_[i] = now;
   prog_copy_[i] = Runner{};
   ++attempts_[i];
-  if (auto* wi = find(worker)) wi->held.push_back(best);
+  if (auto* wi = find(worker)) hold(*wi, best);
   ++stats_.speculative_started;
   record(now, worker, "speculate", best, tasks_[i].bytes(), task_label(best) + " copy-of " + std::to_string(owner_[i]));
   r.kind = Reply::Assign;

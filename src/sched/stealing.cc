@@ -16,9 +16,7 @@ bool Scheduler::wants_more(int worker) const {
   const auto* wi = find(worker);
   if (!wi) return false;
   if (wi->held.empty()) return true;
-  std::uint64_t bytes = 0;
-  for (int t : wi->held) bytes += tasks_[static_cast<std::size_t>(t)].bytes();
-  return deque_open(static_cast<int>(wi->held.size()), bytes, busy_until(worker) - now_);
+  return deque_open(static_cast<int>(wi->held.size()), wi->held_bytes, busy_until(worker) - now_);
 }
 
 // wants_more's rule for a worker holding `held` tasks of `bytes` bytes, `busy` seconds of work.
@@ -28,14 +26,13 @@ bool Scheduler::deque_open(int held, std::uint64_t bytes, double busy) const {
   return pending_ > live_;
 }
 
-// Tops the deque up, keeping the held bytes and queued seconds as running sums (a byte floor lets a
-// deque hold thousands of tiny tasks: recomputing them per task would be quadratic).
+// Tops the deque up, keeping the queued seconds as a running sum (a byte floor lets a deque hold
+// thousands of tiny tasks: recomputing busy_until per task would be quadratic).
 void Scheduler::top_up(int worker, double now) {
   if (traits_.prefetch <= 1) return;
   if (!wants_more(worker)) return;
   const auto* wi = find(worker);
-  std::uint64_t bytes = 0;
-  for (int t : wi->held) bytes += tasks_[static_cast<std::size_t>(t)].bytes();
+  std::uint64_t bytes = wi->held_bytes;
   double busy = busy_until(worker) - now_;
   int held = static_cast<int>(wi->held.size());
   do {
@@ -114,7 +111,7 @@ void Scheduler::on_release_reply(int worker, int task, bool released, double now
   since_[i] = now;
   started_seen_[i] = 0;
   prog_owner_[i] = Runner{};
-  th->held.push_back(task);
+  hold(*th, task);
   ++stats_.steals_succeeded;
   record(now, thief, "steal", task, tasks_[i].bytes(), task_label(task) + " from " + std::to_string(worker));
   order(Order::Assign, thief, task, attempts_[i]);
