@@ -31,6 +31,7 @@ bool MasterWatch::filter(const Incoming& m, double now, Outbox& out, Event* ev) 
       return true;
     case wire::kAlive:
       if (state_ == State::Electing) {
+        std::fprintf(stderr, "[Standby %d] rank %d is alive and lower - waiting for its COORDINATOR\n", rank_, r);
         state_ = State::Deferred;
         until_ = now + opt_.timeout;
       }
@@ -64,6 +65,8 @@ MasterWatch::Event MasterWatch::start_election(double now, Outbox& out) {
     if (s == master_ || is_old(s)) continue;
     if (out.send(s, wire::kElection, {term_ + 1})) ++asked;  // (SMPI: never to a vanished rank)
   }
+  std::fprintf(stderr, "[Standby %d] master rank %d silent for %.2fs - election for term %lld: %d lower standby(s) asked\n",
+               rank_, master_, now - last_heard_, term_ + 1, asked);
   if (asked == 0) return Event::Won;
   state_ = State::Electing;
   until_ = now + opt_.heartbeat;

@@ -76,8 +76,10 @@ class Master {
   bool kept_matches(const proto::KeptResult& k) const;
   bool failover_poll();
   void note_recovery(double now);
+  bool recovering() const { return takeover_ && recovered_at_ < 0; }
   void step_down(const std::string& why);
   bool may_finish();
+  void fence_old_masters();
   bool is_worker(int r) const;
   std::vector<std::pair<std::string, std::string>> failover_footer() const;
   nlohmann::json failover_json() const;

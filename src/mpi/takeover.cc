@@ -61,7 +61,30 @@ int Master::run_takeover() {
   serve();
   if (!may_finish()) return 0;
   if (finished_at_ < 0) finished_at_ = wtime();
+  fence_old_masters();
   return finish();
+}
+
+// Before the result: a replaced master that still runs (cut off, not dead) must have stepped
+// down, or it could go on alone and print a result of its own once it is reachable again. Under
+// SMPI a rank that ends drops the sends still on their way (the COORDINATOR to a master behind a
+// slow link), so the new master waits, at most --master-timeout, until every replaced master's
+// actor is gone (it steps down when the COORDINATOR arrives). On Open MPI nothing tells a live
+// peer from a dead one: the replaced master is fenced by its own pause check, the COORDINATOR in
+// its inbox and the checkpoint term mark (README: what failover cannot survive).
+void Master::fence_old_masters() {
+  if (!sim::simulated()) return;
+  const double until = wtime() + opt_.master_timeout;
+  auto alive = [&] {
+    for (int o : takeover_->old_masters)
+      if (sim::peer_alive(o)) return true;
+    return false;
+  };
+  while (alive() && wtime() < until) {
+    drain();
+    out_.progress();
+    sleep_seconds(opt_.poll);
+  }
 }
 
 // COORDINATOR [term failovers] to every other rank, the replaced masters included (a paused one
@@ -99,6 +122,15 @@ bool Master::control(const Incoming& m, double now) {
     case wire::kRejoin:
       if (is_worker(r)) handle_rejoin(r, m.text, now);
       return true;
+    case wire::kRequest:
+      // Recovering (until every live worker rejoined, or was declared failed --timeout after the
+      // takeover): nothing is handed out, so a task whose result is still on its way in a REJOIN
+      // is not run again meanwhile.
+      if (!recovering() || !is_worker(r)) return !is_worker(r);
+      ++received_;
+      sched_->on_hello(r, now);
+      out_.send(r, wire::kWait, {0});
+      return true;
     default:
       return !is_worker(r);
   }
@@ -123,8 +155,9 @@ void Master::handle_rejoin(int w, const std::string& text, double now) {
   if (chatty_)
     say("[Master] Worker " + std::to_string(w) + " rejoined with " + std::to_string(r->results.size()) + " result(s), " +
         std::to_string(applied) + " applied");
-  answer(w, {}, sched_->on_request(w, now), now);
   note_recovery(now);
+  if (recovering()) out_.send(w, wire::kWait, {0});  // (it asks again shortly)
+  else answer(w, {}, sched_->on_request(w, now), now);
 }
 
 bool Master::kept_matches(const proto::KeptResult& k) const {

@@ -44,6 +44,10 @@ void Outbox::progress() {
   }
 }
 
+bool Outbox::pending_to(int dst) const {
+  return std::any_of(pending_.begin(), pending_.end(), [dst](const Entry& e) { return e.dst == dst; });
+}
+
 void Outbox::flush(double seconds, double poll) {
   progress();
   const double end = wtime() + seconds;

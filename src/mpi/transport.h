@@ -28,6 +28,7 @@ class Outbox {
   // peer may never complete.
   void flush(double seconds, double poll);
   bool idle() const { return pending_.empty(); }
+  bool pending_to(int dst) const;  // a send to dst not completed yet
   void abandon();   // shutdown: frees every request still pending
   long long sent() const { return sent_; }
   long long sent_to(int dst) const { return dst >= 0 && dst < static_cast<int>(sent_to_.size()) ? sent_to_[static_cast<std::size_t>(dst)] : 0; }
