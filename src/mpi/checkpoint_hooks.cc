@@ -157,6 +157,9 @@ void CheckpointHooks::install(DistributedOptions* opt) {
   opt->visible_counts = [this](const Scheduler& s) { return driver_ ? driver_->visible() : s.totals(); };
   opt->at_end = [this, ts](const Scheduler& s, const std::vector<FileInfo>&) {
     std::vector<std::pair<std::string, std::string>> extra;
+    // Test hook: DLA_TEST_END_DELAY=SEC holds the master SEC seconds after its last STOP, before its
+    // result (failover_mpi.sh kills it there: the standbys linger until DONE, tags.h).
+    if (const char* d = std::getenv("DLA_TEST_END_DELAY")) sleep_seconds(std::atof(d));
     if (!driver_) return extra;
     driver_->attach(&s);
     if (!interrupted_) {

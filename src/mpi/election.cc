@@ -77,7 +77,8 @@ MasterWatch::Event MasterWatch::tick(double now, Outbox& out) {
   if (!enabled() || !standby()) return Event::None;
   switch (state_) {
     case State::Idle:
-      if (now - last_heard_ > opt_.timeout) return start_election(now, out);
+      if (now - last_heard_ > (linger_ ? std::max(opt_.timeout, opt_.master_timeout) : opt_.timeout))
+        return start_election(now, out);
       return Event::None;
     case State::Electing:
       return now >= until_ ? Event::Won : Event::None;

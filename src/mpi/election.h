@@ -60,6 +60,9 @@ class MasterWatch {
   double detected() const { return detected_; }
   bool electing() const { return state_ != State::Idle; }
   void start(double now) { last_heard_ = now; }  // the PLAN arrived: the master was heard
+  // Told STOP: the master may still be writing its last checkpoint before its RESULT line, so
+  // silence means a failure only after --master-timeout (and max(--timeout, that)).
+  void linger(bool on) { linger_ = on; }
 
   // Every received message goes through here first (times: wtime). True: it was for the watch (a
   // control message, or anything from a deposed master: dropped); `ev` says what changed.
@@ -80,6 +83,7 @@ class MasterWatch {
   std::vector<int> old_;
   double last_heard_ = 0, detected_ = 0;
   State state_ = State::Idle;
+  bool linger_ = false;
   double until_ = 0;  // Electing: the ALIVE window's end; Deferred: the COORDINATOR's deadline
 };
 

@@ -80,6 +80,7 @@ class Master {
   void step_down(const std::string& why);
   bool may_finish();
   void fence_old_masters();
+  void release_standbys();
   bool is_worker(int r) const;
   std::vector<std::pair<std::string, std::string>> failover_footer() const;
   nlohmann::json failover_json() const;
@@ -134,6 +135,7 @@ class Master {
   std::vector<char> rejoined_;
   double recovered_at_ = -1;
   int recovered_ = 0, dropped_ = 0;  // kept results applied / dropped at the takeover
+  int released_ = -1;                // release_standbys: DONEs not yet acknowledged
 };
 
 }  // namespace dla::mpi

@@ -49,6 +49,7 @@ int Master::finish() {
   if (opt_.json) print_json(s);
   else print_text(s);
   write_result_line(s);
+  if (standbys_ > 0) release_standbys();
   return s.ok ? 0 : 3;
 }
 

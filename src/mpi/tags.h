@@ -30,6 +30,11 @@
 //   standby -> lower standbys   ELECTION [term]                        the master is silent > --timeout
 //   standby -> higher standby   ALIVE [term]                           "I am alive and lower: wait"
 //   new master -> every rank    COORDINATOR [term failovers]           I am the master of `term`
+//   master -> standby  DONE [term]     after the RESULT line: a standby told STOP lingers (watching
+//                                       the master, silence limit --master-timeout) until it, and
+//                                       acknowledges with ALIVE [term] before it leaves; a master
+//                                       that dies between its last STOP and its RESULT line is
+//                                       still replaced
 //   worker -> new master        REJOIN  text: header (term pid host), then every result the worker
 //                                       produced in this run with its byte range (protocol.h); it
 //                                       is also a request (answered ASSIGN / WAIT / STOP)
@@ -60,6 +65,7 @@ enum Tag : int {
   kAlive = 114,
   kCoordinator = 115,
   kRejoin = 116,
+  kDone = 117,
 };
 
 inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (failover only)
@@ -88,6 +94,7 @@ inline const char* tag_name(int tag) {
     case kAlive: return "ALIVE";
     case kCoordinator: return "COORDINATOR";
     case kRejoin: return "REJOIN";
+    case kDone: return "DONE";
   }
   return "?";
 }

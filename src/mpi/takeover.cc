@@ -118,6 +118,7 @@ bool Master::control(const Incoming& m, double now) {
       out_.send(r, wire::kAlive, {term_});  // (it hears our beats again and stands down)
       return true;
     case wire::kAlive:
+      if (released_ > 0) --released_;  // (a DONE acknowledged)
       return true;
     case wire::kRejoin:
       if (is_worker(r)) handle_rejoin(r, m.text, now);
@@ -274,6 +275,22 @@ nlohmann::json Master::failover_json() const {
     j["results_dropped"] = dropped_;
   }
   return j;
+}
+
+// After the RESULT line: every standby told STOP lingers until this DONE (tags.h), acknowledged
+// with ALIVE; waited for at most --timeout (a standby that died meanwhile never answers).
+void Master::release_standbys() {
+  released_ = 0;
+  for (int s = 1; s <= standbys_ && s < size_; ++s)
+    if (is_worker(s) && told_stop_[static_cast<std::size_t>(s)] && out_.send(s, wire::kDone, {term_})) ++released_;
+  const double until = wtime() + opt_.timeout;
+  while (released_ > 0 && wtime() < until) {
+    Incoming m;
+    while (try_recv(MPI_ANY_SOURCE, &m)) control(m, wtime());
+    out_.progress();
+    sleep_seconds(opt_.poll);
+  }
+  out_.abandon();
 }
 
 int run_master_takeover(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, TakeoverInfo info) {

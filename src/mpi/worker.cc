@@ -70,7 +70,7 @@ class Worker {
       if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
       else if (now >= ask_at_) request();
       // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
-      else nap(listen_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
+      else nap(listen_ || lingering_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
     }
     out_.abandon();
     return 0;
@@ -158,6 +158,8 @@ class Worker {
   // A new master announced itself: what the old one gave us is abandoned (it hands the unfinished
   // tasks out again), and every result of this run goes to it in a REJOIN, which is also a request.
   void rejoin() {
+    lingering_ = false;
+    watch_.linger(false);
     local_.clear();
     if (task_ >= 0) cancel_running_ = true;
     results_.clear();
@@ -193,6 +195,16 @@ class Worker {
     switch (m.tag) {
       case wire::kStop:
         got_answer();
+        if (watch_.standby()) {  // (tags.h DONE: it stays until the master's RESULT line is out)
+          watch_.linger(true);
+          lingering_ = true;
+          ask_at_ = 1e300;
+        } else {
+          stop_ = true;
+        }
+        break;
+      case wire::kDone:
+        send(wire::kAlive, {watch_.term()});
         stop_ = true;
         break;
       case wire::kWait:
@@ -418,6 +430,7 @@ class Worker {
   MasterWatch watch_;                      // failover (--standbys): who the master is, elections
   TakeoverInfo* won_;                      // term > 0 once this rank won an election
   std::vector<proto::KeptResult> kept_;    // failover: every result of this run (for a REJOIN)
+  bool lingering_ = false;                 // a standby told STOP, waiting for DONE (tags.h)
 };
 
 }  // namespace
