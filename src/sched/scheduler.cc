@@ -275,16 +275,18 @@ void Scheduler::on_heartbeat(int worker, int task, std::uint64_t bytes_done, dou
 }
 
 Scheduler::ResultOutcome Scheduler::on_result(int worker, int task, const Counts& c, double now, double started_at,
-                                              const std::string& format) {
-  return finish(worker, task, &c, nullptr, now, started_at, format);
+                                              const std::string& format, const std::optional<ByteRange>& range) {
+  return finish(worker, task, &c, nullptr, now, started_at, format, range);
 }
 
-Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const std::string& msg, double now) {
-  return finish(worker, task, nullptr, &msg, now, -1);
+Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const std::string& msg, double now,
+                                                  const std::optional<ByteRange>& range) {
+  return finish(worker, task, nullptr, &msg, now, -1, {}, range);
 }
 
 Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c, const std::string* err, double now,
-                                           double started_at, const std::string& format) {
+                                           double started_at, const std::string& format,
+                                           const std::optional<ByteRange>& range) {
   now_ = now;
   ++stats_.messages_in;
   ResultOutcome out;
@@ -299,10 +301,11 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
     }
     drop_held(worker, task);
     const auto* wi = find(worker);
-    if (wi && wi->rejoined && !wi->got.count(task)) {
-      // (failover) a task of an earlier master it did not hand over at its REJOIN (or that was
-      // cancelled then): the id may name another byte range here. Its REJOIN's kept results are
-      // where such a result counts, after a range check.
+    if ((range && !matches(task, range->offset, range->length)) || (wi && wi->rejoined && !wi->got.count(task))) {
+      // (failover) the id names another byte range here (a cut this master made, or one the log
+      // prefix lacks); or a task of an earlier master the worker did not hand over at its REJOIN
+      // (or that was cancelled then), whose range may differ: its REJOIN's kept results are where
+      // such a result counts, range-checked.
       ++stats_.foreign_results;
       out.kind = ResultOutcome::Rejected;
     } else if (tstate_[i] == TaskState::Done) {

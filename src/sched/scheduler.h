@@ -135,12 +135,20 @@
 //     stopped worker's held tasks are all cancelled (it stays failed: its next request gets STOP);
 //   * a rank that is no worker of this scheduler (e.g. the new master's own kept results): its
 //     results count as a live worker's, its held tasks are counted cancelled (no order).
-//   * AFTER its REJOIN, a result (or error) of w counts only for a task THIS master handed it
-//     (assigned, stolen, copy or adopted); any other is Rejected (stats().foreign_results): its id
-//     may name another byte range here (a cut the new master made, or one the log prefix lacks),
-//     and the worker's REJOIN already carried it, range-checked. So a worker must send REJOIN
-//     before anything else to a new master, report in it exactly what it will still run, keep
-//     every result it produced in this run, and ignore messages of an older master's term.
+//   * ONE TASK ID MAY NAME DIFFERENT BYTE RANGES on two masters (a guided cut the new master made
+//     of a task a worker still held, or a cut whose Split the log prefix lacks). So:
+//     - every RESULT carries the range it was run on and the master passes it to on_result /
+//       on_task_error (`range`): a result of another range than the task's here is Rejected
+//       (stats().foreign_results). A worker may even hold the same id twice (the old range,
+//       cancelled at its rejoin, and the new one handed to it later): it must handle CANCEL and
+//       RELEASE in arrival order, each acting on the OLDEST entry with that id;
+//     - after its REJOIN, a result (or error) of w counts only for a task THIS master handed it
+//       (assigned, stolen, copy or adopted); any other is Rejected too: the worker's REJOIN carried
+//       it already, range-checked (this alone covers a master that passes no range, except when
+//       the same id was handed to w again);
+//     - a worker sends REJOIN before anything else to a new master, reports in it exactly what it
+//       will still run, keeps every result it produced in this run, and ignores every message of
+//       an older master's term.
 // RECOVERING. rejoin_grace > 0: until every Active worker has rejoined or now >= start +
 // rejoin_grace (checked in tick, on_request, on_rejoin, take_for_master), on_request (and the reply
 // to a result) is WAIT and take_for_master returns -1, so no task a worker still holds is handed
@@ -150,10 +158,10 @@
 // sum only via (a) a replayed entry - each one is the old master's FIRST application of that task,
 // and a replayed Done marks the task done - or (b) apply() from on_result/on_task_error/on_rejoin,
 // which applies only to a task not done; so each task id is applied at most once. The ranges of
-// one id are equal wherever counts are applied (replay and kept results are range-checked, and a
-// rejoined worker's plain results are accepted only for tasks this master gave it), so no range is
-// counted twice and the ranges of the task list always partition every file. None is lost: every
-// task is done, pending, or held by a live worker (adopted, or handed out again after recovery).
+// one id are equal wherever counts are applied (replay, kept results and plain results with their
+// range are range-checked), so no range is counted twice, and the ranges of the task list always
+// partition every file. None is lost: every task is done, pending, or held by a live worker
+// (adopted, or handed out after the recovery).
 #pragma once
 #include <cstdint>
 #include <deque>
@@ -243,7 +251,8 @@ struct SchedulerStats {
   int rejoin_dropped = 0;          // ... kept results dropped (done, unknown, mismatched)
   int rejoin_adopted = 0;          // ... held tasks adopted (left with their worker)
   int rejoin_cancelled = 0;        // ... held tasks cancelled
-  int foreign_results = 0;         // results of a rejoined worker for a task this master never gave it
+  int foreign_results = 0;         // results Rejected as of another byte range than the task's here (their
+                                   // range given and different, or a rejoined worker's task this master never gave it)
   std::uint64_t messages_in = 0;   // events fed to the scheduler (requests, results, heartbeats...)
   std::uint64_t messages_out = 0;  // decisions: replies + orders
 };
@@ -289,9 +298,13 @@ class Scheduler final : private PolicyContext {
   Reply on_request(int worker, double now);
   // `started_at`: when the worker began the task (run time, its clock), for the trace; < 0 unknown.
   // `format`: the format its scanner used (logged with the result, task_format()).
+  // `range`: the byte range the worker ran (from its RESULT). Given and not the task's range here:
+  // Rejected (failover: one task id may name other ranges on different masters). Pass it whenever
+  // failover is possible; without it a result is matched by id alone (as before failover).
   ResultOutcome on_result(int worker, int task, const Counts& c, double now, double started_at = -1,
-                          const std::string& format = {});
-  ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now);
+                          const std::string& format = {}, const std::optional<ByteRange>& range = std::nullopt);
+  ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now,
+                              const std::optional<ByteRange>& range = std::nullopt);
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
   // The answer to an Order::Release: `released` = the worker dropped the task without starting it.
   void on_release_reply(int worker, int task, bool released, double now);
@@ -400,7 +413,7 @@ class Scheduler final : private PolicyContext {
   Reply try_speculate(int worker, double now);
   Failure fail(std::size_t k, double now, const std::string& why);
   ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
-                       const std::string& format = {});
+                       const std::string& format, const std::optional<ByteRange>& range);
   void apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
              ResultOutcome* out, const std::string& format = {});
   int account(int worker, int task, const Counts* c, const std::string* err, const std::string& format);

@@ -170,8 +170,11 @@ struct Interleaving {
     if (!k.ok) k.error = "unreadable";
     return k;
   }
+  // A RESULT carries the range it was run on (one id may name other ranges on different masters).
   O deliver(int w, const KeptResult& k) {
-    return k.ok ? s->on_result(w, k.task, k.counts, clk.now(), -1, k.format) : s->on_task_error(w, k.task, k.error, clk.now());
+    const ByteRange r{k.offset, k.length};
+    return k.ok ? s->on_result(w, k.task, k.counts, clk.now(), -1, k.format, r)
+                : s->on_task_error(w, k.task, k.error, clk.now(), r);
   }
   void drain_log() {
     for (auto& e : s->take_log()) log.push_back(std::move(e));
@@ -452,7 +455,8 @@ std::string Interleaving::check() {
   for (int w = 1; w <= nworkers; ++w)
     for (const auto& h : ws[static_cast<std::size_t>(w)].dq) {
       if (ws[static_cast<std::size_t>(w)].mode == Dead || ws[static_cast<std::size_t>(w)].need_rejoin) break;
-      auto o = s->on_result(w, h.task, range_counts(h.file, h.range.offset, h.range.length), clk.now() + 100);
+      auto o = s->on_result(w, h.task, range_counts(h.file, h.range.offset, h.range.length), clk.now() + 100, -1,
+                            file_format(h.file), h.range);
       const bool ok = o.kind == O::Duplicate || (o.kind == O::Rejected && s->rejoined(w));
       if (!ok || o.next.kind != R::Stop) return "a late result after the end was not a duplicate";
     }
