@@ -7,8 +7,8 @@
 //   worker -> master message        call                                  decision(s) to send
 //   HELLO                           on_hello(w, now)                      -
 //   REQUEST                         on_request(w, now)                    Reply to w
-//   RESULT (counts)                 on_result(w, task, counts, now, st)   outcome.next to w
-//   RESULT (read error)             on_task_error(w, task, msg, now)      outcome.next to w
+//   RESULT (counts)                 on_result(w, task, counts, now, st, fmt, range)  outcome.next to w
+//   RESULT (read error)             on_task_error(w, task, msg, now, range)  outcome.next to w
 //   HEARTBEAT                       on_heartbeat(w, task, bytes, now, st) -
 //   RELEASED / REFUSED (new)        on_release_reply(w, task, ok, now)    -
 //   (every poll)                    tick(now)                             Failure list (report them)
@@ -24,8 +24,8 @@
 // Orders only ever name workers that are Active when the order is made (never one declared failed),
 // with one exception: on_rejoin cancels the held tasks of a failed or stopped worker that rejoins
 // (it has just spoken). on_rejoin may order Cancel with any policy (not only steal/--speculate).
-// With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty and the
-// protocol (and every trace) is exactly today's: one reply per request or result.
+// With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty (until a
+// failover) and the protocol (and every trace) is exactly today's: one reply per request or result.
 //
 // Worker side contract (src/mpi/worker.cc) for the new mechanisms:
 //   * it keeps a deque of assigned tasks and runs them in the order they arrived; every ASSIGN,
