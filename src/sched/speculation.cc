@@ -94,7 +94,7 @@ Scheduler::Reply Scheduler::try_speculate(int worker, double now) {
   copy_since_[i] = now;
   prog_copy_[i] = Runner{};
   ++attempts_[i];
-  if (auto* wi = find(worker)) wi->held.push_back(best);
+  if (auto* wi = find(worker)) wi->held.push_back(best), wi->got.insert(best);
   ++stats_.speculative_started;
   record(now, worker, "speculate", best, tasks_[i].bytes(), task_label(best) + " copy-of " + std::to_string(owner_[i]));
   r.kind = Reply::Assign;
