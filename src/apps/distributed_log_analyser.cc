@@ -27,6 +27,15 @@ void add_input_options(po::options_description& desc, dla::mpi::DistributedOptio
       "also print a table of the files counted in this run: file, format, lines, levels, unleveled");
 }
 
+// The master's failure: who replaces it (src/mpi/election.h), when the workers give up.
+void add_failover_options(po::options_description& desc, dla::mpi::DistributedOptions* opt) {
+  desc.add_options()("master-timeout", po::value(&opt->master_timeout)->default_value(opt->master_timeout),
+                     "a worker leaves when the master is silent this long and no new master announced itself (seconds)")(
+      "standbys", po::value(&opt->standbys)->default_value(-1),
+      "backup masters: ranks 1..K also watch the master and elect a new one (Bully, lowest rank) when it is silent "
+      "longer than --timeout (-1 = 1 with >= 3 ranks, else 0; 0 = none: a dead master ends the run)");
+}
+
 int main(int argc, char** argv) {
   if (dla::mpi::answer_version(argc, argv, "distributed_log_analyser")) return 0;  // before MPI_Init
   dla::mpi::DistributedOptions opt;
@@ -45,8 +54,6 @@ int main(int argc, char** argv) {
       "phi detector: suspicion level that declares a worker failed (8: one chance in 10^8 for normal gaps)")(
       "timeout", po::value(&opt.timeout)->default_value(opt.timeout), "seconds without any message before a worker is declared failed")(
       "heartbeat", po::value(&opt.heartbeat)->default_value(opt.heartbeat), "worker heartbeat interval while scanning (seconds)")(
-      "master-timeout", po::value(&opt.master_timeout)->default_value(opt.master_timeout),
-      "a worker leaves when the master is silent this long (seconds)")(
       "poll", po::value(&opt.poll)->default_value(opt.poll), "idle polling interval of the master and of waiting workers (seconds)")(
       "split-bytes", po::value(&opt.split_bytes)->default_value(0),
       "cut files larger than N bytes into ranges (0 = whole files; at most 100,000 ranges in all)")(
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
   add_input_options(desc, &opt);
+  add_failover_options(desc, &opt);
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   dla::mpi::CheckpointCli ckpt;
   dla::mpi::add_checkpoint_options(desc, &ckpt);

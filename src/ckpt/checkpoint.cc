@@ -73,14 +73,42 @@ CheckpointMarker CheckpointStore::marker_of(const std::string& name) const {
   return read_checkpoint_marker(*text);
 }
 
+long long read_term_mark(Env& env, const std::string& root) {
+  auto text = read_file(env, join_path(root, ".term"));
+  if (!text) return 0;
+  long long t = 0;
+  for (char c : *text) {
+    if (c == '\n') break;
+    if (c < '0' || c > '9' || t > 100000000000LL) return 0;
+    t = t * 10 + (c - '0');
+  }
+  return t;
+}
+
+bool CheckpointStore::fenced() const { return opt_.term > 0 && read_term_mark(*env_, opt_.root) > opt_.term; }
+
+// The first master (term 1, holding the lock) starts the root's reign count afresh; a takeover
+// refuses a root already claimed by a newer term.
+Status CheckpointStore::claim_term() {
+  if (opt_.term <= 0) return OkStatus();
+  if (opt_.takeover && fenced())
+    return Error{"checkpoint directory " + opt_.root + " belongs to a newer master (term " +
+                     std::to_string(read_term_mark(*env_, opt_.root)) + ")", Code::kBusy};
+  return write_file_atomic(*env_, path(".term"), std::to_string(opt_.term) + "\n");
+}
+
 Status CheckpointStore::open() {
   if (auto s = make_dirs(*env_, opt_.root, /*sync=*/true); !s) return s;
   if (!lock_) {
     auto l = env_->lock(path(".lock"));
-    if (!l && l.code() == Code::kBusy) return Error{"checkpoint directory " + opt_.root + " is in use by another run", Code::kBusy};
-    if (!l) return l.err();
-    lock_ = std::move(*l);
+    // (a takeover: the old master may be paused, not dead, and still hold the lock; the term mark
+    // written below fences it instead)
+    if (!l && l.code() == Code::kBusy && !opt_.takeover)
+      return Error{"checkpoint directory " + opt_.root + " is in use by another run", Code::kBusy};
+    if (!l && l.code() != Code::kBusy) return l.err();
+    if (l) lock_ = std::move(*l);
   }
+  if (auto r = claim_term(); !r) return r;
   auto names = env_->list_dir(opt_.root);
   if (!names) return names.err();
   foreign_.clear();
@@ -237,6 +265,7 @@ Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& in
   for (const auto& f : s.processed)
     if (!valid_checkpoint_name(f.name)) return Error{"internal: invalid file name in checkpoint: " + escape_name(f.name)};
   if (next_seq_ > 999999999999999999ULL) return Error{"checkpoint sequence numbers exhausted in " + opt_.root};
+  if (fenced()) return Error{"fenced: a master of a newer term writes in " + opt_.root, Code::kBusy};
   while (env_->lstat(path(ckpt_name(next_seq_)))) ++next_seq_;  // (a foreign directory took the name)
   s.sequence = next_seq_++;
   Tmp t;
@@ -365,6 +394,7 @@ Status CheckpointStore::commit(const CheckpointState& s, Tmp* t) {
   if (auto r = write_file(*env_, json_path, checkpoint_json_text(s), WriteMode::kCreateExclusive, /*sync=*/true); !r) return r;
   if (auto r = env_->remove_file(join_path(t->dir, kTmpMarker)); !r) return r;
   if (auto r = env_->sync_dir(t->dir); !r) return r;
+  if (fenced()) return Error{"fenced: a master of a newer term writes in " + opt_.root, Code::kBusy};
   if (auto r = env_->rename(t->dir, path(t->name)); !r) return r;
   t->renamed = true;  // from here the checkpoint exists; syncing the root makes it durable
   return env_->sync_dir(opt_.root);

@@ -41,6 +41,12 @@
 // is renamed to the save's `.tmp-` directory and updated (json removed, missing files linked, stale
 // snapshots replaced), so a save costs O(files processed since then) rather than O(all files).
 //
+// Fencing (options.term > 0): root/.term holds the term of the newest master that opened the
+// root; every save checks it at its start and again just before its rename, and refuses when a newer
+// term took over. (The window between that check and the rename is a few system calls: a master
+// paused exactly there could still publish one checkpoint - of counts that are right, as every
+// checkpoint's are, but written by a master that lost its reign.)
+//
 // Atomicity and durability: the root is created with every new directory fsynced into its parent.
 // save() writes everything into `.tmp-<seq>-<pid>/` inside the root, fsyncs checkpoint.json and the
 // directory, renames it to `ckpt-<seq>` (atomic) and fsyncs the root. A crash at any instant
@@ -89,7 +95,16 @@ struct CheckpointOptions {
   int keep = 3;              // checkpoints kept after a save (>= 1)
   bool no_clone = false;     // never try Env::clone_file (measurements, tests of the copy path)
   CheckpointFiles files = CheckpointFiles::kLink;
+  // Fencing (--standbys, a master that may be replaced): the term of the master that writes here
+  // (0 = off, today's behaviour: no mark). open() records it in root/.term; save() refuses
+  // (Code::kBusy, "fenced") while the mark holds a newer term. A takeover (a new master of a newer
+  // term) opens the root even while the old master, paused not dead, still holds the .lock.
+  long long term = 0;
+  bool takeover = false;
 };
+
+// The term mark of a checkpoint root (0 when there is none or it does not parse).
+long long read_term_mark(Env& env, const std::string& root);
 
 struct SkippedCheckpoint {
   std::string name;    // directory name
@@ -147,6 +162,8 @@ class CheckpointStore {
 
   const CheckpointOptions& options() const { return opt_; }
   int saved() const { return saved_; }
+  // Whether a master of a newer term has claimed the root since open() (save() refuses then).
+  bool fenced() const;
 
  private:
   struct Entry {
@@ -163,6 +180,7 @@ class CheckpointStore {
   // Deletes a directory of ours in the root (renamed out of the ckpt- namespace first if needed).
   Status remove_ours(const std::string& name, const CheckpointMarker& m);
   Status remove_leftover(const std::string& name);
+  Status claim_term();
   void remove_subdirs(const std::string& dir, const std::vector<std::string>& names);
   // save() in steps.
   Status prepare_tmp(Tmp* t);

@@ -166,6 +166,9 @@ Status CheckpointDriver::start(DriverOutput* o) {
   so.root = cfg_.dir;
   so.keep = cfg_.keep;
   so.files = cfg_.files;
+  so.term = cfg_.term;
+  so.takeover = cfg_.takeover;
+  if (cfg_.takeover) cfg_.fresh = false;  // (the old master already started fresh)
   store_ = std::make_unique<CheckpointStore>(so, env);
   if (auto r = store_->open(); !r) {
     // Another run holds the directory (or it cannot be created): this run still computes the
@@ -192,7 +195,7 @@ Status CheckpointDriver::start(DriverOutput* o) {
     o->out.push_back("No usable checkpoint found: starting from the beginning");
     return OkStatus();
   }
-  if (l.state.pending_files.empty()) {
+  if (l.state.pending_files.empty() && !cfg_.takeover) {
     // A checkpoint exists to finish an interrupted run; this one finished. A new invocation is a
     // new analysis (the input may have changed since).
     o->out.push_back("Previous run completed (" + l.dir + ", " + std::to_string(l.state.processed.size()) +

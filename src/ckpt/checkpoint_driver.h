@@ -66,6 +66,8 @@ struct CheckpointConfig {
   // time from its hand-over to the first poll that sees it done; the writer thread reads no clock.
   // The writer thread also runs at the lowest CPU priority (nice 19, Linux).
   double budget = 0.02;
+  long long term = 0;     // fencing (checkpoint.h CheckpointOptions::term); 0 = off
+  bool takeover = false;  // a new master resumes the run it takes over (never --fresh, never "completed")
   Env* env = nullptr;  // every file-system call of the store (nullptr: Env::posix()); tests use MemEnv
 };
 
@@ -129,6 +131,8 @@ class CheckpointDriver {
   // the resume. Error: the input directory cannot be resolved, or --fresh cannot delete.
   Status start(DriverOutput* o);
   bool resumed() const { return resumed_; }
+  // A master of a newer term claimed the checkpoint directory: this one must step down.
+  bool fenced() const { return store_ && store_->fenced(); }
   int already_processed() const { return plan_.already; }
   std::vector<int> files_done() const;   // for SchedulerOptions::files_done
   const Counts& base_counts() const { return plan_.base; }

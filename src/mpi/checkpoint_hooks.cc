@@ -146,9 +146,20 @@ void CheckpointHooks::install(DistributedOptions* opt) {
     return false;
   };
   opt->checkpoints_saved = [this] { return driver_ ? driver_->saved() : 0; };
+  // Failover: the master's term fences the checkpoint directory (checkpoint.h); a standby that takes
+  // over also takes over SIGINT/SIGTERM (tools/dla-mpirun signals the current master).
+  opt->on_term = [this](long long term, bool takeover) {
+    cfg_.term = term;
+    cfg_.takeover = takeover;
+    if (takeover && !sim::simulated()) install_signal_handlers();
+  };
+  opt->fenced = [this] { return driver_ && driver_->fenced(); };
   opt->visible_counts = [this](const Scheduler& s) { return driver_ ? driver_->visible() : s.totals(); };
   opt->at_end = [this, ts](const Scheduler& s, const std::vector<FileInfo>&) {
     std::vector<std::pair<std::string, std::string>> extra;
+    // Test hook: DLA_TEST_END_DELAY=SEC holds the master SEC seconds after its last STOP, before its
+    // result (failover_mpi.sh kills it there: the standbys linger until DONE, tags.h).
+    if (const char* d = std::getenv("DLA_TEST_END_DELAY")) sleep_seconds(std::atof(d));
     if (!driver_) return extra;
     driver_->attach(&s);
     if (!interrupted_) {

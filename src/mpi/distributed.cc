@@ -7,6 +7,7 @@
 
 #include "base/names.h"
 #include "mpi/console.h"
+#include "mpi/election.h"
 #include "mpi/master.h"
 #include "mpi/protocol.h"
 #include "mpi/sim_hooks.h"
@@ -84,6 +85,11 @@ Status check_seconds(const char* name, double v, bool zero_ok = false) {
 
 }  // namespace
 
+int standby_count(const DistributedOptions& opt, int size) {
+  if (opt.standbys >= 0) return opt.standbys;
+  return size >= 3 ? 1 : 0;
+}
+
 Status validate(const DistributedOptions& opt, int size) {
   if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format); !spec) return Error{"--format: " + spec.error()};
   if (opt.dir.empty()) return Error{"missing DIR"};
@@ -112,6 +118,8 @@ Status validate(const DistributedOptions& opt, int size) {
   }
   for (const auto& s : opt.slow)
     if (s.rank <= 0 || s.rank >= size) return Error{"--inject-slow: rank " + std::to_string(s.rank) + " is not a worker"};
+  if (opt.standbys < -1 || (opt.standbys > 0 && opt.standbys > size - 1))
+    return Error{"--standbys must be between 0 and the number of workers (" + std::to_string(size - 1) + ")"};
   return OkStatus();
 }
 
@@ -166,6 +174,17 @@ int run_rank0(const Session& s, const DistributedOptions& opt) {
   return run_master(s, opt, std::move(*files));
 }
 
+// A worker that won an election becomes the master: the input is discovered again (the same
+// options on every rank), the checkpoint directory claimed for its term, and the run taken over.
+int take_over(const Session& s, const DistributedOptions& opt, TakeoverInfo info) {
+  auto files = discover_logs(opt.dir, opt.discover);
+  if (!files) {
+    std::cerr << "error: rank " << s.rank() << " cannot take over: " << printable(files.error()) << std::endl;
+    return 1;
+  }
+  return run_master_takeover(s, opt, std::move(*files), std::move(info));
+}
+
 int run_worker_rank(const Session& s, const DistributedOptions& opt) {
   const std::string text = wait_plan(opt);
   s.startup_done();
@@ -179,7 +198,10 @@ int run_worker_rank(const Session& s, const DistributedOptions& opt) {
     return 1;
   }
   if (!plan->error.empty()) return 1;  // bad input: the master prints the error
-  return run_worker(s.rank(), opt, std::move(*plan), wtime());
+  TakeoverInfo won;
+  const int rc = run_worker(s.rank(), s.size(), opt, std::move(*plan), wtime(), &won);
+  if (won.term > 0) return take_over(s, opt, std::move(won));
+  return rc;
 }
 
 }  // namespace

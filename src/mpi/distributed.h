@@ -98,6 +98,9 @@ struct DistributedOptions {
   bool json = false;
   double startup_timeout = 30.0; // runtime.h's watchdog (read from argv before MPI_Init)
   std::string checkpoint_dir;    // the --trace file may not go there
+  // --standbys K: ranks 1..K also watch the master and elect a successor when it dies (election.h);
+  // -1 = the default (1 with >= 3 ranks, else 0); 0 = no failover at all (the protocol as before).
+  int standbys = -1;
 
   // ---- hooks for checkpointing / resume (run on the master only) ----
   // After discovery, before the first task is handed out: may fill so.files_done / so.base_counts
@@ -115,6 +118,11 @@ struct DistributedOptions {
   std::function<bool(const Scheduler& s, double now)> on_poll;
   // How many checkpoints were saved so far: each new one is a `checkpoint` event on the trace.
   std::function<int()> checkpoints_saved;
+  // Failover: the master's term, before on_start (checkpoint fencing: checkpoint.h term mark);
+  // takeover = a new master resuming the run it takes over.
+  std::function<void(long long term, bool takeover)> on_term;
+  // Whether a master of a newer term has claimed the checkpoint directory (the caller steps down).
+  std::function<bool()> fenced;
   // The counts to print (default Scheduler::totals(); strong consistency: committed counts only).
   std::function<Counts(const Scheduler& s)> visible_counts;
 };
@@ -124,6 +132,9 @@ struct DistributedOptions {
 // on this 2-core machine (measured: 28k tasks in 44 s), so 100,000 tasks is minutes, not hours;
 // the largest scenario uses 10,000.
 inline constexpr std::size_t kMaxTasks = 100000;
+
+// --standbys resolved for a job of `size` ranks.
+int standby_count(const DistributedOptions& opt, int size);
 
 // Checks option values (every rank calls it with the same options and session size).
 Status validate(const DistributedOptions& opt, int size);

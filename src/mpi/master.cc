@@ -18,13 +18,20 @@
 
 namespace dla::mpi {
 
-Master::Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files)
+Master::Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files,
+               std::optional<TakeoverInfo> takeover)
     : session_(s), size_(s.size()), opt_(opt), files_(std::move(files)), host_(sim::host_name()),
-      chatty_(!opt.quiet && !opt.json) {
+      chatty_(!opt.quiet && !opt.json), rank_(s.rank()), standbys_(standby_count(opt, s.size())),
+      takeover_(std::move(takeover)) {
   if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format)) format_ = *spec;  // (checked by the app)
 }
 
 int Master::run() {
+  if (takeover_) return run_takeover();
+  if (standbys_ > 0) {
+    out_.set_term(term_);
+    if (opt_.on_term) opt_.on_term(term_, false);
+  }
   const Status st = start();
   send_plans(proto::encode_plan(st ? proto::Plan{opt_.format, ""} : proto::Plan{"", printable(st.error())}));
   if (!st) {
@@ -34,6 +41,7 @@ int Master::run() {
     return 1;
   }
   serve();
+  if (!may_finish()) return 0;  // a newer master exists: no result, no checkpoint
   if (finished_at_ < 0) finished_at_ = wtime();
   return finish();
 }
@@ -48,7 +56,8 @@ void Master::send_plans(const std::string& plan) {
 Status Master::start() {
   auto tasks = make_tasks(files_, static_cast<std::uint64_t>(opt_.split_bytes));
   std::vector<int> workers;
-  for (int r = 1; r < size_; ++r) workers.push_back(r);
+  for (int r = 0; r < size_; ++r)
+    if (is_worker(r)) workers.push_back(r);
   SchedulerOptions so;
   so.timeout = opt_.timeout;
   so.detector.kind = opt_.detector;
@@ -67,6 +76,7 @@ Status Master::start() {
   // The run's clock starts now, after the load and just before the workers get their plan: a
   // worker is heard from (or declared failed) relative to when it could start.
   t0_ = wtime();
+  origin_ = takeover_ ? takeover_->t0 : t0_;
   const int already = static_cast<int>(so.files_done.size());
   auto policy = make_policy(opt_.policy);
   if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));
@@ -80,7 +90,7 @@ Status Master::start() {
   if (opt_.speculate) c << " speculate=1";
   if (opt_.detector != "fixed") c << " detector=" << opt_.detector << " phi_threshold=" << opt_.phi_threshold;
   trace_.comment(c.str());
-  if (!opt_.json) print_header(workers.size(), tasks.size(), already);
+  if (!opt_.json && !takeover_) print_header(workers.size(), tasks.size(), already);
   pid_.assign(static_cast<std::size_t>(size_), 0);
   wh_.assign(static_cast<std::size_t>(size_), "");
   told_stop_.assign(static_cast<std::size_t>(size_), 0);
@@ -104,7 +114,9 @@ void Master::serve() {
   bool announced_self = false;
   while (true) {
     const long long before = received_;
+    if (standbys_ > 0 && !failover_poll()) break;  // stepped down
     drain();
+    if (stepped_down_) break;
     const double now = wtime();
     detect(now);
     out_.progress();
@@ -127,6 +139,7 @@ void Master::serve() {
       }
       announced_self = true;
       self_work();
+      last_loop_ = wtime();  // (a long scan of its own is no pause)
       continue;
     }
     if (received_ == before) sleep_seconds(opt_.poll);
@@ -156,7 +169,8 @@ void Master::detect(double now) {
 void Master::handle(const Incoming& m) {
   const double now = wtime();
   const int w = m.source;
-  if (w <= 0 || w >= size_) return;
+  if (standbys_ > 0 && control(m, now)) return;
+  if (!is_worker(w)) return;
   ++received_;
   switch (m.tag) {
     case wire::kHello:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mpi/distributed.h"
+#include "mpi/election.h"
 
 namespace dla::mpi {
 
@@ -15,5 +16,10 @@ namespace dla::mpi {
 // exit status: 0 OK, 1 bad input (on_start failed; the workers get an error plan), 3
 // incomplete/interrupted.
 int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files);
+// A standby that won an election (election.h) takes the run over: claims the checkpoint directory
+// for its term, rebuilds the scheduler from the tasks and the newest checkpoint, announces itself
+// (COORDINATOR), takes every worker's REJOIN and finishes the run. Returns as run_master, or 0
+// when it steps down (a newer master exists).
+int run_master_takeover(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, TakeoverInfo info);
 
 }  // namespace dla::mpi

@@ -3,6 +3,7 @@
 // Private to src/mpi: include only from those two files.
 #pragma once
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 
 #include "base/trace.h"
 #include "mpi/distributed.h"
+#include "mpi/election.h"
 #include "obs/report.h"
 #include "mpi/protocol.h"
 #include "mpi/transport.h"
@@ -38,7 +40,8 @@ struct Summary {
 
 class Master {
  public:
-  Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files);
+  Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files,
+         std::optional<TakeoverInfo> takeover = std::nullopt);
   int run();
 
  private:
@@ -63,6 +66,24 @@ class Master {
   void declare_failed(const Scheduler::Failure& f, double now);
   void self_work();
   int live_workers() const;
+
+  // ---- takeover.cc: failover (--standbys > 0) ----
+  int run_takeover();
+  void announce();
+  bool control(const Incoming& m, double now);
+  void handle_rejoin(int w, const std::string& text, double now);
+  int recover(const std::vector<proto::KeptResult>& kept, double now);
+  bool kept_matches(const proto::KeptResult& k) const;
+  bool failover_poll();
+  void note_recovery(double now);
+  bool recovering() const { return takeover_ && recovered_at_ < 0; }
+  void step_down(const std::string& why);
+  bool may_finish();
+  void fence_old_masters();
+  void release_standbys();
+  bool is_worker(int r) const;
+  std::vector<std::pair<std::string, std::string>> failover_footer() const;
+  nlohmann::json failover_json() const;
 
   // ---- master_report.cc: the end ----
   int finish();
@@ -102,6 +123,19 @@ class Master {
   int checkpoints_seen_ = 0;
   int initially_done_ = 0;  // tasks done before the run (resume)
   int first_handouts_ = 0;  // ASSIGNed tasks with attempt 1 (never handed out before)
+  // Failover (takeover.cc). rank_: this master's rank (0, or the standby that took over).
+  int rank_ = 0;
+  int standbys_ = 0;
+  long long term_ = 1;
+  std::optional<TakeoverInfo> takeover_;
+  bool stepped_down_ = false;
+  double origin_ = 0;  // the run's start (the total time counts from it; = t0_ unless taken over)
+  std::vector<long long> beat_mark_;  // per standby: out_.sent_to at the last beat check
+  double next_beat_ = 0, next_fence_check_ = 0, last_loop_ = -1;
+  std::vector<char> rejoined_;
+  double recovered_at_ = -1;
+  int recovered_ = 0, dropped_ = 0;  // kept results applied / dropped at the takeover
+  int released_ = -1;                // release_standbys: DONEs not yet acknowledged
 };
 
 }  // namespace dla::mpi

@@ -38,7 +38,7 @@ int Master::finish() {
   out_.abandon();
   if (opt_.at_end) s.extra = opt_.at_end(*sched_, files_);
   note_checkpoints(wtime());  // the final one
-  s.total = finished_at_ - t0_;
+  s.total = finished_at_ - origin_;
   s.failed = sched_->failed_workers();
   s.bad_files = sched_->failed_files();
   s.nfiles = static_cast<int>(files_.size());
@@ -49,6 +49,7 @@ int Master::finish() {
   if (opt_.json) print_json(s);
   else print_text(s);
   write_result_line(s);
+  if (standbys_ > 0) release_standbys();
   return s.ok ? 0 : 3;
 }
 
@@ -57,6 +58,7 @@ int Master::finish() {
 std::vector<int> Master::end_workers() {
   std::vector<int> killed;
   for (int w = 1; w < size_; ++w) {
+    if (!is_worker(w)) continue;  // this master, or one it replaced (it steps down by itself)
     const auto st = sched_->worker_state(w);
     if (st == Scheduler::WorkerState::Stopped) continue;
     if (st == Scheduler::WorkerState::Active) sched_->mark_stopped(w, wtime());
@@ -90,9 +92,9 @@ nlohmann::json Master::per_rank_json() const {
         nbytes += static_cast<long long>(t.bytes());
       }
     nlohmann::json e = {{"rank", w}, {"tasks_done", ntasks}, {"bytes_done", nbytes},
-                        {"state", w == 0 ? "master" : to_string(sched_->worker_state(w))},
-                        {"host", w == 0 ? host_ : wh_[static_cast<std::size_t>(w)]}};
-    if (!sim::simulated()) e["pid"] = w == 0 ? static_cast<long>(::getpid()) : pid_[static_cast<std::size_t>(w)];
+                        {"state", w == rank_ ? "master" : !is_worker(w) ? "replaced-master" : to_string(sched_->worker_state(w))},
+                        {"host", w == rank_ ? host_ : wh_[static_cast<std::size_t>(w)]}};
+    if (!sim::simulated()) e["pid"] = w == rank_ ? static_cast<long>(::getpid()) : pid_[static_cast<std::size_t>(w)];
     pw.push_back(e);
   }
   return pw;
@@ -122,7 +124,8 @@ void Master::print_json(const Summary& s) const {
   j["pending_files"] = names_json(sched_->pending_files());
   j["unreadable_files"] = names_json(s.bad_files);
   j["failed_workers"] = s.failed;
-  j["workers"] = size_ - 1;
+  j["workers"] = sched_->workers().size();
+  if (standbys_ > 0) j["failover"] = failover_json();
   j["tasks"] = sched_->tasks().size();
   j["tasks_reassigned"] = sched_->tasks_reassigned();
   j["tasks_by_master"] = sched_->tasks_by_master();
@@ -164,7 +167,9 @@ void Master::print_text(const Summary& s) const {
   footer.emplace_back("Failed workers", std::to_string(s.failed.size()) + (s.failed.empty() ? "" : " (rank " + failed_list + ")"));
   footer.emplace_back("Tasks reassigned", std::to_string(sched_->tasks_reassigned()));
   if (sched_->duplicates()) footer.emplace_back("Duplicate results dropped", std::to_string(sched_->duplicates()));
-  if (sched_->tasks_by_master()) footer.emplace_back("Tasks done by the master", std::to_string(sched_->tasks_by_master()));
+  if (sched_->tasks_by_master() > recovered_)
+    footer.emplace_back("Tasks done by the master", std::to_string(sched_->tasks_by_master() - recovered_));
+  for (auto& e : failover_footer()) footer.push_back(e);
   if (!s.bad_files.empty()) footer.emplace_back("Unreadable files", std::to_string(s.bad_files.size()));
   for (auto& e : s.extra) footer.push_back(e);
   if (opt_.per_file) std::fputs(("\n" + format_per_file(per_file_rows()) + "\n").c_str(), stdout);

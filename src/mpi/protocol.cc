@@ -133,27 +133,66 @@ std::string encode_results(const std::vector<ResultMsg>& results) {
   return s;
 }
 
+namespace {
+
+// The five RESULT fields f[0..4] of one line.
+Result<ResultMsg> result_fields(const std::vector<std::string_view>& f) {
+  ResultMsg r;
+  if (f.size() != 5 || !number(f[0], &r.task) || !parse_kind(f[1], &r.kind) || !number(f[2], &r.started_us) ||
+      !unescape(f[3], &r.format))
+    return bad("result");
+  if (r.kind == ResultMsg::Ok) {
+    auto c = parse_counts_field(f[4]);
+    if (!c) return c.err();
+    r.counts = std::move(*c);
+  } else if (r.kind == ResultMsg::Err) {
+    if (!unescape(f[4], &r.error)) return bad("result");
+  } else if (!f[4].empty()) {
+    return bad("result");
+  }
+  return r;
+}
+
+}  // namespace
+
 Result<std::vector<ResultMsg>> decode_results(std::string_view text) {
   auto lines = lines_of(text);
   if (!lines || lines->empty()) return bad("result");
   std::vector<ResultMsg> out;
   out.reserve(lines->size());
   for (auto line : *lines) {
-    const auto f = split(line, '\t');
-    ResultMsg r;
-    if (f.size() != 5 || !number(f[0], &r.task) || !parse_kind(f[1], &r.kind) || !number(f[2], &r.started_us) ||
-        !unescape(f[3], &r.format))
-      return bad("result");
-    if (r.kind == ResultMsg::Ok) {
-      auto c = parse_counts_field(f[4]);
-      if (!c) return c.err();
-      r.counts = std::move(*c);
-    } else if (r.kind == ResultMsg::Err) {
-      if (!unescape(f[4], &r.error)) return bad("result");
-    } else if (!f[4].empty()) {
-      return bad("result");
-    }
-    out.push_back(std::move(r));
+    auto r = result_fields(split(line, '\t'));
+    if (!r) return r.err();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+std::string encode_rejoin(const Rejoin& r) {
+  std::string s = "rejoin\t" + std::to_string(r.term) + '\t' + std::to_string(r.pid) + '\t' + escape_name(r.host) + '\n';
+  for (const auto& k : r.results)
+    s += std::to_string(k.offset) + '\t' + std::to_string(k.length) + '\t' + escape_name(k.name) + '\t' +
+         encode_results({k.result});
+  return s;
+}
+
+Result<Rejoin> decode_rejoin(std::string_view text) {
+  auto lines = lines_of(text);
+  if (!lines || lines->empty()) return bad("rejoin");
+  Rejoin out;
+  const auto head = split((*lines)[0], '\t');
+  if (head.size() != 4 || head[0] != "rejoin" || !number(head[1], &out.term) || out.term < 1 ||
+      !number(head[2], &out.pid) || !unescape(head[3], &out.host))
+    return bad("rejoin");
+  for (std::size_t i = 1; i < lines->size(); ++i) {
+    auto f = split((*lines)[i], '\t');
+    KeptResult k;
+    if (f.size() != 8 || !number(f[0], &k.offset) || !number(f[1], &k.length) || !unescape(f[2], &k.name))
+      return bad("rejoin");
+    auto r = result_fields({f.begin() + 3, f.end()});
+    if (!r || r->kind == ResultMsg::Cancelled || r->task < 0) return bad("rejoin");
+    k.result = std::move(*r);
+    out.results.push_back(std::move(k));
   }
   return out;
 }

@@ -12,6 +12,8 @@
 //           kind ok:     payload = the counts (counts_to_wire: "lines LEVEL=n ...")
 //           kind err:    payload = the error message
 //           kind cancel: payload empty (the task was cancelled or released: nothing to apply)
+//   REJOIN  "rejoin\t<term>\t<pid>\t<host>", then one line per result the worker produced in this
+//           run: offset length name, then the RESULT fields (id kind started_us format payload)
 #pragma once
 #include <cstdint>
 #include <string>
@@ -62,6 +64,23 @@ struct ResultMsg {
 };
 std::string encode_results(const std::vector<ResultMsg>& results);
 Result<std::vector<ResultMsg>> decode_results(std::string_view text);
+
+// A worker's re-registration with a new master (--standbys): every result it produced in this
+// run, each with the byte range and file name it was computed over, so that the new master applies
+// it only to a task with the same id, file and range (anything else is dropped and redone).
+struct KeptResult {
+  ResultMsg result;  // Ok or Err
+  std::uint64_t offset = 0, length = 0;
+  std::string name;  // the file's name (as in its ASSIGN)
+};
+struct Rejoin {
+  long long term = 0;
+  long pid = 0;
+  std::string host;
+  std::vector<KeptResult> results;
+};
+std::string encode_rejoin(const Rejoin& r);
+Result<Rejoin> decode_rejoin(std::string_view text);
 
 // The counts as one field: base/levels.h counts_to_wire ("lines LEVEL=n ...", any level names),
 // and its strict inverse.

@@ -117,4 +117,47 @@ TEST_CASE("protocol: a damaged message is an error, never a wrong task or count"
   CHECK_FALSE(decode_assign(""));
 }
 
+TEST_CASE("protocol: a REJOIN carries every kept result with its range and file, any bytes") {
+  std::mt19937 rng(11 + Catch::rngSeed());
+  for (int trial = 0; trial < 200; ++trial) {
+    Rejoin in;
+    in.term = 1 + static_cast<long long>(rng() % 1000);
+    in.pid = static_cast<long>(rng() % 100000);
+    in.host = random_bytes(rng, 12);
+    const int n = static_cast<int>(rng() % 12);  // (none is valid: a worker that finished nothing)
+    for (int i = 0; i < n; ++i) {
+      KeptResult k;
+      k.offset = (std::uint64_t{rng()} << 32) | rng();
+      k.length = rng();
+      k.name = random_bytes(rng, 20);
+      k.result.task = static_cast<int>(rng() % 100000);
+      k.result.kind = rng() % 4 ? ResultMsg::Ok : ResultMsg::Err;
+      k.result.format = random_bytes(rng, 8);
+      if (k.result.kind == ResultMsg::Ok) k.result.counts = random_counts(rng);
+      else k.result.error = random_bytes(rng, 30);
+      in.results.push_back(k);
+    }
+    const std::string text = encode_rejoin(in);
+    auto out = decode_rejoin(text);
+    REQUIRE(out);
+    CHECK((out->term == in.term && out->pid == in.pid && out->host == in.host));
+    REQUIRE(out->results.size() == in.results.size());
+    for (std::size_t i = 0; i < in.results.size(); ++i) {
+      const auto &a = out->results[i], &b = in.results[i];
+      CHECK((a.offset == b.offset && a.length == b.length && a.name == b.name && a.result.task == b.result.task &&
+             a.result.kind == b.result.kind && a.result.format == b.result.format && a.result.counts == b.result.counts &&
+             a.result.error == b.result.error));
+    }
+    // Any strict prefix is an error (the last line must end with a newline).
+    const std::size_t cut = rng() % text.size();
+    CHECK_FALSE(decode_rejoin(text.substr(0, cut)));
+  }
+  CHECK(decode_rejoin("rejoin\t2\t7\th\n0\t10\ta.log\t3\tok\t-1\t\t5 DEBUG=2\n"));
+  CHECK_FALSE(decode_rejoin("rejoin\t0\t7\th\n"));                                        // term 0
+  CHECK_FALSE(decode_rejoin("rejoin\t2\t7\th\n0\t10\ta.log\t3\tcancel\t-1\t\t\n"));  // nothing to apply
+  CHECK_FALSE(decode_rejoin("rejoin\t2\t7\th\n0\t10\ta.log\t-3\tok\t-1\t\t5\n"));
+  CHECK_FALSE(decode_rejoin("rejoin\t2\t7\th\n10\ta.log\t3\tok\t-1\t\t5\n"));       // no offset
+  CHECK_FALSE(decode_rejoin("3\tok\t-1\t\t5\n"));                                       // no header
+}
+
 }  // namespace dla::mpi::proto

@@ -22,6 +22,22 @@
 // worker that still holds tasks: "nothing more now, go on"). Besides answers the master sends
 // unsolicited ASSIGNs (answer=0: prefetch top-ups, stolen tasks), CANCELs and RELEASEs
 // (sched/scheduler.h's Orders).
+// Failover (--standbys K > 0 only; with K = 0 none of these is ever sent). Terms number the
+// masters' reigns (the first master: term 1); a rank is master for at most one term, so a text
+// message's term is its sender's; numeric messages also carry it in slot kTermSlot.
+//   master -> standby  MASTER_BEAT [term]                              when nothing else went to that
+//                                                                      standby for --heartbeat s
+//   standby -> lower standbys   ELECTION [term]                        the master is silent > --timeout
+//   standby -> higher standby   ALIVE [term]                           "I am alive and lower: wait"
+//   new master -> every rank    COORDINATOR [term failovers]           I am the master of `term`
+//   master -> standby  DONE [term]     after the RESULT line: a standby told STOP lingers (watching
+//                                       the master, silence limit --master-timeout) until it, and
+//                                       acknowledges with ALIVE [term] before it leaves; a master
+//                                       that dies between its last STOP and its RESULT line is
+//                                       still replaced
+//   worker -> new master        REJOIN  text: header (term pid host), then every result the worker
+//                                       produced in this run with its byte range (protocol.h); it
+//                                       is also a request (answered ASSIGN / WAIT / STOP)
 // The PLAN is sent once per worker with a non-blocking send after the master loaded its checkpoint
 // (it replaces a broadcast: a collective would block on a peer that died during start-up). It never
 // carries the file list: a worker learns only the tasks it is given (10,000 files used to cost every
@@ -44,12 +60,20 @@ enum Tag : int {
   kRelease = 109,
   kReleased = 110,
   kRefused = 111,
+  kMasterBeat = 112,
+  kElection = 113,
+  kAlive = 114,
+  kCoordinator = 115,
+  kRejoin = 116,
+  kDone = 117,
 };
+
+inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (failover only)
 
 inline constexpr int kWireLen = 10;
 
-// PLAN, HELLO, ASSIGN and RESULT carry text (MPI_CHAR, any length); the others kWireLen numbers.
-inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult; }
+// PLAN, HELLO, ASSIGN, RESULT and REJOIN carry text (MPI_CHAR, any length); the others kWireLen numbers.
+inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult || tag == kRejoin; }
 
 inline const char* tag_name(int tag) {
   switch (tag) {
@@ -65,6 +89,12 @@ inline const char* tag_name(int tag) {
     case kRelease: return "RELEASE";
     case kReleased: return "RELEASED";
     case kRefused: return "REFUSED";
+    case kMasterBeat: return "MASTER_BEAT";
+    case kElection: return "ELECTION";
+    case kAlive: return "ALIVE";
+    case kCoordinator: return "COORDINATOR";
+    case kRejoin: return "REJOIN";
+    case kDone: return "DONE";
   }
   return "?";
 }

@@ -23,6 +23,7 @@ std::vector<int> take_peer_errors() {
 bool Outbox::send(int dst, int tag, Payload p) {
   if (!sim::peer_alive(dst)) return false;
   p.resize(wire::kWireLen, 0);
+  if (term_ > 0) p[wire::kTermSlot] = term_;
   return post(dst, tag, std::make_shared<Buffer>(Buffer{std::move(p), {}}), MPI_LONG_LONG, wire::kWireLen);
 }
 
@@ -41,6 +42,10 @@ void Outbox::progress() {
     }
     it = done ? pending_.erase(it) : std::next(it);
   }
+}
+
+bool Outbox::pending_to(int dst) const {
+  return std::any_of(pending_.begin(), pending_.end(), [dst](const Entry& e) { return e.dst == dst; });
 }
 
 void Outbox::flush(double seconds, double poll) {
@@ -70,6 +75,8 @@ bool Outbox::post(int dst, int tag, std::shared_ptr<Buffer> b, MPI_Datatype type
     return false;
   }
   ++sent_;
+  if (dst >= static_cast<int>(sent_to_.size())) sent_to_.resize(static_cast<std::size_t>(dst) + 1, 0);
+  ++sent_to_[static_cast<std::size_t>(dst)];
   progress();
   return true;
 }

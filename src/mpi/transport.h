@@ -28,8 +28,12 @@ class Outbox {
   // peer may never complete.
   void flush(double seconds, double poll);
   bool idle() const { return pending_.empty(); }
+  bool pending_to(int dst) const;  // a send to dst not completed yet
   void abandon();   // shutdown: frees every request still pending
   long long sent() const { return sent_; }
+  long long sent_to(int dst) const { return dst >= 0 && dst < static_cast<int>(sent_to_.size()) ? sent_to_[static_cast<std::size_t>(dst)] : 0; }
+  // Failover: every numeric message carries this term in wire::kTermSlot (0 = off: the slot stays 0).
+  void set_term(long long term) { term_ = term; }
 
  private:
   struct Buffer {
@@ -45,6 +49,8 @@ class Outbox {
   std::list<Entry> pending_;
   std::vector<std::shared_ptr<Buffer>> leaked_;
   long long sent_ = 0;
+  std::vector<long long> sent_to_;
+  long long term_ = 0;
 };
 
 struct Incoming {

@@ -11,6 +11,7 @@
 
 #include "base/names.h"
 #include "mpi/console.h"
+#include "mpi/election.h"
 #include "mpi/protocol.h"
 #include "mpi/runtime.h"
 #include "mpi/sim_hooks.h"
@@ -35,8 +36,13 @@ bool policy_steals(const std::string& name) {
 // empty is also the request for more. Heartbeats while scanning.
 class Worker {
  public:
-  Worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0)
-      : rank_(rank), opt_(opt), plan_(std::move(plan)), t0_(t0), listen_(opt.speculate || policy_steals(opt.policy)) {
+  Worker(int rank, int size, const DistributedOptions& opt, proto::Plan plan, double t0, TakeoverInfo* won)
+      : rank_(rank), opt_(opt), plan_(std::move(plan)), t0_(t0), listen_(opt.speculate || policy_steals(opt.policy)),
+        watch_(rank, size, standby_count(opt, size), opt), won_(won) {
+    if (watch_.enabled()) {
+      watch_.start(t0);
+      out_.set_term(1);
+    }
     for (const auto& c : opt.crashes)
       if (c.rank == rank && (!crash_ || c.at < crash_->at)) crash_ = c;
     for (const auto& s : opt.slow)
@@ -45,8 +51,7 @@ class Worker {
   }
 
   int run() {
-    std::string hello = std::to_string(sim::simulated() ? 0L : static_cast<long>(::getpid())) + " " + sim::host_name();
-    out_.send_text(0, wire::kHello, hello);
+    out_.send_text(0, wire::kHello, std::to_string(pid()) + " " + sim::host_name());
     request();
     wait_ = opt_.wait_delay;
     while (!stop_) {
@@ -65,25 +70,28 @@ class Worker {
       if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
       else if (now >= ask_at_) request();
       // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
-      else nap(listen_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
+      else nap(listen_ || lingering_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
     }
     out_.abandon();
     return 0;
   }
 
  private:
+  static long pid() { return sim::simulated() ? 0L : static_cast<long>(::getpid()); }
   // The clock is read (MPI_Wtime) only by clock(), at a few points: the loop's read of the
   // master, each nap slice, each scan chunk; between them now_ is recent enough. Under SMPI every
   // MPI_Wtime is a call into the simulator (and advances simulated time by smpi/wtime): a worker
   // that read the clock ten times per task cost real seconds at 1024 ranks.
   double clock() { return now_ = wtime() - t0_; }
 
+  // (failover: a master that cannot be reached may be replaced: the COORDINATOR or the
+  // --master-timeout decides, and what was sent is kept for the REJOIN)
   void send(int tag, Payload p) {
-    if (!out_.send(0, tag, std::move(p))) master_gone_ = true;
+    if (!out_.send(watch_.master(), tag, std::move(p)) && !watch_.enabled()) master_gone_ = true;
     last_sent_ = now_;
   }
   void send_text(int tag, std::string text) {
-    if (!out_.send_text(0, tag, std::move(text))) master_gone_ = true;
+    if (!out_.send_text(watch_.master(), tag, std::move(text)) && !watch_.enabled()) master_gone_ = true;
     last_sent_ = now_;
   }
 
@@ -120,36 +128,83 @@ class Worker {
     clock();
     check_crash();
     out_.progress();
-    Incoming m;
-    while (try_recv(0, &m)) {
-      on_message(m);
-      m = Incoming{};
-    }
-    if (!take_peer_errors().empty()) master_gone_ = true;  // an MPI error talking to the master
-    if (master_gone_ || !sim::peer_alive(0)) {
+    read_inbox();
+    if (won_->term > 0) return false;  // elected: this rank becomes the master
+    if (!take_peer_errors().empty() && !watch_.enabled()) master_gone_ = true;  // an MPI error talking to the master
+    if (master_gone_ || (!watch_.enabled() && !sim::peer_alive(0))) {
       std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
       return false;
     }
-    if (outstanding_ > 0 && now_ - asked_at_ > opt_.master_timeout) {
+    if (outstanding_ > 0 && now_ - asked_at_ > opt_.master_timeout && !watch_.electing()) {
       std::fprintf(stderr, "[Worker %d] master silent for %.1fs - leaving\n", rank_, now_ - asked_at_);
       return false;
     }
     return true;
   }
 
-  // Reads what has arrived without judging the master (inside a scan: CANCEL and RELEASE).
+  // Reads what has arrived without judging the master (also inside a scan: CANCEL and RELEASE;
+  // failover: COORDINATOR, ELECTION, and the standby's silence detection).
   void read_inbox() {
     Incoming m;
-    while (try_recv(0, &m)) {
-      on_message(m);
+    while (try_recv(watch_.enabled() ? MPI_ANY_SOURCE : 0, &m)) {
+      MasterWatch::Event ev = MasterWatch::Event::None;
+      if (!watch_.enabled() || !watch_.filter(m, now_ + t0_, out_, &ev)) on_message(m);
+      if (ev == MasterWatch::Event::NewMaster) rejoin();
       m = Incoming{};
     }
+    if (watch_.enabled() && won_->term == 0 && watch_.tick(now_ + t0_, out_) == MasterWatch::Event::Won) win();
+  }
+
+  // A new master announced itself: what the old one gave us is abandoned (it hands the unfinished
+  // tasks out again), and every result of this run goes to it in a REJOIN, which is also a request.
+  void rejoin() {
+    lingering_ = false;
+    watch_.linger(false);
+    local_.clear();
+    if (task_ >= 0) cancel_running_ = true;
+    results_.clear();
+    outstanding_ = 0;
+    refill_ = 0;
+    wait_ = opt_.wait_delay;
+    ask_at_ = 0;
+    out_.set_term(watch_.term());
+    if (!opt_.quiet && !opt_.json)
+      say("[Worker " + std::to_string(rank_) + "] Rank " + std::to_string(watch_.master()) + " is the master now (term " +
+          std::to_string(watch_.term()) + ") - rejoining with " + std::to_string(kept_.size()) + " result(s)");
+    send_text(wire::kRejoin, proto::encode_rejoin({watch_.term(), pid(), sim::host_name(), kept_}));
+    expect_answer();
+  }
+
+  // This standby won the election: it stops working and becomes the master (distributed.cc).
+  void win() {
+    if (task_ >= 0) cancel_running_ = true;
+    TakeoverInfo& w = *won_;
+    w.term = watch_.term() + 1;
+    w.failovers = watch_.failovers() + 1;
+    w.old_master = watch_.master();
+    w.old_masters = watch_.old_masters();
+    w.old_masters.push_back(watch_.master());
+    w.t0 = t0_;
+    w.last_heard = watch_.last_heard();
+    w.detected = watch_.detected();
+    w.elected = now_ + t0_;
+    w.own_results = kept_;
   }
 
   void on_message(const Incoming& m) {
     switch (m.tag) {
       case wire::kStop:
         got_answer();
+        if (watch_.standby()) {  // (tags.h DONE: it stays until the master's RESULT line is out)
+          watch_.linger(true);
+          lingering_ = true;
+          ask_at_ = 1e300;
+        } else {
+          stop_ = true;
+        }
+        break;
+      case wire::kDone:
+        send(wire::kAlive, {watch_.term()});
         stop_ = true;
         break;
       case wire::kWait:
@@ -249,7 +304,7 @@ class Worker {
     while (true) {
       check_crash();
       maybe_heartbeat();
-      if (listen_ && task_ >= 0) read_inbox();
+      if ((listen_ || watch_.enabled()) && task_ >= 0) read_inbox();
       if (cancel_running_) break;  // (the scan's progress callback stops the task)
       const double left = end - now_;
       if (left <= 0) break;
@@ -294,6 +349,7 @@ class Worker {
       res.error = r.error();
     }
     if (results_.empty()) results_since_ = now_;  // (the last chunk's reading)
+    if (watch_.enabled()) kept_.push_back({res, t.offset, t.length, t.name});
     results_.push_back(std::move(res));
   }
 
@@ -371,12 +427,16 @@ class Worker {
     }
   } modelled_;
   long long started_us_ = 0;
+  MasterWatch watch_;                      // failover (--standbys): who the master is, elections
+  TakeoverInfo* won_;                      // term > 0 once this rank won an election
+  std::vector<proto::KeptResult> kept_;    // failover: every result of this run (for a REJOIN)
+  bool lingering_ = false;                 // a standby told STOP, waiting for DONE (tags.h)
 };
 
 }  // namespace
 
-int run_worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0) {
-  return Worker(rank, opt, std::move(plan), t0).run();
+int run_worker(int rank, int size, const DistributedOptions& opt, proto::Plan plan, double t0, TakeoverInfo* won) {
+  return Worker(rank, size, opt, std::move(plan), t0, won).run();
 }
 
 }  // namespace dla::mpi

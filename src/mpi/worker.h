@@ -5,11 +5,13 @@
 // Protocol and failure model: src/mpi/distributed.h and src/mpi/tags.h.
 #pragma once
 #include "mpi/distributed.h"
+#include "mpi/election.h"
 #include "mpi/protocol.h"
 
 namespace dla::mpi {
 
-// Returns the worker's exit status (0).
-int run_worker(int rank, const DistributedOptions& opt, proto::Plan plan, double t0);
+// Returns the worker's exit status (0). A standby that wins an election (election.h) returns with
+// won->term > 0: the caller makes it the master.
+int run_worker(int rank, int size, const DistributedOptions& opt, proto::Plan plan, double t0, TakeoverInfo* won);
 
 }  // namespace dla::mpi

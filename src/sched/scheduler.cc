@@ -35,6 +35,7 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
   started_seen_.assign(n, 0);
   prog_owner_.assign(n, Runner{});
   prog_copy_.assign(n, Runner{});
+  format_.assign(n, std::string());
   DetectorOptions d = opt_.detector;
   d.timeout = opt_.timeout;
   detector_ = make_detector(d);
@@ -64,22 +65,26 @@ Scheduler::Scheduler(std::vector<Task> tasks, int num_files, std::vector<int> wo
     done[static_cast<std::size_t>(f)] = 1;
     processed_.push_back(f);
   }
+  for (const auto& t : tasks_) {
+    if (!done[static_cast<std::size_t>(t.file)]) continue;
+    tstate_[static_cast<std::size_t>(t.id)] = TaskState::Done;
+    ++tasks_done_;
+    --file_left_[static_cast<std::size_t>(t.file)];
+  }
+  replay_log();  // (failover: may cut tasks, mark tasks done and workers failed)
   std::vector<Task> pending;
   for (const auto& t : tasks_) {
-    if (done[static_cast<std::size_t>(t.file)]) {
-      tstate_[static_cast<std::size_t>(t.id)] = TaskState::Done;
-      ++tasks_done_;
-      --file_left_[static_cast<std::size_t>(t.file)];
-    } else {
-      pending.push_back(t);
-      ++pending_;
-      pending_bytes_ += t.bytes();
-    }
+    if (tstate_[static_cast<std::size_t>(t.id)] != TaskState::Pending) continue;
+    pending.push_back(t);
+    ++pending_;
+    pending_bytes_ += t.bytes();
   }
   policy_->bind(this);
   traits_ = policy_->traits();
   cancels_ = opt_.speculate || traits_.steal;
   policy_->init(pending, workers_);
+  replay_failures();
+  recovering_ = opt_.rejoin_grace > 0;
 }
 
 // O(1): ranks are small integers (1..size-1), so the index is a plain vector.
@@ -173,8 +178,10 @@ void Scheduler::drop_held(int worker, int task) {
   wi->held_bytes -= tasks_[static_cast<std::size_t>(task)].bytes();
 }
 
+// (and `got`: the tasks this master gave it, for on_rejoin)
 void Scheduler::hold(WorkerInfo& wi, int task) {
   wi.held.push_back(task);
+  wi.got.insert(task);
   wi.held_bytes += tasks_[static_cast<std::size_t>(task)].bytes();
 }
 
@@ -237,6 +244,8 @@ Scheduler::Reply Scheduler::hand_out(int worker, double now) {
     return r;
   }
   r.kind = Reply::Wait;
+  maybe_end_recovery(now);
+  if (recovering_) return r;        // (failover) a task may still be in the hands of a worker not yet back
   if (wi->stealing >= 0) return r;  // a steal for it is under way
   if (traits_.prefetch > 1 && !wants_more(worker)) return r;
   int t = policy_->next(worker);
@@ -279,16 +288,19 @@ void Scheduler::on_heartbeat(int worker, int task, std::uint64_t bytes_done, dou
   record(now, worker, "heartbeat", task, bytes_done);
 }
 
-Scheduler::ResultOutcome Scheduler::on_result(int worker, int task, const Counts& c, double now, double started_at) {
-  return finish(worker, task, &c, nullptr, now, started_at);
+Scheduler::ResultOutcome Scheduler::on_result(int worker, int task, const Counts& c, double now, double started_at,
+                                              const std::string& format, const std::optional<ByteRange>& range) {
+  return finish(worker, task, &c, nullptr, now, started_at, format, range);
 }
 
-Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const std::string& msg, double now) {
-  return finish(worker, task, nullptr, &msg, now, -1);
+Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const std::string& msg, double now,
+                                                  const std::optional<ByteRange>& range) {
+  return finish(worker, task, nullptr, &msg, now, -1, {}, range);
 }
 
 Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c, const std::string* err, double now,
-                                           double started_at) {
+                                           double started_at, const std::string& format,
+                                           const std::optional<ByteRange>& range) {
   now_ = now;
   ++stats_.messages_in;
   ResultOutcome out;
@@ -302,7 +314,15 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
       if (auto* wi = find(worker)) wi->last_finish = now, wi->sample_task = -1;
     }
     drop_held(worker, task);
-    if (tstate_[i] == TaskState::Done) {
+    const auto* wi = find(worker);
+    if ((range && !matches(task, range->offset, range->length)) || (wi && wi->rejoined && !wi->got.count(task))) {
+      // (failover) the id names another byte range here (a cut this master made, or one the log
+      // prefix lacks); or a task of an earlier master the worker did not hand over at its REJOIN
+      // (or that was cancelled then), whose range may differ: its REJOIN's kept results are where
+      // such a result counts, range-checked.
+      ++stats_.foreign_results;
+      out.kind = ResultOutcome::Rejected;
+    } else if (tstate_[i] == TaskState::Done) {
       ++stats_.duplicates;
       stats_.wasted_bytes += tasks_[i].bytes();
       out.kind = ResultOutcome::Duplicate;
@@ -326,7 +346,7 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
       copy_[i] = -1;
       out.kind = ResultOutcome::Rejected;
     } else {
-      apply(worker, task, c, err, now, started_at, &out);
+      apply(worker, task, c, err, now, started_at, &out, format);
     }
   } else {
     out.kind = ResultOutcome::Rejected;
@@ -340,10 +360,11 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
 
 // The first result of a task: applied (counts or error), the other runner (if any) told to stop.
 void Scheduler::apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
-                      ResultOutcome* out) {
+                      ResultOutcome* out, const std::string& format) {
   const auto i = static_cast<std::size_t>(task);
   const bool is_copy = tstate_[i] == TaskState::Assigned && copy_[i] == worker;
-  const bool late = !is_copy && owner_[i] != worker;  // taken away from it (declared failed)
+  // taken away from it (declared failed); a live worker's kept result at its rejoin is not late
+  const bool late = !is_copy && owner_[i] != worker && !rejoin_live_;
   if (tstate_[i] == TaskState::Pending) {
     policy_->remove(task);
     from_pending(task);
@@ -353,32 +374,49 @@ void Scheduler::apply(int worker, int task, const Counts* c, const std::string* 
   if (!late && !is_copy && !started_seen_[i] && started_at >= 0 && opt_.trace)
     opt_.trace->add(std::max(started_at, since_[i] - t0_), worker, "start", task, tasks_[i].bytes(), task_label(task));
   started_seen_[i] = 1;
-  tstate_[i] = TaskState::Done;
   owner_[i] = worker;
   copy_[i] = -1;
+  out->file_completed = account(worker, task, c, err, format);
+  if (late) ++stats_.late_accepted;
+  out->kind = late ? ResultOutcome::LateApplied : ResultOutcome::Applied;
+  std::string detail = task_label(task);
+  if (err) detail += " error";
+  if (late) detail += " late";
+  if (rejoin_live_) detail += " rejoin";
+  record(now, worker, "result", task, tasks_[i].bytes(), detail);
+}
+
+// A task's first result enters the books: task done, its counts (or its error) in its file and
+// the totals, the file processed when it was the last; logged (failover). Returns the file if
+// this completed it, else -1. Shared by apply and the replay of a log (the same arithmetic).
+int Scheduler::account(int worker, int task, const Counts* c, const std::string* err, const std::string& format) {
+  const auto i = static_cast<std::size_t>(task);
+  tstate_[i] = TaskState::Done;
   ++tasks_done_;
-  const auto f = static_cast<std::size_t>(tasks_[i].file);
+  const Task& t = tasks_[i];
+  const auto f = static_cast<std::size_t>(t.file);
+  LogEntry e;
+  e.kind = err ? LogEntry::Error : LogEntry::Done;
+  e.task = task, e.file = t.file, e.offset = t.range.offset, e.length = t.range.length, e.worker = worker;
   if (err) {
+    e.error = *err;
     if (file_error_[f].empty()) {
       file_error_[f] = *err;
       // A file with an unreadable range is not counted at all (as the base analyser does).
       recount_totals();
     }
   } else {
+    e.counts = *c;
+    e.format = format;
+    format_[i] = format;
     file_counts_[f] += *c;
     if (file_error_[f].empty()) totals_ += *c;
   }
-  if (--file_left_[f] == 0) {
-    if (file_error_[f].empty()) processed_.push_back(static_cast<int>(f));
-    out->file_completed = static_cast<int>(f);
-  }
+  log_.push_back(std::move(e));
   if (worker == 0) ++by_master_;
-  if (late) ++stats_.late_accepted;
-  out->kind = late ? ResultOutcome::LateApplied : ResultOutcome::Applied;
-  std::string detail = task_label(task);
-  if (err) detail += " error";
-  if (late) detail += " late";
-  record(now, worker, "result", task, tasks_[i].bytes(), detail);
+  if (--file_left_[f] != 0) return -1;
+  if (file_error_[f].empty()) processed_.push_back(static_cast<int>(f));
+  return static_cast<int>(f);
 }
 
 // base_counts + every file without an error (Counts is opaque: no subtraction).
@@ -415,6 +453,7 @@ std::vector<Scheduler::Failure> Scheduler::tick(double now) {
     std::snprintf(buf, sizeof buf, "silent %.6fs", now - wi.last_heard);
     out.push_back(fail(k, now, buf));
   }
+  maybe_end_recovery(now);
   return out;
 }
 
@@ -467,6 +506,10 @@ Scheduler::Failure Scheduler::fail(std::size_t k, double now, const std::string&
   f.worker = w;
   f.last_heard = wi.last_heard;
   f.requeued = release_held(k);
+  LogEntry e;
+  e.kind = LogEntry::Failed;
+  e.worker = w;
+  log_.push_back(e);
   record(now, w, "timeout", f.requeued.empty() ? -1 : f.requeued.front(), 0, why);
   requeue(w, f.requeued);
   return f;
@@ -482,6 +525,8 @@ void Scheduler::requeue(int gone, const std::vector<int>& ids) {
 
 int Scheduler::take_for_master(double now) {
   now_ = now;
+  maybe_end_recovery(now);
+  if (recovering_) return -1;
   int t = policy_->next_any();
   if (t < 0) return -1;
   const auto i = static_cast<std::size_t>(t);

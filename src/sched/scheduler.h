@@ -7,12 +7,13 @@
 //   worker -> master message        call                                  decision(s) to send
 //   HELLO                           on_hello(w, now)                      -
 //   REQUEST                         on_request(w, now)                    Reply to w
-//   RESULT (counts)                 on_result(w, task, counts, now, st)   outcome.next to w
-//   RESULT (read error)             on_task_error(w, task, msg, now)      outcome.next to w
+//   RESULT (counts)                 on_result(w, task, counts, now, st, fmt, range)  outcome.next to w
+//   RESULT (read error)             on_task_error(w, task, msg, now, range)  outcome.next to w
 //   HEARTBEAT                       on_heartbeat(w, task, bytes, now, st) -
 //   RELEASED / REFUSED (new)        on_release_reply(w, task, ok, now)    -
 //   (every poll)                    tick(now)                             Failure list (report them)
 //   (MPI error on w)                on_peer_error(w, now)                 Failure (report it)
+//   REJOIN (failover, new master)   on_rejoin(w, held, results, now)      - (Cancel orders)
 // AFTER EVERY CALL ABOVE the master drains take_orders() and sends each Order, in order:
 //   Order::Assign  -> ASSIGN  to o.worker (an extra task for its deque, or a stolen task)
 //   Order::Cancel  -> CANCEL  to o.worker: abandon o.task (a speculative copy lost, or the task was
@@ -20,9 +21,11 @@
 //                             they are dropped as a duplicate)
 //   Order::Release -> RELEASE to o.worker: a steal asks it to give back o.task if it has NOT
 //                             started it; it answers RELEASED/REFUSED (-> on_release_reply)
-// Orders only ever name workers that are Active when the order is made (never one declared failed).
-// With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty and the
-// protocol (and every trace) is exactly today's: one reply per request or result.
+// Orders only ever name workers that are Active when the order is made (never one declared failed),
+// with one exception: on_rejoin cancels the held tasks of a failed or stopped worker that rejoins
+// (it has just spoken). on_rejoin may order Cancel with any policy (not only steal/--speculate).
+// With --policy static|dynamic|lpt|guided and no --speculate the outbox stays empty (until a
+// failover) and the protocol (and every trace) is exactly today's: one reply per request or result.
 //
 // Worker side contract (src/mpi/worker.cc) for the new mechanisms:
 //   * it keeps a deque of assigned tasks and runs them in the order they arrived; every ASSIGN,
@@ -94,14 +97,78 @@
 //   refused    rank = the victim, task, 0, detail "<file> steal-by <thief>"
 //   split      rank = 0, the new task, its bytes, detail "<file> from <task> at <offset>"
 //
+//   adopt      rank = the worker, task, bytes, detail "<file>" (failover: a held task left with it)
+//   rejoin     rank = the worker, -1, 0, detail "applied A dropped D adopted B cancelled C"
+//   recovered  rank = 0, -1, 0, detail "rejoined N of M" (the recovering mode ended)
+//
 // Resume (checkpoints): SchedulerOptions::files_done marks files done before the run; their tasks
 // are never handed out and base_counts is added to the totals.
+//
+// ---- Failover (issue 11; scheduler_failover.cc) ---------------------------------------------------
+// THE LOG. take_log() returns, in order, every decision that matters since the last call (entries
+// of sched/master_log.h; the master streams them to its standbys, asynchronously):
+//   Done   a result applied (Applied or LateApplied; workers and the master's own tasks, worker 0):
+//          task, file, byte range, worker, counts, format (on_result's optional `format`)
+//   Error  a read error applied (its file is done-with-error): task, file, range, worker, message
+//   Split  a guided cut: the NEW task's id, the task it was cut from, file, the new task's range
+//   Failed a worker declared failed (tick, on_peer_error)
+// Assignments, steals and copies are NOT logged: the workers report what they hold at REJOIN.
+// A result that is not applied (duplicate, rejected) is not logged, so the log holds at most one
+// Done/Error per task id. Without standbys the master may simply drop what take_log returns.
+// REPLAY. A new master builds its Scheduler from the same make_tasks list, files_done/base_counts
+// and SchedulerOptions::replay = the log prefix it holds. The constructor applies the entries in
+// order: Split cuts `from` (which must be pending, of the same file, with the entry as its tail)
+// and creates the same id (it must be the next one); Done/Error mark their task done with its
+// counts/error exactly as on_result/on_task_error did (file counts, totals, processed order,
+// tasks_done); Failed marks the worker failed (the policy moves its plan). An entry for a task
+// already done, or whose id/range/file/worker does not fit, is skipped (stats().replay_skipped).
+// After the replay tasks_done(), totals(), file_counts(), processed_files() are the old master's at
+// its last entry. The applied entries are logged again: the new master's take_log() starts with
+// the whole history it took over, so ITS standbys need its snapshot and its log only.
+// REJOIN. on_rejoin(w, held, results, now) (counts as hearing from w):
+//   * a kept result is applied only if a task with its id AND byte range exists and is not done
+//     (else dropped: its range is covered by a task this master applied or will run); a failed
+//     worker's kept counts are accepted (LateApplied), its kept errors dropped (a live run decides);
+//   * a held task is adopted (assigned to w, not handed out again, its attempt kept, never cut by
+//     guided) when its id and range match a pending task; a held task that is done, unknown, of
+//     another range or already held by another worker is cancelled (Order::Cancel); a failed or
+//     stopped worker's held tasks are all cancelled (it stays failed: its next request gets STOP);
+//   * a rank that is no worker of this scheduler (e.g. the new master's own kept results): its
+//     results count as a live worker's, its held tasks are counted cancelled (no order).
+//   * ONE TASK ID MAY NAME DIFFERENT BYTE RANGES on two masters (a guided cut the new master made
+//     of a task a worker still held, or a cut whose Split the log prefix lacks). So:
+//     - every RESULT carries the range it was run on and the master passes it to on_result /
+//       on_task_error (`range`): a result of another range than the task's here is Rejected
+//       (stats().foreign_results). A worker may even hold the same id twice (the old range,
+//       cancelled at its rejoin, and the new one handed to it later): it must handle CANCEL and
+//       RELEASE in arrival order, each acting on the OLDEST entry with that id;
+//     - after its REJOIN, a result (or error) of w counts only for a task THIS master handed it
+//       (assigned, stolen, copy or adopted); any other is Rejected too: the worker's REJOIN carried
+//       it already, range-checked (this alone covers a master that passes no range, except when
+//       the same id was handed to w again);
+//     - a worker sends REJOIN before anything else to a new master, reports in it exactly what it
+//       will still run, keeps every result it produced in this run, and ignores every message of
+//       an older master's term.
+// RECOVERING. rejoin_grace > 0: until every Active worker has rejoined or now >= start +
+// rejoin_grace (checked in tick, on_request, on_rejoin, take_for_master), on_request (and the reply
+// to a result) is WAIT and take_for_master returns -1, so no task a worker still holds is handed
+// out twice merely because that worker was not back yet. (Safety does not depend on it: with 0, a
+// late holder's tasks are simply cancelled at its rejoin, and its kept results are dropped if done.)
+// EXACTLY ONCE across failovers: counts are summed by one master only; a task's counts enter its
+// sum only via (a) a replayed entry - each one is the old master's FIRST application of that task,
+// and a replayed Done marks the task done - or (b) apply() from on_result/on_task_error/on_rejoin,
+// which applies only to a task not done; so each task id is applied at most once. The ranges of
+// one id are equal wherever counts are applied (replay, kept results and plain results with their
+// range are range-checked), so no range is counted twice, and the ranges of the task list always
+// partition every file. None is lost: every task is done, pending, or held by a live worker
+// (adopted, or handed out after the recovery).
 #pragma once
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,6 +176,7 @@
 #include "base/trace.h"
 #include "scan/discovery.h"
 #include "sched/detector.h"
+#include "sched/master_log.h"
 #include "sched/policy.h"
 #include "sched/rate.h"
 
@@ -118,6 +186,20 @@ struct SpeculationOptions {
   double multiplier = 1.5;   // copy only if time left > multiplier * the asker's time from scratch
   double min_left = 0.0;     // ... and time left > this many seconds
   double heartbeat = 0.5;    // the workers' heartbeat interval (progress extrapolation, silence)
+};
+
+// Failover (issue 11): what a worker reports when it re-registers with a new master (REJOIN).
+struct HeldTask {  // a task in its hands (running or in its deque), as the old master gave it
+  int task = -1;
+  std::uint64_t offset = 0, length = 0;
+};
+struct KeptResult {  // a result it produced in this run (every one is kept until the run ends)
+  int task = -1;
+  std::uint64_t offset = 0, length = 0;
+  bool ok = true;      // false: a read error (`error`)
+  Counts counts;       // ok
+  std::string format;  // ok: the format its scanner used
+  std::string error;   // !ok
 };
 
 struct SchedulerOptions {
@@ -131,9 +213,18 @@ struct SchedulerOptions {
   std::vector<char> unsplittable;  // per file: 1 = never cut (e.g. compressed); empty = all splittable
   Trace* trace = nullptr;          // if set, events are recorded (time = now - start)
   std::vector<std::string> file_names;  // for trace details (optional)
+  // Failover: a new master's scheduler replays the old master's log (a prefix of it) in order,
+  // after files_done/base_counts (see "Failover" above).
+  std::vector<LogEntry> replay;
+  // Failover: > 0 = start in recovering mode (on_request answers WAIT, the master takes no task)
+  // until every Active worker has rejoined or now >= start + rejoin_grace. 0 = off.
+  double rejoin_grace = 0;
   // TEST ONLY: a planted bug (a duplicate result is applied again) that the random-interleaving
   // test must catch. Never set outside tests.
   bool debug_plant_double_apply = false;
+  // TEST ONLY: a planted bug (on_rejoin applies a kept result without checking that its task is
+  // not done yet) that the failover interleaving test must catch. Never set outside tests.
+  bool debug_plant_rejoin_no_done_check = false;
 };
 
 // The numbers the evaluation reports (dla-scenario compare, the JSON summary).
@@ -153,6 +244,15 @@ struct SchedulerStats {
   int false_suspicions = 0;        // ... later heard from again (they were alive)
   double detection_silence_sum = 0;  // silence at declaration, summed over failures
   double detection_silence_max = 0;
+  int replayed = 0;                // failover: log entries replayed (applied) at construction
+  int replay_skipped = 0;          // ... skipped: task already done, or id/range/worker unknown
+  int rejoins = 0;                 // failover: REJOINs handled
+  int rejoin_applied = 0;          // ... kept results applied (their task was not done)
+  int rejoin_dropped = 0;          // ... kept results dropped (done, unknown, mismatched)
+  int rejoin_adopted = 0;          // ... held tasks adopted (left with their worker)
+  int rejoin_cancelled = 0;        // ... held tasks cancelled
+  int foreign_results = 0;         // results Rejected as of another byte range than the task's here (their
+                                   // range given and different, or a rejoined worker's task this master never gave it)
   std::uint64_t messages_in = 0;   // events fed to the scheduler (requests, results, heartbeats...)
   std::uint64_t messages_out = 0;  // decisions: replies + orders
 };
@@ -179,6 +279,9 @@ class Scheduler final : private PolicyContext {
     int file_completed = -1;  // file index if this result completed its file
     Reply next;               // the answer to send back (a result is also the next request)
   };
+  struct RejoinOutcome {
+    int applied = 0, dropped = 0, adopted = 0, cancelled = 0;
+  };
   struct Failure {
     int worker = -1;
     double last_heard = 0;
@@ -194,8 +297,14 @@ class Scheduler final : private PolicyContext {
   void on_hello(int worker, double now);
   Reply on_request(int worker, double now);
   // `started_at`: when the worker began the task (run time, its clock), for the trace; < 0 unknown.
-  ResultOutcome on_result(int worker, int task, const Counts& c, double now, double started_at = -1);
-  ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now);
+  // `format`: the format its scanner used (logged with the result, task_format()).
+  // `range`: the byte range the worker ran (from its RESULT). Given and not the task's range here:
+  // Rejected (failover: one task id may name other ranges on different masters). Pass it whenever
+  // failover is possible; without it a result is matched by id alone (as before failover).
+  ResultOutcome on_result(int worker, int task, const Counts& c, double now, double started_at = -1,
+                          const std::string& format = {}, const std::optional<ByteRange>& range = std::nullopt);
+  ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now,
+                              const std::optional<ByteRange>& range = std::nullopt);
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
   // The answer to an Order::Release: `released` = the worker dropped the task without starting it.
   void on_release_reply(int worker, int task, bool released, double now);
@@ -210,6 +319,13 @@ class Scheduler final : private PolicyContext {
   void mark_stopped(int worker, double now);
   // Messages to send besides the replies, oldest first; empties the outbox. Call after every event.
   std::vector<Order> take_orders();
+  // Failover: every decision since the last call, in order (see "Failover"); empties it.
+  std::vector<LogEntry> take_log();
+  // Failover: `worker` re-registers with this (new) master: the tasks it holds, in its order
+  // (running first), and every result it produced in this run. Counts as hearing from it; Cancel
+  // orders via take_orders. See "Failover" for what is applied, adopted, dropped, cancelled.
+  RejoinOutcome on_rejoin(int worker, const std::vector<HeldTask>& held, const std::vector<KeptResult>& results,
+                          double now);
 
   // ---- queries ----
   bool all_done() const { return tasks_done_ == static_cast<int>(tasks_.size()); }
@@ -231,6 +347,11 @@ class Scheduler final : private PolicyContext {
   double suspicion(int w, double now) const { return detector_->level(w, now); }
   // Estimated seconds until `task`'s running owner finishes it (LATE's estimate); -1 if not running.
   double time_left(int task, double now) const;
+  // Failover: still waiting for workers to rejoin (on_request answers WAIT).
+  bool recovering() const { return recovering_; }
+  bool rejoined(int w) const;  // `w` has called on_rejoin on this scheduler
+  // The format of the result applied for `task` ("" if not done, done with an error, or unknown).
+  const std::string& task_format(int task) const;
 
   int num_files() const { return static_cast<int>(file_left_.size()); }
   bool file_done(int f) const { return file_left_[static_cast<std::size_t>(f)] == 0; }
@@ -262,6 +383,8 @@ class Scheduler final : private PolicyContext {
     bool suspected = false;     // declared failed at least once (false-suspicion accounting)
     bool heard_after = false;   // ... and heard from since
     int stealing = -1;          // the task a steal is under way for (this worker is the thief)
+    bool rejoined = false;      // failover: it re-registered with this master
+    std::set<int> got;          // tasks this master handed it (assigned, stolen, copies, adopted)
     // rate sampling: the last progress point seen (task, bytes, time) and when its last task ended
     int sample_task = -1;
     std::uint64_t sample_bytes = 0;
@@ -291,9 +414,20 @@ class Scheduler final : private PolicyContext {
   bool try_steal(int thief, double now);
   Reply try_speculate(int worker, double now);
   Failure fail(std::size_t k, double now, const std::string& why);
-  ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at);
+  ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
+                       const std::string& format, const std::optional<ByteRange>& range);
   void apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
-             ResultOutcome* out);
+             ResultOutcome* out, const std::string& format = {});
+  int account(int worker, int task, const Counts* c, const std::string* err, const std::string& format);
+  void append_task(const Task& t);
+  // failover (scheduler_failover.cc)
+  void replay_log();
+  bool replay_one(const LogEntry& e);
+  void replay_failures();
+  void rejoin_result(int worker, bool live, const KeptResult& r, RejoinOutcome* out, double now);
+  void rejoin_held(int worker, bool live, const HeldTask& h, bool first, RejoinOutcome* out, double now);
+  void maybe_end_recovery(double now);
+  bool matches(int task, std::uint64_t offset, std::uint64_t length) const;
   void recount_totals();
   std::vector<int> release_held(std::size_t k);
   void requeue(int gone, const std::vector<int>& ids);
@@ -342,6 +476,11 @@ class Scheduler final : private PolicyContext {
   RateEstimator rates_;
   std::unique_ptr<FailureDetector> detector_;
   std::vector<Order> outbox_;
+  std::vector<LogEntry> log_;        // failover: decisions not yet taken (take_log)
+  std::vector<std::string> format_;  // per task: the format of its applied result
+  std::vector<int> replay_failed_;   // workers a replayed Failed entry declared failed
+  bool recovering_ = false;
+  bool rejoin_live_ = false;         // on_rejoin is applying a live worker's kept result
   SchedulerStats stats_;
   double t0_ = 0, now_ = 0;
   int tasks_done_ = 0, by_master_ = 0;

@@ -1,16 +1,22 @@
 // The invariant test: random workers that crash, hang, come back late, read unreadable ranges,
 // prefetch, get stolen from and run speculative copies that get cancelled; every policy, both
-// failure detectors, random clock steps, split and guided-split files. Whatever happens, when the
-// run ends every task is counted exactly once and the totals equal the files' own counts.
-// Each run is seeded by its number plus DLA_TEST_SEED (printed by the test main).
+// failure detectors, random clock steps, split and guided-split files; and in two runs of three
+// the MASTER dies (once or twice) at a random instant: a new Scheduler is built from a random
+// prefix of the log emitted so far (through its text form), every worker still alive rejoins
+// (soon or late) with the tasks it holds and every result it ever produced, and the run goes on.
+// Whatever happens, when the run ends every task is counted exactly once and the totals equal the
+// files' own counts. Each run is seeded by its number plus DLA_TEST_SEED (printed by the test main).
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <deque>
+#include <memory>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "base/clock.h"
 #include "scan/loggen.h"
+#include "sched/master_log.h"
 #include "sched/scheduler.h"
 
 using namespace dla;
@@ -36,21 +42,34 @@ Counts range_counts(int file, std::uint64_t off, std::uint64_t len) {
   return c;
 }
 
+// The format a file's scanner reports; some with a TAB, a newline or a backslash: the log's text
+// form must carry them unharmed.
+std::string file_format(int file) {
+  static const char* kFormats[] = {"bracket", "syslog", "json\tx", "a\nb", "w\\z\x7f"};
+  return kFormats[file % 5];
+}
+
 struct Config {
   std::string policy;
   bool speculate = false;
   std::string detector;
   bool plant = false;
+  int failovers = 0;      // how many times the master dies
+  double grace = 0;       // the new master's rejoin_grace
+  bool plant_rejoin = false;
 };
 
 struct Interleaving {
   struct Stats {
     int with_failures = 0, with_late = 0, with_dups = 0, with_master = 0, with_errors = 0, with_false = 0;
     int attempted = 0, steals = 0, refused = 0, copies = 0, won = 0, lost = 0, cancels = 0, splits = 0;
+    int failovers = 0, runs_failover = 0, runs_two = 0, short_prefix = 0, rejoins = 0, late_rejoins = 0;
+    int rj_applied = 0, rj_dropped = 0, rj_adopted = 0, rj_cancelled = 0, foreign = 0, replayed = 0;
   };
   enum Mode { Alive, Dead, Paused };
   struct Held {
     int task;
+    int file;  // (a task id of an older master may be unknown to the current one)
     ByteRange range;
     bool started = false;
   };
@@ -69,9 +88,11 @@ struct Interleaving {
     int slowness = 1;      // it acts on 1 in `slowness` of its turns (a slow host)
     std::deque<Held> dq;
     std::deque<Msg> inbox;
+    std::vector<KeptResult> kept;  // every result it produced in this run
+    bool need_rejoin = false;      // a new master exists and it has not rejoined it yet
   };
 
-  Interleaving(int run, Stats* st, bool plant = false)
+  Interleaving(int run, Stats* st, bool plant = false, bool plant_rejoin = false)
       : rng(static_cast<std::uint64_t>(run) * 7919 + 1 + Catch::rngSeed()),
         calm(rng.below(3) == 0),
         nfiles(calm ? 4 + static_cast<int>(rng.below(12)) : 1 + static_cast<int>(rng.below(8))),
@@ -80,8 +101,8 @@ struct Interleaving {
         nworkers(calm ? 2 + static_cast<int>(rng.below(4)) : 1 + static_cast<int>(rng.below(5))),
         // (a worker acts about once every nworkers steps of 0.15 s: the timeout scales with that)
         timeout((1.0 + static_cast<double>(rng.below(3))) * (0.4 + 0.3 * nworkers) * (calm ? 10 : 1)),
-        cfg(draw_config(plant)),
-        s(tasks, nfiles, worker_ids(), draw_policy(), options(), 0),
+        cfg(draw_config(plant, plant_rejoin)),
+        s(std::make_unique<Scheduler>(tasks, nfiles, worker_ids(), draw_policy(), options(), 0)),
         ws(static_cast<std::size_t>(nworkers) + 1),
         stats(st) {
     for (auto& m : ws) m.slowness = rng.below(3) == 0 ? 2 + static_cast<int>(rng.below(3)) : 1;
@@ -100,13 +121,18 @@ struct Interleaving {
     for (int w = 1; w <= nworkers; ++w) ws.push_back(w);
     return ws;
   }
-  Config draw_config(bool plant) {
+  Config draw_config(bool plant, bool plant_rejoin) {
     static const char* kPolicies[] = {"static", "dynamic", "lpt", "guided", "steal"};
     Config c;
     c.policy = kPolicies[rng.below(5)];
     c.speculate = rng.below(2) == 0;
     c.detector = rng.below(2) ? "fixed" : "phi";
     c.plant = plant;
+    c.failovers = static_cast<int>(rng.below(3));
+    if (plant_rejoin && c.failovers == 0) c.failovers = 1;
+    const double graces[] = {0, timeout * 0.5, timeout * 3};
+    c.grace = graces[rng.below(3)];
+    c.plant_rejoin = plant_rejoin;
     return c;
   }
   std::unique_ptr<SchedulingPolicy> draw_policy() {
@@ -126,17 +152,36 @@ struct Interleaving {
     o.rate.prior = 300;  // bytes/s: the model's scale (100-byte files, 0.3 s steps)
     o.speculation.heartbeat = 0.3;
     o.debug_plant_double_apply = cfg.plant;
+    o.debug_plant_rejoin_no_done_check = cfg.plant_rejoin;
     return o;
   }
 
-  bool bad(int task, const ByteRange& r) const {
-    const std::int64_t x = bad_at[static_cast<std::size_t>(tasks_file(task))];
+  bool bad(int file, const ByteRange& r) const {
+    const std::int64_t x = bad_at[static_cast<std::size_t>(file)];
     return x >= 0 && static_cast<std::uint64_t>(x) >= r.offset && static_cast<std::uint64_t>(x) < r.offset + r.length;
   }
-  int tasks_file(int task) const { return s.tasks()[static_cast<std::size_t>(task)].file; }
+  int tasks_file(int task) const { return s->tasks()[static_cast<std::size_t>(task)].file; }
+  // What a worker (or the master) computes for a range, as it keeps it.
+  KeptResult compute(int task, int file, const ByteRange& r) const {
+    KeptResult k;
+    k.task = task, k.offset = r.offset, k.length = r.length;
+    k.ok = !bad(file, r);
+    if (k.ok) k.counts = range_counts(file, r.offset, r.length), k.format = file_format(file);
+    if (!k.ok) k.error = "unreadable";
+    return k;
+  }
+  // A RESULT carries the range it was run on (one id may name other ranges on different masters).
+  O deliver(int w, const KeptResult& k) {
+    const ByteRange r{k.offset, k.length};
+    return k.ok ? s->on_result(w, k.task, k.counts, clk.now(), -1, k.format, r)
+                : s->on_task_error(w, k.task, k.error, clk.now(), r);
+  }
+  void drain_log() {
+    for (auto& e : s->take_log()) log.push_back(std::move(e));
+  }
 
   void deliver_orders() {
-    for (const auto& o : s.take_orders()) {
+    for (const auto& o : s->take_orders()) {
       if (o.kind == Ord::Cancel) ++stats->cancels;
       auto& m = ws[static_cast<std::size_t>(o.worker)];
       if (m.mode != Dead) m.inbox.push_back({false, o.kind, o.task});
@@ -155,8 +200,22 @@ struct Interleaving {
   void take(int w, const Msg& g);
   void work(int w);
   void step();
+  void failover();
+  void rejoin(int w);
   void run() {
-    for (std::size_t steps = 0; !(s.all_done() && s.workers_settled()) && steps < 40000 + 100 * s.tasks().size(); ++steps) {
+    const std::size_t cap = 40000 + 100 * tasks.size() + 20000 * static_cast<std::size_t>(cfg.failovers);
+    int left = cfg.failovers;
+    std::size_t at = rng.below(4 * tasks.size() * static_cast<std::size_t>(nworkers) + 20);
+    for (std::size_t steps = 0; steps < cap; ++steps) {
+      const bool end = s->all_done() && s->workers_settled();
+      // (the master may also die at the very end: after its STOPs, before its result)
+      if (left > 0 && (steps >= at || (end && rng.below(2) == 0))) {
+        --left;
+        at = steps + rng.below(4 * tasks.size() * static_cast<std::size_t>(nworkers) + 20);
+        failover();
+        continue;
+      }
+      if (end) break;
       step();
       if (steps % 16 == 0) check_held_bytes();
     }
@@ -165,12 +224,13 @@ struct Interleaving {
   void check_held_bytes() {
     for (int w = 1; w <= nworkers; ++w) {
       std::uint64_t sum = 0;
-      for (int t : s.held_by(w)) sum += s.tasks()[static_cast<std::size_t>(t)].bytes();
-      if (sum != s.held_bytes(w)) held_sum_broken = true;
+      for (int t : s->held_by(w)) sum += s->tasks()[static_cast<std::size_t>(t)].bytes();
+      if (sum != s->held_bytes(w)) held_sum_broken = true;
     }
   }
   bool held_sum_broken = false;
   std::string check();
+  std::string check_log();
 
   SplitMix64 rng;
   const bool calm;  // no crash, no pause, generous timeouts: the runs where steals and copies pay
@@ -181,10 +241,13 @@ struct Interleaving {
   const double timeout;
   const Config cfg;
   FakeClock clk;
-  Scheduler s;
+  std::unique_ptr<Scheduler> s;  // the current master's
   std::vector<W> ws;
   std::vector<std::int64_t> bad_at;  // per file: the offset no worker can read, or -1
-  std::map<int, int> applied;
+  std::map<int, int> applied;        // task -> applications by the current master's lineage
+  std::vector<LogEntry> log;         // everything the current master logged (replayed entries first)
+  int failovers_done = 0;
+  std::string broken;                // an invariant broken during a failover
   bool used_master = false;
   Stats* stats;
 };
@@ -201,7 +264,8 @@ void Interleaving::take(int w, const Msg& g) {
   if (g.reply && g.kind == R::Stop) {
     m.stopped = true;
   } else if (g.kind == (g.reply ? static_cast<int>(R::Assign) : static_cast<int>(Ord::Assign))) {
-    m.dq.push_back({g.task, s.tasks()[static_cast<std::size_t>(g.task)].range});
+    const Task& t = s->tasks()[static_cast<std::size_t>(g.task)];
+    m.dq.push_back({g.task, t.file, t.range});
   } else if (!g.reply && g.kind == Ord::Cancel) {
     auto it = find(g.task);
     if (it != m.dq.end()) m.dq.erase(it);  // queued or running: dropped, counts never sent
@@ -209,7 +273,7 @@ void Interleaving::take(int w, const Msg& g) {
     auto it = find(g.task);
     const bool ok = it != m.dq.end() && !it->started;
     if (ok) m.dq.erase(it);
-    s.on_release_reply(w, g.task, ok, clk.now());
+    s->on_release_reply(w, g.task, ok, clk.now());
     ok ? ++stats->steals : ++stats->refused;
     deliver_orders();
   }
@@ -219,30 +283,40 @@ void Interleaving::take(int w, const Msg& g) {
 // The worker's own progress: start the front task (only with an empty inbox), heartbeat, finish.
 void Interleaving::work(int w) {
   auto& m = ws[static_cast<std::size_t>(w)];
+  if (m.need_rejoin) {  // it knows of the new master: rejoin now, or go on with its deque offline
+    if (rng.below(3) == 0) return rejoin(w);
+    if (m.dq.empty()) return;
+    if (!m.dq.front().started) {
+      m.dq.front().started = true;
+    } else {
+      m.kept.push_back(compute(m.dq.front().task, m.dq.front().file, m.dq.front().range));
+      m.dq.pop_front();
+    }
+    return;
+  }
   if (m.dq.empty()) {
     if (m.want_request && m.outstanding == 0) {
       m.want_request = false;
       ++m.outstanding;
-      send_reply(w, s.on_request(w, clk.now()));
+      send_reply(w, s->on_request(w, clk.now()));
     }
     return;
   }
   Held& h = m.dq.front();
   if (!h.started) {  // the first heartbeat says when it started
     h.started = true;
-    s.on_heartbeat(w, h.task, 0, clk.now(), clk.now());
+    s->on_heartbeat(w, h.task, 0, clk.now(), clk.now());
     return;
   }
   if (rng.below(3) == 0) {
-    s.on_heartbeat(w, h.task, rng.below(h.range.length + 1), clk.now());
+    s->on_heartbeat(w, h.task, rng.below(h.range.length + 1), clk.now());
     return;
   }
   const Held done = h;
   m.dq.pop_front();
   ++m.outstanding;
-  O o = bad(done.task, done.range)
-            ? s.on_task_error(w, done.task, "unreadable", clk.now())
-            : s.on_result(w, done.task, range_counts(tasks_file(done.task), done.range.offset, done.range.length), clk.now());
+  m.kept.push_back(compute(done.task, done.file, done.range));
+  O o = deliver(w, m.kept.back());
   outcome(o, done.task);
   send_reply(w, o.next);
 }
@@ -273,36 +347,129 @@ void Interleaving::step() {
     work(w);
   }
   // Like the real worker: never silent for longer than a heartbeat interval while it runs.
-  if (m.mode == Alive && !m.stopped && clk.now() - m.last_sent > 0.3) {
-    s.on_heartbeat(w, m.dq.empty() ? -1 : m.dq.front().task, 0, clk.now());
+  if (m.mode == Alive && !m.stopped && !m.need_rejoin && clk.now() - m.last_sent > 0.3) {
+    s->on_heartbeat(w, m.dq.empty() ? -1 : m.dq.front().task, 0, clk.now());
     m.last_sent = clk.now();
   }
-  for (const auto& f : s.tick(clk.now())) (void)f;
+  for (const auto& f : s->tick(clk.now())) (void)f;
   deliver_orders();
-  if (!s.any_worker_usable() && !s.all_done()) {
-    int t = s.take_for_master(clk.now());
+  if (!s->any_worker_usable() && !s->all_done()) {
+    int t = s->take_for_master(clk.now());
     if (t >= 0) {
       used_master = true;
-      const ByteRange r = s.tasks()[static_cast<std::size_t>(t)].range;
-      O o = bad(t, r) ? s.on_task_error(0, t, "unreadable", clk.now())
-                      : s.on_result(0, t, range_counts(tasks_file(t), r.offset, r.length), clk.now());
+      O o = deliver(0, compute(t, tasks_file(t), s->tasks()[static_cast<std::size_t>(t)].range));
       outcome(o, t);
       deliver_orders();
     }
   }
 }
 
+// The master dies. A standby held a prefix of its log (all of it, all but the last few entries, or
+// any prefix) and becomes the new master: a Scheduler from the same tasks and that prefix (through
+// the text form). Messages the old master had sent: a random part still arrives first, the rest is
+// ignored (an older term); its replies never come. Every worker not dead will rejoin (a worker
+// told STOP has left, or waited for a possible new master: either).
+void Interleaving::failover() {
+  ++failovers_done;
+  drain_log();
+  std::size_t keep = log.size();
+  const auto d = rng.below(3);
+  if (d == 1) keep -= std::min<std::size_t>(keep, rng.below(4));
+  if (d == 2) keep = rng.below(log.size() + 1);
+  if (keep < log.size()) ++stats->short_prefix;
+  const std::vector<LogEntry> prefix(log.begin(), log.begin() + static_cast<std::ptrdiff_t>(keep));
+  auto decoded = decode_log(encode_log(prefix));
+  if (!decoded.ok() || *decoded != prefix) broken = "the log did not survive its text form";
+  for (int w = 1; w <= nworkers; ++w) {
+    auto& m = ws[static_cast<std::size_t>(w)];
+    for (auto n = rng.below(m.inbox.size() + 1); n > 0 && !m.inbox.empty() && m.mode != Dead; --n) {
+      const Msg g = m.inbox.front();
+      m.inbox.pop_front();
+      take(w, g);
+    }
+  }
+  for (int w = 1; w <= nworkers; ++w) {
+    auto& m = ws[static_cast<std::size_t>(w)];
+    m.inbox.clear();
+    m.outstanding = 0;
+    m.want_request = false;
+    if (m.mode == Dead || (m.stopped && rng.below(2) == 0)) continue;
+    m.stopped = false;
+    m.need_rejoin = true;
+  }
+  SchedulerOptions o = options();
+  o.replay = prefix;
+  o.rejoin_grace = cfg.grace;
+  s = std::make_unique<Scheduler>(tasks, nfiles, worker_ids(), draw_policy(), o, clk.now());
+  log.clear();
+  applied.clear();
+  int done = 0, splits = 0;
+  for (const auto& e : prefix) {
+    if (e.kind == LogEntry::Done || e.kind == LogEntry::Error) ++applied[e.task], ++done;
+    splits += e.kind == LogEntry::Split;
+  }
+  if (s->stats().replay_skipped != 0) broken = "the replay skipped an entry of a consistent log";
+  if (s->tasks_done() != done || s->tasks().size() != tasks.size() + static_cast<std::size_t>(splits))
+    broken = "the replay does not end where the log does";
+  stats->replayed += s->stats().replayed;
+}
+
+// `w` re-registers with the new master: what it holds (in order) and every result it ever produced.
+void Interleaving::rejoin(int w) {
+  auto& m = ws[static_cast<std::size_t>(w)];
+  m.need_rejoin = false;
+  std::vector<HeldTask> held;
+  for (const auto& h : m.dq) held.push_back({h.task, h.range.offset, h.range.length});
+  std::vector<char> was_done;
+  for (const auto& t : s->tasks()) was_done.push_back(s->task_state(t.id) == Scheduler::TaskState::Done);
+  if (s->start_time() + timeout < clk.now()) ++stats->late_rejoins;
+  const auto out = s->on_rejoin(w, held, m.kept, clk.now());
+  std::set<int> counted;  // a kept result that made its task done was applied once
+  for (const auto& k : m.kept)
+    if (k.task >= 0 && static_cast<std::size_t>(k.task) < was_done.size() && !was_done[static_cast<std::size_t>(k.task)] &&
+        s->task_state(k.task) == Scheduler::TaskState::Done && counted.insert(k.task).second)
+      ++applied[k.task];
+  ++stats->rejoins;
+  stats->rj_applied += out.applied;
+  stats->rj_dropped += out.dropped;
+  stats->rj_adopted += out.adopted;
+  stats->rj_cancelled += out.cancelled;
+  m.want_request = m.dq.empty();
+  m.last_sent = clk.now();
+  deliver_orders();
+}
+
+// The current master's whole log (the history it took over first) has exactly one Done or Error
+// per task, each with the counts and the format of its range.
+std::string Interleaving::check_log() {
+  drain_log();
+  std::map<int, int> n;
+  for (const auto& e : log) {
+    if (e.kind != LogEntry::Done && e.kind != LogEntry::Error) continue;
+    ++n[e.task];
+    if (e.kind == LogEntry::Done && !(e.counts == range_counts(e.file, e.offset, e.length)))
+      return "logged counts of task " + std::to_string(e.task) + " differ from its range";
+    if (e.kind == LogEntry::Done && (e.format != file_format(e.file) || s->task_format(e.task) != e.format))
+      return "format of task " + std::to_string(e.task) + " lost";
+  }
+  for (const auto& t : s->tasks())
+    if (n[t.id] != 1) return "task " + std::to_string(t.id) + " logged " + std::to_string(n[t.id]) + " times";
+  return "";
+}
+
 // "" if every invariant holds, else the first one broken.
 std::string Interleaving::check() {
-  std::ostringstream why;
-  if (!s.all_done() || !s.workers_settled()) return "run did not end";
+  if (!broken.empty()) return broken;
+  if (!s->all_done() || !s->workers_settled()) return "run did not end";
   if (held_sum_broken) return "a worker's held_bytes differed from the bytes of the tasks it held";
   // Late messages after the end are harmless: every live worker delivers what it still holds.
   for (int w = 1; w <= nworkers; ++w)
     for (const auto& h : ws[static_cast<std::size_t>(w)].dq) {
-      if (ws[static_cast<std::size_t>(w)].mode == Dead) break;
-      auto o = s.on_result(w, h.task, range_counts(tasks_file(h.task), h.range.offset, h.range.length), clk.now() + 100);
-      if (o.kind != O::Duplicate || o.next.kind != R::Stop) return "a late result after the end was not a duplicate";
+      if (ws[static_cast<std::size_t>(w)].mode == Dead || ws[static_cast<std::size_t>(w)].need_rejoin) break;
+      auto o = s->on_result(w, h.task, range_counts(h.file, h.range.offset, h.range.length), clk.now() + 100, -1,
+                            file_format(h.file), h.range);
+      const bool ok = o.kind == O::Duplicate || (o.kind == O::Rejected && s->rejoined(w));
+      if (!ok || o.next.kind != R::Stop) return "a late result after the end was not a duplicate";
     }
   Counts want;
   std::vector<int> want_failed;
@@ -313,16 +480,17 @@ std::string Interleaving::check() {
       continue;
     }
     want += whole;
-    if (!(s.file_counts(f) == whole)) return "file " + std::to_string(f) + " counts differ from its content";
+    if (!(s->file_counts(f) == whole)) return "file " + std::to_string(f) + " counts differ from its content";
   }
-  for (const auto& t : s.tasks())
+  for (const auto& t : s->tasks())
     if (applied[t.id] != 1) return "task " + std::to_string(t.id) + " applied " + std::to_string(applied[t.id]) + " times";
-  if (!(s.totals() == want)) return "totals differ from the sum of the files";
-  if (s.failed_files() != want_failed) return "failed files differ";
-  if (static_cast<int>(s.processed_files().size() + want_failed.size()) != nfiles) return "processed files missing";
-  if (!s.pending_tasks().empty()) return "tasks still pending";
-  const auto& st = s.stats();
-  if (!s.failed_workers().empty()) ++stats->with_failures;
+  if (!(s->totals() == want)) return "totals differ from the sum of the files";
+  if (s->failed_files() != want_failed) return "failed files differ";
+  if (static_cast<int>(s->processed_files().size() + want_failed.size()) != nfiles) return "processed files missing";
+  if (!s->pending_tasks().empty()) return "tasks still pending";
+  if (std::string e = check_log(); !e.empty()) return e;
+  const auto& st = s->stats();
+  if (!s->failed_workers().empty()) ++stats->with_failures;
   if (used_master) ++stats->with_master;
   if (!want_failed.empty()) ++stats->with_errors;
   if (st.false_suspicions > 0) ++stats->with_false;
@@ -331,7 +499,11 @@ std::string Interleaving::check() {
   stats->lost += st.speculative_lost;
   stats->splits += st.tasks_split;
   stats->attempted += st.steals_attempted;
-  return why.str();
+  stats->foreign += st.foreign_results;
+  stats->failovers += failovers_done;
+  stats->runs_failover += failovers_done > 0;
+  stats->runs_two += failovers_done > 1;
+  return "";
 }
 
 }  // namespace
@@ -345,7 +517,8 @@ TEST_CASE("scheduler: exactly once over random interleavings of every policy, st
     it.run();
     runs_by[it.cfg.policy + (it.cfg.speculate ? "+spec" : "") + "/" + it.cfg.detector]++;
     INFO("run " << run << " seed " << Catch::rngSeed() << " policy " << it.cfg.policy << " speculate " << it.cfg.speculate
-                << " detector " << it.cfg.detector << " workers " << it.nworkers << " tasks " << it.s.tasks().size());
+                << " detector " << it.cfg.detector << " workers " << it.nworkers << " tasks " << it.s->tasks().size()
+                << " failovers " << it.failovers_done << " grace " << it.cfg.grace);
     REQUIRE(it.check() == "");
   }
   CHECK(runs_by.size() == 20);  // 5 policies x speculate on/off x 2 detectors
@@ -364,6 +537,21 @@ TEST_CASE("scheduler: exactly once over random interleavings of every policy, st
   CHECK(stats.lost > 10);
   CHECK(stats.cancels > 50);
   CHECK(stats.splits > 100);
+  // ... and failover: master deaths (twice in some runs), short log prefixes, every REJOIN path.
+  std::printf("failover interleavings: %d runs with a master death (%d with two), %d deaths, %d short prefixes, "
+              "%d entries replayed, %d rejoins (%d late): kept results %d applied %d dropped, held %d adopted %d "
+              "cancelled, %d foreign results rejected\n",
+              stats.runs_failover, stats.runs_two, stats.failovers, stats.short_prefix, stats.replayed, stats.rejoins,
+              stats.late_rejoins, stats.rj_applied, stats.rj_dropped, stats.rj_adopted, stats.rj_cancelled, stats.foreign);
+  CHECK(stats.runs_failover > kRuns * 2 / 5);
+  CHECK(stats.runs_two > kRuns / 10);
+  CHECK(stats.short_prefix > kRuns / 4);
+  CHECK(stats.late_rejoins > 100);
+  CHECK(stats.rj_applied > 1000);
+  CHECK(stats.rj_dropped > 1000);
+  CHECK(stats.rj_adopted > 1000);
+  CHECK(stats.rj_cancelled > 100);
+  CHECK(stats.foreign > 10);
 }
 
 TEST_CASE("scheduler: the exactly-once checker catches a planted double apply", "[scheduler]") {
@@ -374,6 +562,18 @@ TEST_CASE("scheduler: the exactly-once checker catches a planted double apply", 
     it.run();
     if (it.check() != "") ++caught;
   }
-  INFO("runs until caught: " << runs);
+  std::printf("planted double apply caught after %d runs\n", runs);
+  REQUIRE(caught == 1);
+}
+
+TEST_CASE("scheduler: the failover checker catches a planted rejoin that skips the done check", "[scheduler]") {
+  Interleaving::Stats stats;
+  int caught = 0, runs = 0;
+  for (int run = 0; run < 2000 && caught == 0; ++run, ++runs) {
+    Interleaving it(run, &stats, /*plant=*/false, /*plant_rejoin=*/true);
+    it.run();
+    if (it.check() != "") ++caught;
+  }
+  std::printf("planted rejoin bug caught after %d runs\n", runs);
   REQUIRE(caught == 1);
 }

@@ -137,7 +137,23 @@ int Scheduler::maybe_split(int t, int worker) {
   tail.range.offset = task.range.offset + chunk;
   tail.range.length = task.bytes() - chunk;
   tasks_[i].range.length = chunk;
-  tasks_.push_back(tail);
+  append_task(tail);
+  LogEntry e;
+  e.kind = LogEntry::Split;
+  e.task = tail.id, e.from = t, e.file = tail.file, e.offset = tail.range.offset, e.length = tail.range.length;
+  log_.push_back(e);
+  ++pending_;  // (the bytes moved from t, still counted pending, to the tail)
+  ++stats_.tasks_split;
+  record(now_, 0, "split", tail.id, tail.bytes(),
+         task_label(t) + " from " + std::to_string(t) + " at " + std::to_string(tail.range.offset));
+  requeue(-1, {tail.id});
+  return t;
+}
+
+// A new task (a guided cut's tail, here or replayed): Pending, never handed out; one more for its
+// file. The caller puts it in the policy (or the constructor does).
+void Scheduler::append_task(const Task& t) {
+  tasks_.push_back(t);
   tstate_.push_back(TaskState::Pending);
   owner_.push_back(-1);
   copy_.push_back(-1);
@@ -148,13 +164,8 @@ int Scheduler::maybe_split(int t, int worker) {
   started_seen_.push_back(0);
   prog_owner_.push_back(Runner{});
   prog_copy_.push_back(Runner{});
-  ++file_left_[f];
-  ++pending_;  // (the bytes moved from t, still counted pending, to the tail)
-  ++stats_.tasks_split;
-  record(now_, 0, "split", tail.id, tail.bytes(),
-         task_label(t) + " from " + std::to_string(t) + " at " + std::to_string(tail.range.offset));
-  requeue(-1, {tail.id});
-  return t;
+  format_.emplace_back();
+  ++file_left_[static_cast<std::size_t>(t.file)];
 }
 
 }  // namespace dla
