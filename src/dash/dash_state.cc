@@ -89,7 +89,7 @@ nlohmann::json to_json(const DashState& s) {
   j["queue"] = {{"length", s.queue_length}, {"head", s.queue_head}};
   j["tasks"] = {{"total", s.tasks_total}, {"done", s.tasks_done}, {"running", s.tasks_running}, {"reassigned", s.tasks_reassigned}};
   j["files"] = {{"total", s.files_total}, {"done", s.files_done}, {"failed", s.files_failed}};
-  j["bytes"] = {{"total", s.bytes_total}, {"done", s.bytes_done}};
+  j["bytes"] = {{"total", s.bytes_total}, {"done", s.bytes_done}, {"running", s.bytes_running}};
   j["rate"] = finite_or(s.rate, 0);
   j["eta"] = finite_or(s.eta, -1);
   j["counts_known"] = s.counts_known;

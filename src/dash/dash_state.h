@@ -95,8 +95,9 @@ struct DashState {
   std::vector<std::string> queue_head;  // the first kMaxQueueShown pending tasks
   int tasks_total = 0, tasks_done = 0, tasks_running = 0, tasks_reassigned = 0;
   int files_total = 0, files_done = 0, files_failed = 0;
-  std::uint64_t bytes_total = 0, bytes_done = 0;
-  double rate = 0;            // bytes/s, recent
+  std::uint64_t bytes_total = 0, bytes_done = 0;  // done: of tasks whose result was applied
+  std::uint64_t bytes_running = 0;  // estimated part of the running tasks already scanned
+  double rate = 0;            // bytes/s, recent (done + running)
   double eta = -1;            // seconds left, < 0 unknown
   Counts counts;              // per level so far
   bool counts_known = true;   // replay: a trace carries no level counts

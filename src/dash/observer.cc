@@ -124,6 +124,8 @@ void SchedulerObserver::observe_worker(const Scheduler& s, int w, double now, do
   seen.held = s.held_by(w);
   r.tasks_done = seen.done;
   if (seen.task >= 0) out->bars.push_back({w, seen.task, seen.since, t, "running"});
+  if (r.task >= 0 && r.progress > 0 && s.task_owner(r.task) == w)
+    out->bytes_running += static_cast<std::uint64_t>(r.progress * static_cast<double>(s.tasks()[static_cast<std::size_t>(r.task)].bytes()));
   out->workers.push_back(std::move(r));
 }
 
@@ -182,10 +184,11 @@ DashState SchedulerObserver::observe(const Scheduler& s, double now, int checkpo
   observe_counters(s, out.time, checkpoints);
   fill_totals(s, &out);
   out.checkpoints = checkpoints;
-  rates_.observe(out.time, out.bytes_done, out.counts.lines);
+  rates_.observe(out.time, out.bytes_done + out.bytes_running, out.counts.lines);
   out.rates.assign(rates_.points().begin(), rates_.points().end());
   out.rate = rates_.current_rate();
-  const std::uint64_t left = out.bytes_total - out.bytes_done;
+  const std::uint64_t seen_done = std::min(out.bytes_total, out.bytes_done + out.bytes_running);
+  const std::uint64_t left = out.bytes_total - seen_done;
   out.eta = left == 0 ? 0 : out.rate > 0 ? static_cast<double>(left) / out.rate : -1;
   out.idle = idle_at_start_;
   out.finished = finished;

@@ -1,5 +1,6 @@
 #include "dash/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace dla::dash {
@@ -18,11 +19,12 @@ std::string human_bytes(double n) {
 }
 
 std::string progress_line(const DashState& s) {
-  const double pct = s.bytes_total ? 100.0 * static_cast<double>(s.bytes_done) / static_cast<double>(s.bytes_total)
+  const double done = static_cast<double>(s.bytes_done + s.bytes_running);
+  const double pct = s.bytes_total ? std::min(100.0, 100.0 * done / static_cast<double>(s.bytes_total))
                      : s.tasks_total ? 100.0 * s.tasks_done / s.tasks_total : 100.0;
   char b[64];
   std::snprintf(b, sizeof b, "%5.1f%%", pct);
-  std::string line = std::string("dla ") + b + "  " + human_bytes(static_cast<double>(s.bytes_done)) + " / " +
+  std::string line = std::string("dla ") + b + "  " + human_bytes(done) + " / " +
                      human_bytes(static_cast<double>(s.bytes_total)) + "  " + human_bytes(s.rate) + "/s  ETA " +
                      (s.finished ? "done" : format_duration(s.eta)) + "  workers " + std::to_string(workers_alive(s)) + "/" +
                      std::to_string(s.workers.size()) + "  tasks " + std::to_string(s.tasks_done) + "/" + std::to_string(s.tasks_total);

@@ -1,6 +1,7 @@
 #include "dash/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -136,6 +137,7 @@ struct Server::Impl {
   std::thread listener;
   std::atomic<int> streams{0};
   std::atomic<bool> stopping{false};
+  std::atomic<bool> listener_done{false};
   int port = -1;
 
   void routes();
@@ -244,6 +246,12 @@ Server::Server(SnapshotBox* box, ServerOptions o, StateAt at) : impl_(std::make_
   impl_->at = std::move(at);
   const int threads = std::max(1, impl_->opt.threads), queued = std::max(1, impl_->opt.max_queued);
   impl_->svr.new_task_queue = [threads, queued] { return new BoundedQueue(threads, queued); };
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second run on the same
+  // port would silently share it instead of being told the port is taken.
+  impl_->svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof yes);
+  });
   impl_->svr.set_payload_max_length(1024);
   impl_->svr.set_read_timeout(5, 0);
   impl_->svr.set_write_timeout(5, 0);
@@ -259,7 +267,12 @@ Status Server::start() {
   if (m.listener.joinable()) return OkStatus();
   m.port = m.opt.port == 0 ? m.svr.bind_to_any_port(m.opt.host) : (m.svr.bind_to_port(m.opt.host, m.opt.port) ? m.opt.port : -1);
   if (m.port < 0) return Error{"cannot listen on " + m.opt.host + ":" + std::to_string(m.opt.port) + " (in use, or not an address of this host)", Code::kIOError};
-  m.listener = std::thread([&m] { m.svr.listen_after_bind(); });
+  m.listener = std::thread([&m] {
+    m.svr.listen_after_bind();
+    m.listener_done = true;
+  });
+  // httplib's stop() does nothing until the listener runs: wait for it (stop() must always work).
+  for (int i = 0; i < 5000 && !m.svr.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return OkStatus();
 }
 
@@ -275,6 +288,7 @@ void Server::stop() {
   if (!m.listener.joinable()) return;
   m.stopping = true;
   m.box->close();
+  while (!m.svr.is_running() && !m.listener_done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   m.svr.stop();
   m.listener.join();
 }
