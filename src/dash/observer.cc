@@ -56,8 +56,9 @@ WorkerRow SchedulerObserver::row_of(const Scheduler& s, int w, double now) const
   r.held = static_cast<int>(held.size());
   r.task = held.empty() ? -1 : held.front();
   r.state = state_name(s, w, r.task, now, opt_.heartbeat);
-  if (r.state == "failed" || r.state == "stopped") r.task = -1;
-  r.rate = s.worker_rate(w);
+  const bool gone = r.state == "failed" || r.state == "stopped";
+  if (gone) r.task = -1;
+  r.rate = gone ? 0 : s.worker_rate(w);
   r.heartbeat_age = std::max(0.0, now - s.last_heard(w));
   if (r.task >= 0) {
     const Task& t = s.tasks()[static_cast<std::size_t>(r.task)];
@@ -99,7 +100,8 @@ void SchedulerObserver::observe_reassigned(const Scheduler& s, int w, double t) 
     attempt_seen_[i] = static_cast<std::uint8_t>(std::min(a, 255));
     if (s.task_owner(task) != w || s.task_copy(task) == w) continue;  // copies come from the counters
     add_event({t, "reassign", w, task,
-               task_text(s.tasks()[i], opt_.file_names, opt_.file_sizes) + " to worker " + std::to_string(w) + " (attempt " + std::to_string(a) + ")"});
+               "task " + std::to_string(task) + " " + task_text(s.tasks()[i], opt_.file_names, opt_.file_sizes) + " (attempt " +
+                   std::to_string(a) + ")"});
   }
 }
 
