@@ -100,35 +100,54 @@ void TraceReplay::fill_workers(double t, DashState* s) const {
   }
 }
 
+// Scan rate over time: each bar's bytes spread evenly over its duration (what the workers were
+// scanning, including work later lost), in at most ~200 buckets of the run.
+void TraceReplay::fill_rates(double t, DashState* s) const {
+  const double step = std::max(0.01, duration_ / 200);
+  const auto nb = static_cast<std::size_t>(std::floor(t / step));
+  std::vector<double> acc(nb + 1, 0.0);
+  for (const auto& b : gantt_.bars) {
+    if (b.moved || b.begin >= t || b.end <= b.begin) continue;
+    const double per_s = static_cast<double>(b.bytes) / (b.end - b.begin), e = std::min(b.end, t);
+    for (auto k = static_cast<std::size_t>(b.begin / step); k <= nb && k * step < e; ++k) {
+      const double lo = std::max(b.begin, k * step), hi = std::min(e, (k + 1) * step);
+      if (hi > lo) acc[k] += per_s * (hi - lo);
+    }
+  }
+  double cum = 0;
+  for (std::size_t k = 0; k < nb; ++k) {  // complete buckets only
+    cum += acc[k];
+    RatePoint p;
+    p.time = static_cast<double>(k + 1) * step;
+    p.bytes_per_s = acc[k] / step;
+    p.bytes_done = static_cast<std::uint64_t>(cum);
+    s->rates.push_back(p);
+  }
+  s->rate = s->rates.empty() ? 0 : s->rates.back().bytes_per_s;
+}
+
 void TraceReplay::fill_progress(double t, DashState* s) const {
   std::set<int> done_tasks;
-  const double step = std::max(0.01, duration_ / 200);
-  RateHistory hist(step);
-  hist.observe(0, 0, 0);
-  double next = step;
   for (const auto& e : trace_.events()) {
     if (e.time > t) break;
-    while (e.time >= next && next <= t) {
-      hist.observe(next, s->bytes_done, 0);
-      next += step;
-    }
     if (e.event == "result" && e.task >= 0 && done_tasks.insert(e.task).second) {
       ++s->tasks_done;
       const auto it = task_bytes_.find(e.task);
       s->bytes_done += it == task_bytes_.end() ? e.bytes : it->second;
     }
   }
-  while (next <= t) {
-    hist.observe(next, s->bytes_done, 0);
-    next += step;
-  }
-  s->rates.assign(hist.points().begin(), hist.points().end());
-  s->rate = hist.current_rate();
+  fill_rates(t, s);
   for (const auto& [task, b] : task_bytes_) s->bytes_total += b;
   s->tasks_total = tasks_total_;
-  for (const auto& w : s->workers) s->tasks_running += w.task >= 0;
+  for (const auto& w : s->workers) {
+    if (w.task < 0) continue;
+    ++s->tasks_running;
+    const auto it = task_bytes_.find(w.task);
+    if (w.progress > 0 && it != task_bytes_.end()) s->bytes_running += static_cast<std::uint64_t>(w.progress * static_cast<double>(it->second));
+  }
   s->queue_length = std::max(0, s->tasks_total - s->tasks_done - s->tasks_running);
-  const std::uint64_t left = s->bytes_total - std::min(s->bytes_total, s->bytes_done);
+  const std::uint64_t seen = std::min(s->bytes_total, s->bytes_done + s->bytes_running);
+  const std::uint64_t left = s->bytes_total - seen;
   s->eta = left == 0 ? 0 : s->rate > 0 ? static_cast<double>(left) / s->rate : -1;
 }
 

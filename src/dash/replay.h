@@ -28,6 +28,7 @@ class TraceReplay {
  private:
   void fill_workers(double t, DashState* s) const;
   void fill_progress(double t, DashState* s) const;
+  void fill_rates(double t, DashState* s) const;
   void fill_events(double t, DashState* s) const;
 
   Trace trace_;

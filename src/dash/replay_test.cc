@@ -78,6 +78,16 @@ TEST_CASE("dash replay: the state of a finished run at any time of its trace") {
   REQUIRE(d.bytes_done == 6000);
   REQUIRE(row(d, 1).state == "stopped");
   REQUIRE_FALSE(d.rates.empty());
+  REQUIRE(d.rates.size() <= 201);
+  // The rate history spreads each bar's bytes over its time: 1000 + 3000 + 2000 done, and the
+  // 2000 of the lost run of task 1 (scanned, then lost with its worker).
+  REQUIRE(d.rates.back().bytes_done >= 7800);
+  REQUIRE(d.rates.back().bytes_done <= 8000);
+  // Half-way through task 2 (1 s to 3 s): its progress, and its bytes counted as running.
+  auto h = r->state_at(2.0);
+  REQUIRE(row(h, 1).task == 2);
+  REQUIRE(row(h, 1).progress == Approx(0.5));
+  REQUIRE(h.bytes_running >= 1500);
 }
 
 TEST_CASE("dash replay: a bad trace is an error, an empty one has nothing to do") {
