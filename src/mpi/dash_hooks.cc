@@ -92,7 +92,8 @@ void DashHooks::Impl::publish(const Scheduler& s, double now, bool finished, boo
 DashHooks::DashHooks(DashCli cli, int rank) : impl_(std::make_unique<Impl>()) {
   impl_->cli = std::move(cli);
   impl_->rank = rank;
-  impl_->progress = !impl_->cli.no_progress && (impl_->cli.progress || ::isatty(2) == 1);
+  // Automatic on a terminal, on real MPI only (a simulation's time is not the user's).
+  impl_->progress = !impl_->cli.no_progress && (impl_->cli.progress || (::isatty(2) == 1 && !sim::simulated()));
 }
 
 DashHooks::~DashHooks() {
