@@ -31,7 +31,7 @@ base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)
 echo "base counts: $base"
 
 # ---- a throttled run with the dashboard (~30 s: 24 x ~0.37 MB at 100 KB/s per worker, 3 then 2 workers) ----
-timeout -k 5 150 "$SRC/tools/dla-mpirun" -np 4 "$APP" --no-checkpoint --throttle 100000 --dashboard 127.0.0.1:0 \
+timeout -k 5 150 "$SRC/tools/dla-mpirun" -np 4 "$APP" --no-checkpoint --throttle 100000 --dashboard 127.0.0.1:0 --progress \
   "$T/logs" >"$T/run.out" 2>"$T/run.err" &
 job=$!
 url=""
@@ -114,7 +114,7 @@ else
   check "DOM: failure on the timeline" yes "$(grep -q "data-kind=\"failure\" data-rank=\"$victim\"" "$T/dom.html" && echo yes || echo no)"
   check "DOM: reassignment on the timeline" yes "$(grep -q 'data-kind="reassign"' "$T/dom.html" && echo yes || echo no)"
   check "DOM: status running" yes "$(grep -q 'data-status="running"' "$T/dom.html" && echo yes || echo no)"
-  chrome --window-size=1400,1100 --screenshot="$T/dashboard.png" "${url}?poll=1" >/dev/null
+  chrome --window-size=1400,900 --screenshot="$T/dashboard.png" "${url}?poll=1" >/dev/null
   size=$(stat -c %s "$T/dashboard.png" 2>/dev/null || echo 0)
   check "screenshot saved (PNG)" yes "$([ "$size" -gt 20000 ] && head -c 8 "$T/dashboard.png" | grep -q PNG && echo yes || echo "no ($size bytes)")"
   if [ -n "${DLA_DASH_SCREENSHOT:-}" ]; then cp "$T/dashboard.png" "$DLA_DASH_SCREENSHOT"; echo "screenshot copied to $DLA_DASH_SCREENSHOT"; fi
@@ -127,7 +127,34 @@ job=""
 check "wrapper exit" 0 "$rc"
 check "RESULT OK with base counts" "RESULT OK $base" "$(tail -n 1 "$T/run.out" | sed 's/ files=.*//')"
 check "the victim was declared failed" yes "$(tail -n 1 "$T/run.out" | grep -q "failed=\(.*,\)\?$victim\(,\|$\| \)" && echo yes || echo no)"
+check "--progress: progress lines on stderr, workers 2/3 after the kill" yes \
+  "$(tr '\r' '\n' <"$T/run.err" | grep -q '^dla .*%.* / .*/s  ETA .*  workers 2/3  tasks [0-9]*/24  failed 1' && echo yes || echo no)"
 [ "$fail" == 0 ] || { echo "--- run.out"; cat "$T/run.out"; echo "--- run.err"; tr '\r' '\n' <"$T/run.err" | tail -n 20; }
+
+# ---- a finished simulated run, replayed: dla-scenario dashboard TRACE ----
+"$B/dla_scenario" dashboard "$SRC/traces/worker-crash.trace" --port 0 >"$T/replay.out" 2>&1 &
+rjob=$!
+rurl=""
+for _ in $(seq 1 100); do
+  rurl=$(sed -n 's/.*\(http:[^ ]*\).*/\1/p' "$T/replay.out" | head -n 1)
+  [ -n "$rurl" ] && break
+  sleep 0.1
+done
+curl -sf "${rurl}api/state?t=2" >"$T/r2.json" || true
+curl -sf "${rurl}api/state" >"$T/rend.json" || true
+check "replay: mode" replay "$(jq -r .mode "$T/r2.json")"
+check "replay at t=2: running, 7 workers" "running 7" "$(jq -r '"\(.status) \(.workers | length)"' "$T/r2.json")"
+check "replay at the end: finished, 28/28 tasks" "finished 28/28" "$(jq -r '"\(.status) \(.tasks.done)/\(.tasks.total)"' "$T/rend.json")"
+check "replay at the end: worker 3 failed, one reassignment" "failed 1" \
+  "$(jq -r '"\(.workers[] | select(.rank == 3) | .state) \(.tasks.reassigned)"' "$T/rend.json")"
+check "replay: bad t is a 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' "${rurl}api/state?t=x")"
+if [ -n "$CHROME" ] && [ -s "$T/dom.html" ]; then
+  chrome --dump-dom "$rurl" >"$T/rdom.html"
+  check "replay DOM: a time slider" yes "$(grep -q '<div id="replay" class="show">' "$T/rdom.html" && echo yes || echo no)"
+  check "replay DOM: worker 3 failed" yes "$(grep -q '<tr class="worker state-failed" data-rank="3"' "$T/rdom.html" && echo yes || echo no)"
+fi
+kill $rjob 2>/dev/null || true
+wait $rjob 2>/dev/null || true
 
 # ---- refused under SMPI, with a clear error ----
 if [ -f "$B/distributed_log_analyser_smpi" ] && command -v smpirun >/dev/null; then
