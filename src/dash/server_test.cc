@@ -152,3 +152,45 @@ TEST_CASE("dash server: a port in use is an error, not a crash") {
   REQUIRE_FALSE(st.ok());
   REQUIRE(st.error().find("cannot listen") != std::string::npos);
 }
+
+TEST_CASE("dash server: connections beyond the pool and its queue are answered 503, not queued forever") {
+  SnapshotBox box;
+  box.publish(snap(1));
+  ServerOptions o;
+  o.threads = 1;       // the only connection thread ...
+  o.max_queued = 1;    // ... one connection may wait for it ...
+  o.max_streams = 1;
+  o.stream_wait_ms = 50;
+  Server srv(&box, o);
+  REQUIRE(srv.start().ok());
+  std::atomic<bool> streaming{false};
+  std::thread stream([&] {  // ... and a stream holds it
+    httplib::Client c("127.0.0.1", srv.port());
+    c.set_read_timeout(10, 0);
+    c.Get("/api/stream", [&](const char*, std::size_t) {
+      streaming = true;
+      return true;
+    });
+  });
+  for (int i = 0; i < 200 && !streaming; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(streaming);
+  std::atomic<int> queued_status{-1};
+  std::thread queued([&] {  // waits in the queue
+    httplib::Client c("127.0.0.1", srv.port());
+    c.set_read_timeout(10, 0);
+    auto r = c.Get("/api/state");
+    queued_status = r ? r->status : 0;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  httplib::Client c("127.0.0.1", srv.port());  // beyond the queue: refused at once
+  c.set_read_timeout(5, 0);
+  auto r = c.Get("/api/state");
+  REQUIRE(r);
+  REQUIRE(r->status == 503);
+  REQUIRE(queued_status == -1);  // still waiting for the thread
+  box.publish(snap(2, true));
+  srv.stop();                    // ends the stream; the waiting connection is served or closed
+  stream.join();
+  queued.join();
+  REQUIRE(queued_status != -1);
+}
