@@ -214,12 +214,32 @@ void Server::Impl::stream(httplib::Response& res) {
       [this](bool) { streams.fetch_sub(1); });
 }
 
+namespace {
+
+// On a loopback address only a loopback Host is served: a web page elsewhere cannot read the run
+// through DNS rebinding (its requests carry its own host name).
+bool loopback_host(const std::string& host_header) {
+  std::string h = host_header;
+  if (!h.empty() && h.front() == '[') h = h.substr(1, h.find(']') == std::string::npos ? std::string::npos : h.find(']') - 1);
+  else if (const auto c = h.rfind(':'); c != std::string::npos) h = h.substr(0, c);
+  return h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
 void Server::Impl::routes() {
-  svr.set_pre_routing_handler([](const httplib::Request&, httplib::Response& res) {
+  const bool local_only = loopback_host(opt.host);
+  svr.set_pre_routing_handler([local_only](const httplib::Request& req, httplib::Response& res) {
     security_headers(res);
-    if (!t_reject) return httplib::Server::HandlerResponse::Unhandled;
-    fail(res, 503, "busy: too many connections");
-    return httplib::Server::HandlerResponse::Handled;
+    if (t_reject) {
+      fail(res, 503, "busy: too many connections");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (local_only && !loopback_host(req.get_header_value("Host"))) {
+      fail(res, 403, "this dashboard answers only to localhost / 127.0.0.1 (Host header)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
   });
   auto page = [](const httplib::Request&, httplib::Response& res) { res.set_content(dashboard_page(), "text/html; charset=utf-8"); };
   svr.Get("/", page);

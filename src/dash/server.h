@@ -7,7 +7,8 @@
 // most `max_streams` SSE streams at once (503 beyond), at most `max_queued` connections waiting
 // for a thread (beyond: answered 503 by one overflow thread), request bodies of at most 1 KiB,
 // headers and URIs bounded by httplib (8 KiB), read / write timeouts of a few seconds. Only GET
-// (and HEAD) of the four paths; anything else is a 4xx. Binds 127.0.0.1 unless told otherwise.
+// (and HEAD) of the four paths; anything else is a 4xx. Binds 127.0.0.1 unless told otherwise, and
+// then answers only requests whose Host is a loopback name (no DNS rebinding from a web page).
 //
 // Thread-safety: SnapshotBox is safe from any thread. Server's methods are called by the thread
 // that owns it; the server runs on its own threads between start() and stop().

@@ -82,6 +82,9 @@ TEST_CASE("dash server: page, state, metrics; read only, 4xx for the rest") {
   auto h = c.Get("/api/state", huge);
   REQUIRE((!h || (h->status >= 400 && h->status < 500)));
   REQUIRE(c.Get("/api/state")->status == 200);  // still serving
+  // Bound to loopback: another Host (DNS rebinding) is refused; localhost is fine.
+  REQUIRE(c.Get("/api/state", {{"Host", "evil.example:80"}})->status == 403);
+  REQUIRE(c.Get("/api/state", {{"Host", "localhost:" + std::to_string(srv.port())}})->status == 200);
   srv.stop();
 }
 
