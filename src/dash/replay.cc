@@ -55,6 +55,7 @@ Result<TraceReplay> TraceReplay::from_text(const std::string& text) {
     if (e.rank > 0) ranks.insert(e.rank);
     if (e.task >= 0 && (e.event == "assign" || e.event == "start" || e.event == "result" || e.event == "split"))
       r.task_bytes_[e.task] = std::max(r.task_bytes_[e.task], e.bytes);
+    if (e.task >= 0 && e.event == "assign" && !e.detail.empty()) r.task_label_.emplace(e.task, e.detail);
     r.duration_ = std::max(r.duration_, e.time);
   }
   r.ranks_.assign(ranks.begin(), ranks.end());
@@ -88,7 +89,8 @@ void TraceReplay::fill_workers(double t, DashState* s) const {
     WorkerRow& w = it->second;
     w.state = b.speculative ? "speculating" : "busy";
     w.task = b.task;
-    w.task_label = "task " + std::to_string(b.task);
+    const auto label = task_label_.find(b.task);
+    w.task_label = label != task_label_.end() ? label->second : "task " + std::to_string(b.task);
     w.progress = b.end > b.begin && b.outcome != dla::GanttBar::Open ? std::clamp((t - b.begin) / (b.end - b.begin), 0.0, 1.0) : -1;
     w.rate = b.end > b.begin ? static_cast<double>(b.bytes) / (b.end - b.begin) : 0;
     ++w.held;

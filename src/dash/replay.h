@@ -35,6 +35,7 @@ class TraceReplay {
   GanttModel gantt_;
   std::vector<int> ranks_;                  // worker ranks (rows), ascending
   std::map<int, std::uint64_t> task_bytes_;  // every task seen, its bytes
+  std::map<int, std::string> task_label_;    // its file, from its first assign event
   int tasks_total_ = 0, files_total_ = 0;
   double duration_ = 0;
 };

@@ -46,6 +46,7 @@ TEST_CASE("dash replay: the state of a finished run at any time of its trace") {
   REQUIRE(a.workers.size() == 2);
   REQUIRE(row(a, 1).state == "busy");
   REQUIRE(row(a, 1).task == 0);
+  REQUIRE(row(a, 1).task_label == "a.log");
   REQUIRE(row(a, 1).progress == Approx(0.5));
   REQUIRE(a.tasks_total == 3);
   REQUIRE(a.bytes_total == 6000);
