@@ -11,6 +11,7 @@
 
 #include "base/names.h"
 #include "mpi/checkpoint_hooks.h"
+#include "mpi/dash_hooks.h"
 #include "mpi/distributed.h"
 
 namespace po = boost::program_options;
@@ -34,6 +35,21 @@ void add_failover_options(po::options_description& desc, dla::mpi::DistributedOp
       "standbys", po::value(&opt->standbys)->default_value(-1),
       "backup masters: ranks 1..K also watch the master and elect a new one (Bully, lowest rank) when it is silent "
       "longer than --timeout (-1 = 1 with >= 3 ranks, else 0; 0 = none: a dead master ends the run)");
+}
+
+// --inject-crash and --inject-slow values; throws on a bad one (reported as bad input).
+void parse_fault_specs(const std::vector<std::string>& crashes, const std::vector<std::string>& slow,
+                       dla::mpi::DistributedOptions* opt) {
+  for (const auto& c : crashes) {
+    auto r = dla::mpi::parse_crash_spec(c);
+    if (!r) throw std::runtime_error(r.error());
+    opt->crashes.push_back(*r);
+  }
+  for (const auto& c : slow) {
+    auto r = dla::mpi::parse_slow_spec(c);
+    if (!r) throw std::runtime_error(r.error());
+    opt->slow.push_back(*r);
+  }
 }
 
 int main(int argc, char** argv) {
@@ -72,6 +88,8 @@ int main(int argc, char** argv) {
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   dla::mpi::CheckpointCli ckpt;
   dla::mpi::add_checkpoint_options(desc, &ckpt);
+  dla::mpi::DashCli dash;
+  dla::mpi::add_dash_options(desc, &dash);
   po::positional_options_description pos;
   pos.add("dir", 1);
   po::variables_map vm;
@@ -79,21 +97,14 @@ int main(int argc, char** argv) {
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
-    for (const auto& c : crashes) {
-      auto r = dla::mpi::parse_crash_spec(c);
-      if (!r) throw std::runtime_error(r.error());
-      opt.crashes.push_back(*r);
-    }
-    for (const auto& c : slow) {
-      auto r = dla::mpi::parse_slow_spec(c);
-      if (!r) throw std::runtime_error(r.error());
-      opt.slow.push_back(*r);
-    }
+    parse_fault_specs(crashes, slow, &opt);
     if (!vm.count("help")) {
       auto st = dla::mpi::validate(opt, session.size());
       if (!st) bad = st.error();
       auto cst = dla::mpi::finish_checkpoint_options(&ckpt);
       if (bad.empty() && !cst) bad = cst.error();
+      auto dst = dla::mpi::finish_dash_options(dash);
+      if (bad.empty() && !dst) bad = dst.error();
     }
   } catch (const std::exception& e) {
     bad = e.what();
@@ -114,5 +125,7 @@ int main(int argc, char** argv) {
   ckpt.cfg.log_format = opt.format.empty() ? "auto" : opt.format;
   dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());
   hooks.install(&opt);
+  dla::mpi::DashHooks dash_hooks(dash, session.rank());  // after the checkpoint hooks: chains onto them
+  dash_hooks.install(&opt);
   return dla::mpi::run_distributed(session, opt);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -21,7 +22,10 @@
 #include <thread>
 #include <vector>
 
+#include "dash/replay.h"
+#include "dash/server.h"
 #include "scan/discovery.h"
+#include "scan/gzip_file.h"
 #include "obs/gantt.h"
 #include "testbed/compare.h"
 #include "testbed/runner.h"
@@ -60,6 +64,9 @@ Commands
                           reassignments (the structure of a run: compare a real trace with its replay)
   replay TRACE -o DIR     turn a real run's trace into a scenario (DIR/scenario.json) that replays its
                           per-task costs and failure times in simulation
+  dashboard TRACE [--port P] [--listen ADDR]
+                          serve the live dashboard's page for a finished run (real or simulated, .gz
+                          too) with a time slider, on http://127.0.0.1:P/ (default 8080) until Ctrl+C
 
 Options
   --update-golden         run: accept this run's trace and output as the new goldens
@@ -82,6 +89,7 @@ Options
                           (default $DLA_BUILD, else the directory of this program)
   -o PATH                 output file or directory
   --title T               timeline: title
+  --port P, --listen ADDR dashboard: port (0: any free one, printed) and address (default 127.0.0.1)
   --speed S               replay: host speed (default 1Gf)
   --timeout SEC, --heartbeat SEC   replay: options of the replay scenario (default: from the trace)
   -v, --verbose           print the smpirun command lines
@@ -100,6 +108,7 @@ struct Args {
   bool json = false;
   std::string chart;
   std::vector<std::string> sets;           // compare, sweep: --set OPTION=VALUE, applied to each scenario first
+  std::string port = "8080", listen = "127.0.0.1";  // dashboard
   std::string sweep_option;                // sweep: the option varied ("timeout", "phi-threshold", ...)
   std::vector<std::string> sweep_values;
 };
@@ -430,6 +439,8 @@ bool take_valued(Args& a, const std::string& s, const std::string& v) {
   else if (s == "--chart") a.chart = v;
   else if (s == "--set") a.sets.push_back(v);
   else if (s == "--title") a.title = v;
+  else if (s == "--port") a.port = v;
+  else if (s == "--listen") a.listen = v;
   else if (s == "--speed") a.speed = v;
   else if (take_sweep_option(a, s, v)) return true;
   else if (s == "--timeout") a.timeout = to_seconds(s, v);
@@ -442,7 +453,8 @@ Args parse_args(int argc, char** argv) {
   Args a;
   a.cmd = argv[1];
   static const std::vector<std::string> kValued = {"--repeat", "--policy", "--policies", "--tag", "--skip-tag", "--runs", "--repo",
-                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--speed", "--timeout", "--heartbeat"};
+                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--speed", "--timeout", "--heartbeat",
+                                                    "--port", "--listen"};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
     if (s == "--update-golden") a.update_golden = true;
@@ -471,8 +483,37 @@ void check_policies(const Args& a) {
     if (auto c = sc::split_policy(a.policy); !c) die("--policy: " + c.error());
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void on_stop_signal(int) { g_stop = 1; }
+
+// The dashboard of a finished run (dash/replay.h), served until SIGINT/SIGTERM.
+int cmd_dashboard(const Args& a) {
+  if (a.pos.size() != 1) die("dashboard: one TRACE (e.g. traces/worker-crash.trace)");
+  const std::string& path = a.pos[0];
+  auto text = path.size() > 3 && path.compare(path.size() - 3, 3, ".gz") == 0 ? dla::read_gzip_file(fs(), path) : dla::read_file(fs(), path);
+  if (!text) die("cannot read trace " + path + ": " + text.error());
+  auto replay = dla::dash::TraceReplay::from_text(*text);
+  if (!replay) die(path + ": " + replay.error());
+  auto listen = dla::dash::parse_listen(a.listen + ":" + a.port);
+  if (!listen) die(listen.error());
+  auto shared = std::make_shared<const dla::dash::TraceReplay>(std::move(*replay));
+  dla::dash::SnapshotBox box;
+  box.publish(std::make_shared<const dla::dash::DashState>(shared->state_at(shared->duration())));
+  dla::dash::Server server(&box, *listen, [shared](double t) -> dla::Result<std::shared_ptr<const dla::dash::DashState>> {
+    return std::shared_ptr<const dla::dash::DashState>(std::make_shared<dla::dash::DashState>(shared->state_at(t)));
+  });
+  if (auto st = server.start(); !st) die("dashboard: " + st.error());
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::cout << "dashboard of " << path << " (" << shared->duration() << " s): " << server.url() << "  (Ctrl+C to stop)" << std::endl;
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server.stop();
+  return 0;
+}
+
 int dispatch(const Args& a) {
   if (a.cmd == "timeline") return cmd_timeline(a);
+  if (a.cmd == "dashboard") return cmd_dashboard(a);
   if (a.cmd == "summary") return cmd_summary(a);
   check_policies(a);
   Env env = find_env(a);
