@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Host loss on a real lab (issue 12): N trials of a 3-host x 2-rank distributed_log_analyser run in
 # which every process of host 3 (ranks 4 and 5 and its orted) is SIGKILLed mid-run.
-#   bench/lab_hostloss.sh [--mode trust|settings|plain] [--victim H] [--trials N] [--build DIR]
+#   bench/lab_hostloss.sh [--mode trust|settings|plain] [--victim H] [--at SEC] [--trials N] [--build DIR]
 # --victim 1 kills the master's host (ranks 0 and 1): the lab's supervisor runs the job again on the
 # hosts left, which resumes from the newest checkpoint (checkpoints on, every 2 files).
 # modes: trust     tools/dla-lab mpirun as shipped (routed direct + no tree spawn; dla-mpirun ends
@@ -13,12 +13,13 @@
 # whether any process was left in the lab. Each trial runs under `timeout -k 5 60`. Needs root.
 set -uo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-B=$SRC/build mode=trust trials=5 victim=3
+B=$SRC/build mode=trust trials=5 victim=3 at=3
 while (($#)); do
   case "$1" in
     --mode) mode=$2; shift 2 ;;
     --trials) trials=$2; shift 2 ;;
     --victim) victim=$2; shift 2 ;;
+    --at) at=$2; shift 2 ;;
     --build) B=$(cd "$2" && pwd); shift 2 ;;
     *) echo "error: unknown option $1" >&2; exit 1 ;;
   esac
@@ -44,8 +45,8 @@ want=$(awk '
     if (lev == "WARNING") lev = "WARN"
     if (lev != "") c[lev]++; n++ }
   END { printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], n }' "$T"/logs/*.log)
-echo "mode $mode, host $victim killed, $trials trials; awk counts: $want"
-printf '%-6s %-4s %-10s %-8s %-7s %-9s %-9s %s\n' trial rc verdict failed counts kill→RES kill→exit left
+echo "mode $mode, host $victim killed ${at} s after the last rank started, $trials trials; awk counts: $want"
+printf '%-6s %-4s %-10s %-8s %-7s %-9s %-9s %-5s %s\n' trial rc verdict failed counts kill→RES kill→exit left resumed
 ok=0
 for t in $(seq 1 "$trials"); do
   lab=$("$LAB" up 3) || exit 1
@@ -55,7 +56,7 @@ for t in $(seq 1 "$trials"); do
     "$B/distributed_log_analyser" --checkpoint-every 2 --quiet --throttle 200000 "$T/logs" >"$out" 2>"$err") &
   job=$!
   for _ in $(seq 150); do "$LAB" rank-pid "$lab" 5 >/dev/null 2>&1 && break; sleep 0.1; done
-  sleep 3
+  sleep "$at"
   "$LAB" kill-host "$lab" "$victim" >/dev/null
   k=$(date +%s.%N)
   res_at=""
@@ -78,7 +79,8 @@ for t in $(seq 1 "$trials"); do
   left=$((left + $(ip netns pids "$lab-sw" | wc -l)))
   tr=$([[ -n "$res_at" ]] && awk -v a="$k" -v b="$res_at" 'BEGIN{printf "%.1f", b - a}' || echo -)
   te=$(awk -v a="$k" -v b="$e" 'BEGIN{printf "%.1f", b - a}')
-  printf '%-6s %-4s %-10s %-8s %-7s %-9s %-9s %s\n' "$t" "$rc" "${verdict:-none}" "${failed:--}" "$counts" "$tr" "$te" "$left"
+  resumed=$(sed -n 's/^Resuming from checkpoint: \([0-9]*\) files.*/\1/p' "$out" | tail -1)
+  printf '%-6s %-4s %-10s %-8s %-7s %-9s %-9s %-5s %s\n' "$t" "$rc" "${verdict:-none}" "${failed:--}" "$counts" "$tr" "$te" "$left" "${resumed:-0}"
   [[ "$rc" == 0 && "$verdict" == RESULT_OK && "$counts" == exact && "$left" == 0 ]] && ok=$((ok + 1))
   if [[ -n "${DLA_BENCH_VERBOSE:-}" ]]; then tail -5 "$out"; cat "$err"; fi
   "$LAB" down "$lab" >/dev/null
