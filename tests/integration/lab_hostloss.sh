@@ -14,7 +14,7 @@ LAB="$SRC/tools/dla-lab"
 if [[ "${1:-}" == --inner ]]; then  # inside `dla-lab with`: DLA_LAB is the lab
   source "$SRC/tests/integration/lib/common.bash"
   B=$2 T=$3 fail=0
-  cd "$T"
+  cd "$T" || exit 1
   want=$(awk '{ lev = ""; if (match($0, /\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/)) lev = substr($0, RSTART + 1, RLENGTH - 2)
       if (lev == "WARNING") lev = "WARN"; if (lev != "") c[lev]++; n++ }
     END { printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], n }' "$T"/logs/*.log)

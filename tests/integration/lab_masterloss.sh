@@ -27,7 +27,7 @@ want=$(awk '{ lev = ""; if (match($0, /\[(DEBUG|ERROR|INFO|WARN|WARNING)\]/)) le
   END { printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], n }' "$T"/logs/*.log)
 lab=$("$LAB" up 3) || { echo "FAIL: dla-lab up"; exit 1; }
 echo "lab $lab; awk counts: $want"
-cd "$T"
+cd "$T" || exit 1
 timeout -k 5 90 "$LAB" mpirun "$lab" --ranks-per-host 2 -- "$B/distributed_log_analyser" --quiet \
   --checkpoint-every 2 --throttle 300000 "$T/logs" >"$T/out" 2>"$T/err" &
 job=$!
