@@ -1,4 +1,6 @@
 // The follow master: see follow.h.
+#include <unistd.h>
+
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -48,6 +50,7 @@ class FollowMaster {
   void finish();
   std::vector<int> live() const;
   std::string timestamp();
+  double wall();
 
   int size_;
   FollowOptions opt_;
@@ -71,11 +74,14 @@ std::vector<int> FollowMaster::live() const {
   return v;
 }
 
-std::string FollowMaster::timestamp() {
-  if (sim::simulated()) return iso8601_utc(1767225600.0 + wtime());  // 2026-01-01 + simulated time
+// Seconds since the Unix epoch: wall clock on real MPI; 2026-01-01 + simulated time under SMPI.
+double FollowMaster::wall() {
+  if (sim::simulated()) return 1767225600.0 + wtime();
   using namespace std::chrono;
-  return iso8601_utc(duration<double>(system_clock::now().time_since_epoch()).count());
+  return duration<double>(system_clock::now().time_since_epoch()).count();
 }
+
+std::string FollowMaster::timestamp() { return iso8601_utc(wall()); }
 
 Status FollowMaster::start() {
   if (!is_dir(*Env::posix(), opt_.dir)) return Error{"not a directory: " + opt_.dir};
@@ -192,7 +198,7 @@ void FollowMaster::live_line(bool force) {
   const double dt = std::max(1e-9, t - last_report_t_);
   auto rate = [&](std::uint64_t a, std::uint64_t b) { return static_cast<double>(a - std::min(a, b)) / dt; };
   if (opt_.json) {
-    nlohmann::json j = {{"event", "follow"}, {"t", t}, {"files", table_.streams().size()}, {"lines", c.lines},
+    nlohmann::json j = {{"event", "follow"}, {"t", t}, {"wall", wall()}, {"files", table_.streams().size()}, {"lines", c.lines},
                         {"counts", counts_json(c)}, {"workers", heard_.size()}, {"lost_tails", table_.lost()}};
     nlohmann::json r = {{"lines", rate(c.lines, last_report_counts_.lines)}};
     for (const auto& n : report_levels(c)) r[n] = rate(c.get(n), last_report_counts_.get(n));
@@ -232,7 +238,9 @@ int FollowMaster::run() {
   t0_ = wtime();
   for (int w = 1; w < size_; ++w) heard_[w] = 0;
   if (!load_note_.empty() && !opt_.json) say("[Follow] " + load_note_);
-  if (!opt_.json) say("[Follow] following " + opt_.dir + " (" + opt_.pattern + ") with " + std::to_string(size_ - 1) + " workers");
+  if (!opt_.json)
+    say("[Follow] following " + escape_name(opt_.dir) + " (" + escape_name(opt_.pattern) + ") with " + std::to_string(size_ - 1) +
+        " workers (master pid " + std::to_string(static_cast<long>(::getpid())) + ")");
   while (true) {
     receive();
     detect_failures();
