@@ -64,6 +64,7 @@ class FollowMaster {
   std::map<int, double> heard_;  // live workers: when last heard from
   std::map<int, long> pid_;
   std::set<int> failed_, done_;
+  std::set<std::string> warned_;
   int saves_ = 0;
   std::string load_note_;
 };
@@ -176,6 +177,10 @@ void FollowMaster::scan() {
     return;
   }
   table_.observe(*l, now());
+  for (const auto& n : table_.waiting_copies())
+    if (warned_.insert(n).second)
+      std::fprintf(stderr, "warning: %s begins with the first line of a followed file: taken for its copy (copytruncate), "
+                   "not read while that file is followed\n", escape_name(n).c_str());
 }
 
 void FollowMaster::dispatch() {
@@ -278,6 +283,8 @@ void FollowMaster::finish() {
   live_line(true);
   const Counts c = table_.totals();
   ResultLine r;
+  // INCOMPLETE: files nobody was reading at the end (no live worker), or tails that could not be read.
+  if (table_.unowned() > 0 || table_.lost() > 0) r.verdict = "INCOMPLETE";
   r.counts = c;
   r.files_processed = r.files_total = static_cast<int>(table_.streams().size());
   r.failed_workers.assign(failed_.begin(), failed_.end());

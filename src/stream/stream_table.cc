@@ -97,6 +97,7 @@ void StreamTable::check_listed(Stream* s, const Listed& l, double t) {
 void StreamTable::observe(const std::vector<Listed>& now, double t) {
   std::set<std::uint64_t> seen;
   std::vector<const Listed*> fresh;
+  waiting_.clear();
   for (const auto& l : now) {
     if (Stream* s = find_live(l.dev, l.ino)) {
       check_listed(s, l, t);
@@ -121,7 +122,9 @@ void StreamTable::observe(const std::vector<Listed>& now, double t) {
       start_stream(*l, gen.end, gen.format);
     } else if (!fp_of_live(l->fp)) {
       start_stream(*l, 0, "");
-    }  // else: a copy of a live stream, before its truncation: wait
+    } else {  // a copy of a live stream, before its truncation: wait
+      waiting_.push_back(l->name);
+    }
   }
 }
 
@@ -212,6 +215,12 @@ std::vector<Order> StreamTable::take_orders() {
     }
   }
   return out;
+}
+
+std::size_t StreamTable::unowned() const {
+  std::size_t n = 0;
+  for (const auto& [k, s] : streams_) n += s.owner < 0;
+  return n;
 }
 
 Counts StreamTable::totals() const {

@@ -116,6 +116,11 @@ class StreamTable {
   const std::map<std::uint64_t, Stream>& streams() const { return streams_; }
   const std::vector<Generation>& generations() const { return gens_; }
   std::uint64_t lost() const { return lost_; }
+  // Names the last observe() did not follow because their first line is a live stream's (taken
+  // for copies made before a truncation): a caller may warn about them.
+  const std::vector<std::string>& waiting_copies() const { return waiting_; }
+  // Streams without an owner (no live worker): their new lines are not being read.
+  std::size_t unowned() const;
   std::uint64_t dropped() const { return dropped_; }  // stale reports dropped
   bool changed() const { return changed_; }  // since the last clear_changed(): something to save
   void clear_changed() { changed_ = false; }
@@ -136,6 +141,7 @@ class StreamTable {
   std::map<std::uint64_t, Stream> streams_;
   std::vector<Generation> gens_;
   std::vector<int> workers_;
+  std::vector<std::string> waiting_;
   Counts retired_;
   std::uint64_t next_key_ = 1, next_epoch_ = 1, lost_ = 0, dropped_ = 0;
   bool changed_ = false;

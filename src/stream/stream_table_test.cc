@@ -139,6 +139,7 @@ TEST_CASE("stream table: copytruncate: the copy continues the truncated generati
   SECTION("copy seen before the truncation") {
     append(env, "/d/b.log.1", *whole);
     round(env, t, ws, 1);  // the copy waits; the owner reads line 2 from b.log
+    CHECK(t.waiting_copies() == std::vector<std::string>{"b.log.1"});
     REQUIRE(dla::write_file(env, "/d/b.log", "", WriteMode::kTruncate, false));
   }
   SECTION("truncation seen before the copy") {
