@@ -156,7 +156,7 @@ void FollowMaster::detect_failures() {
   std::vector<int> gone = take_peer_errors();
   const double t = now();
   for (const auto& [w, when] : heard_)
-    if (t - when > opt_.timeout || !sim::peer_alive(w)) gone.push_back(w);
+    if (!done_.count(w) && (t - when > opt_.timeout || !sim::peer_alive(w))) gone.push_back(w);  // done: left after STOP
   for (int w : gone) {
     const auto it = heard_.find(w);
     if (it == heard_.end()) continue;
