@@ -41,8 +41,8 @@ class FollowWorker {
     while (read_master()) {
       const bool busy = poll_files(false);
       send_reports();
-      if (stop_) {
-        poll_files(false);
+      if (stop_) {  // the last poll: files already ended are drained now (their rotate-wait cut short)
+        poll_files(true);
         reports_.push_back(report(Report::kDone));
         send_reports();
         break;
