@@ -61,7 +61,7 @@ bool FileFollower::open(FollowStep* st) {
 }
 
 // The format is chosen once, from the head the file has when its first lines are counted.
-bool FileFollower::choose_format(std::uint64_t size, FollowStep* st) {
+bool FileFollower::choose_format(std::uint64_t size, bool at_eof, FollowStep* st) {
   if (!pos_.format.empty()) return true;
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(size, kDetectBytes));
   std::string head(n, '\0');
@@ -70,7 +70,7 @@ bool FileFollower::choose_format(std::uint64_t size, FollowStep* st) {
     st->error = got.error();
     return false;
   }
-  format_ = detect_format(head.data(), *got, false);
+  format_ = detect_format(head.data(), *got, at_eof && *got == size);
   pos_.format = std::string(format_.name());
   return true;
 }
@@ -117,15 +117,11 @@ FollowStep FileFollower::poll(bool final, std::size_t max_bytes) {
       st.from = st.to = 0;
       return st;
     }
-  } else if (size < pos_.offset) {  // shrank below a point we counted to before its first '\n'
-    st.truncated = true;
-    st.end = pos_.offset;
-    pos_.offset = 0;
-    st.from = st.to = 0;
-    return st;
+  } else if (!final) {
+    return st;  // no complete first line yet: nothing to count (and no head to choose a format from)
   }
   if (size <= pos_.offset) return st;
-  if (!choose_format(size, &st)) return st;
+  if (!choose_format(size, final, &st)) return st;
   const std::uint64_t stop = std::min<std::uint64_t>(size, pos_.offset + max_bytes);
   std::string buf;
   const std::size_t chunk = 1u << 20;

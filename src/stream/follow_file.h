@@ -12,7 +12,8 @@
 // being dropped: rotated away or deleted, and its rotate-wait is over), where a last line without
 // '\n' counts as a line, as the batch scanner counts it. The level of each line follows the same
 // rules as the batch analyser (scan/formats.h): the format is detected once per file, from the head
-// it has when its first lines are counted, and kept (it is part of the committed state).
+// it has when its first lines are counted (never from a head without one complete line: a lone
+// partial line would look like no format at all), and kept (it is part of the committed state).
 //
 // Truncation (copytruncate, `> file`, a rewrite): the open file is now smaller than our offset, or
 // its first bytes are no longer our fingerprint. The generation we were reading ended at our
@@ -69,7 +70,7 @@ class FileFollower {
 
  private:
   bool open(FollowStep* st);
-  bool choose_format(std::uint64_t size, FollowStep* st);
+  bool choose_format(std::uint64_t size, bool at_eof, FollowStep* st);
   void count(const char* data, std::size_t n, FollowStep* st);
 
   Env* env_;

@@ -152,3 +152,22 @@ TEST_CASE("follow: max_bytes bounds one poll; the rest comes next time") {
   while (f.behind()) total += f.poll(false, 100).counts.lines;
   CHECK(total == 100);
 }
+
+TEST_CASE("follow: the format is not chosen from a head that is only a partial line") {
+  MemEnv env;
+  append(env, "/a.log", "[t] [IN");
+  FileFollower f(&env, "/a.log", {}, automatic());
+  CHECK(f.poll().counts.lines == 0);
+  CHECK(f.position().format.empty());
+  append(env, "/a.log", "FO] x\n[t] [WARN] y\n");
+  auto s = f.poll();
+  CHECK(f.position().format == "bracket");
+  CHECK(s.counts.get("INFO") == 1);
+  CHECK(s.counts.get("WARN") == 1);
+  // the same after a truncation: the new generation starts with a partial line
+  REQUIRE(dla::write_file(env, "/a.log", "[t] [ERR", WriteMode::kTruncate, false));
+  CHECK(f.poll().truncated);
+  CHECK(f.poll().counts.lines == 0);
+  append(env, "/a.log", "OR] z\n");
+  CHECK(f.poll().counts.get("ERROR") == 1);
+}

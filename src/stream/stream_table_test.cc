@@ -40,7 +40,9 @@ struct SimWorker {
 };
 
 // One round: master observes, hands out orders; every worker polls; reports go back in order.
-void round(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, double now) {
+// before_poll: runs after the orders went out and before any worker polls (late messages).
+void round(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, double now,
+           const std::function<void()>& before_poll = {}) {
   t.observe(listing(env), now);
   std::vector<int> live;
   for (auto& [r, w] : ws) live.push_back(r);
@@ -52,6 +54,7 @@ void round(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, double now
     else if (w.held.count(o.key))
       w.held[o.key].ending = true;
   }
+  if (before_poll) before_poll();
   for (auto& [r, w] : ws) {
     for (auto it = w.held.begin(); it != w.held.end();) {
       auto& h = it->second;
@@ -66,6 +69,30 @@ void round(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, double now
       }
     }
   }
+}
+
+// A worker fails with its last reports still in flight: they arrive after its files moved to the
+// others and grew (`grow`), before the successors' first poll, and must all be dropped.
+void fail_with_late_reports(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, std::size_t victim, double now,
+                            const std::function<void()>& grow) {
+  auto it = ws.begin();
+  std::advance(it, victim);
+  const int dead = it->first;
+  std::vector<std::function<void()>> late;
+  for (auto& [key, h] : it->second.held) {
+    auto st = h.f->poll(false);
+    const std::uint64_t k = key, e = h.epoch;
+    const std::string fmt = h.f->position().format;
+    if (st.to > st.from) late.push_back([&t, dead, k, e, st, fmt] { t.on_delta(dead, k, e, st.from, st.to, st.counts, st.fp, fmt); });
+    if (st.truncated) late.push_back([&t, dead, k, e, st] { t.on_truncated(dead, k, e, st.end); });
+  }
+  ws.erase(it);
+  grow();
+  round(env, t, ws, now, [&] {
+    const std::uint64_t dropped = t.dropped();
+    for (auto& f : late) f();
+    CHECK(t.dropped() == dropped + late.size());
+  });
 }
 
 }  // namespace
@@ -257,25 +284,11 @@ TEST_CASE("stream table: random interleavings count every complete line exactly 
           REQUIRE(dla::write_file(env, "/d/" + f, "", WriteMode::kTruncate, false));
         }
       } else if (op == 15 && !quiet_ending) {  // a worker fails (never while a file is being drained)
-        if (ws.size() > 1) {
-          auto it = ws.begin();
-          std::advance(it, rng() % ws.size());
-          // Its last reports are still in flight: they arrive after its files moved (stale epochs).
-          const int dead = it->first;
-          std::vector<std::function<void()>> late;
-          for (auto& [key, h] : it->second.held) {
-            auto st = h.f->poll(false);
-            const std::uint64_t k = key, e = h.epoch;
-            const std::string fmt = h.f->position().format;
-            if (st.to > st.from) late.push_back([&t, dead, k, e, st, fmt] { t.on_delta(dead, k, e, st.from, st.to, st.counts, st.fp, fmt); });
-            if (st.truncated) late.push_back([&t, dead, k, e, st] { t.on_truncated(dead, k, e, st.end); });
-          }
-          ws.erase(it);
-          round(env, t, ws, step + 0.6);
-          const std::uint64_t dropped = t.dropped();
-          for (auto& f : late) f();
-          CHECK(t.dropped() == dropped + late.size());
-        }
+        if (ws.size() > 1)
+          fail_with_late_reports(env, t, ws, rng() % ws.size(), step + 0.6, [&] {
+            for (const auto& lf : live_files)  // the files grow before the successors read them
+              if (env.stat("/d/" + lf)) write_line(lf);
+          });
       } else if (op == 16) {  // a new file
         live_files.push_back("n" + std::to_string(next_name++) + ".log");
       } else if (op == 17) {  // delete a file (its lines were all written before)
