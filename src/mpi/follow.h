@@ -13,8 +13,8 @@
 // (Z); the master waits for those (at most --timeout), saves the last checkpoint and prints the
 // totals and the RESULT line.
 //
-// Worker (follow_worker.cc): HELLO (pid, host), then follows what it is given: every --poll s it
-// polls each of its files (stream/follow_file.h, complete lines only) and sends the deltas in one
+// Worker (follow_worker.cc): HELLO (pid, host), then follows what it is given: every --follow-poll
+// s, or sooner when inotify reports a change in the directory (real MPI), it polls each of its files (stream/follow_file.h, complete lines only) and sends the deltas in one
 // RESULT message; a heartbeat when it has nothing to say for --heartbeat s. An ended file is
 // read for --rotate-wait s more (a writer may still append to a renamed file), then once counting a
 // last unterminated line, and dropped. Leaves when the master is gone or silent --master-timeout s.

@@ -1,4 +1,6 @@
 // The follow worker: see follow.h.
+#include <poll.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -27,9 +29,46 @@ Report report(Report::Kind kind, std::uint64_t key = 0, std::uint64_t epoch = 0)
   return r;
 }
 
+// Wakes the worker early when something in the followed directory changes (inotify, real MPI on
+// Linux); --follow-poll stays the fallback period (files moved out of the directory, a file
+// system without inotify, SMPI where time is simulated and a real wait would stall it).
+class DirWatch {
+ public:
+  explicit DirWatch(const std::string& dir) {
+    if (sim::simulated()) return;
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    const std::uint32_t mask = IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_ATTRIB;
+    if (fd_ >= 0 && inotify_add_watch(fd_, dir.c_str(), mask) < 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~DirWatch() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  DirWatch(const DirWatch&) = delete;
+  DirWatch& operator=(const DirWatch&) = delete;
+  // Sleeps up to `seconds`, less if the directory changed meanwhile (then its events are drained).
+  void wait(double seconds) {
+    if (fd_ < 0) {
+      sleep_seconds(seconds);
+      return;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(seconds * 1000));
+    char buf[4096];
+    while (::read(fd_, buf, sizeof buf) > 0) {
+    }
+  }
+  bool active() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 class FollowWorker {
  public:
-  FollowWorker(int rank, const FollowOptions& opt) : rank_(rank), opt_(opt) {
+  FollowWorker(int rank, const FollowOptions& opt) : rank_(rank), opt_(opt), watch_(opt.dir) {
     auto spec = parse_format_spec(opt.format);
     if (spec) spec_ = *spec;
   }
@@ -47,7 +86,7 @@ class FollowWorker {
         send_reports();
         break;
       }
-      if (!busy) sleep_seconds(opt_.poll);
+      if (!busy) watch_.wait(opt_.poll);
     }
     out_.flush(std::min(1.0, opt_.timeout), 0.001);
     out_.abandon();
@@ -158,6 +197,7 @@ class FollowWorker {
   int rank_;
   FollowOptions opt_;
   FormatSpec spec_;
+  DirWatch watch_;
   Outbox out_;
   std::map<std::uint64_t, Held> held_;
   std::vector<Report> reports_;
