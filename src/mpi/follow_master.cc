@@ -65,6 +65,7 @@ class FollowMaster {
   std::map<int, long> pid_;
   std::set<int> failed_, done_;
   std::set<std::string> warned_;
+  std::map<std::string, double> waiting_since_;
   int saves_ = 0;
   std::string load_note_;
 };
@@ -177,10 +178,18 @@ void FollowMaster::scan() {
     return;
   }
   table_.observe(*l, now());
-  for (const auto& n : table_.waiting_copies())
-    if (warned_.insert(n).second)
+  // A copytruncate copy waits only until its original's truncation is seen; one still waiting
+  // after a few seconds is more likely a file that merely starts like another: say so, once.
+  std::map<std::string, double> still;
+  for (const auto& n : table_.waiting_copies()) {
+    auto it = waiting_since_.find(n);
+    const double since = it == waiting_since_.end() ? now() : it->second;
+    still[n] = since;
+    if (now() - since > std::max(3.0, 4 * opt_.scan_interval) && warned_.insert(n).second)
       std::fprintf(stderr, "warning: %s begins with the first line of a followed file: taken for its copy (copytruncate), "
                    "not read while that file is followed\n", escape_name(n).c_str());
+  }
+  waiting_since_ = std::move(still);
 }
 
 void FollowMaster::dispatch() {
@@ -284,7 +293,10 @@ void FollowMaster::finish() {
   const Counts c = table_.totals();
   ResultLine r;
   // INCOMPLETE: files nobody was reading at the end (no live worker), or tails that could not be read.
-  if (table_.unowned() > 0 || table_.lost() > 0) r.verdict = "INCOMPLETE";
+  // ... or files never read because they were taken for copies (see scan()).
+  std::size_t copies = 0;
+  for (const auto& [n, since] : waiting_since_) copies += warned_.count(n);
+  if (table_.unowned() > 0 || table_.lost() > 0 || copies > 0) r.verdict = "INCOMPLETE";
   r.counts = c;
   r.files_processed = r.files_total = static_cast<int>(table_.streams().size());
   r.failed_workers.assign(failed_.begin(), failed_.end());
@@ -293,7 +305,8 @@ void FollowMaster::finish() {
       {"Failed workers", std::to_string(failed_.size())},
       {"Checkpoints saved", std::to_string(saves_)},
       {"Ended files whose tail could not be read", std::to_string(table_.lost())},
-      {"Stale reports dropped", std::to_string(table_.dropped())}};
+      {"Stale reports dropped", std::to_string(table_.dropped())},
+      {"Files not read (same first line as a followed file)", std::to_string(copies)}};
   if (opt_.json) {
     nlohmann::json j = {{"event", "final"}, {"counts", counts_json(c)}, {"lines", c.lines}, {"files", table_.streams().size()},
                         {"failed_workers", r.failed_workers}, {"checkpoints", saves_}, {"lost_tails", table_.lost()}};
