@@ -7,12 +7,14 @@
 //       build/distributed_log_analyser_smpi sample_logs      (see tools/dla-mpirun --help)
 // Last stdout line: RESULT OK|INCOMPLETE|ERROR ... ; exit 0 ok, 1 bad input, 3 incomplete.
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <iostream>
 
 #include "base/names.h"
 #include "mpi/checkpoint_hooks.h"
 #include "mpi/dash_hooks.h"
 #include "mpi/distributed.h"
+#include "mpi/follow.h"
 
 namespace po = boost::program_options;
 
@@ -52,6 +54,54 @@ void parse_fault_specs(const std::vector<std::string>& crashes, const std::vecto
   }
 }
 
+// --follow DIR (issue 13, mpi/follow.h): live counts of growing logs until a signal or --follow-for.
+void add_follow_options(po::options_description& desc, dla::mpi::FollowOptions* f) {
+  desc.add_options()("follow", po::value(&f->dir), "follow the growing logs of DIR live (like tail -f) until SIGINT/SIGTERM")(
+      "follow-for", po::value(&f->follow_for)->default_value(0), "--follow: stop after SEC seconds (0 = at a signal)")(
+      "report-interval", po::value(&f->report_interval)->default_value(f->report_interval), "--follow: a live line every SEC")(
+      "scan-interval", po::value(&f->scan_interval)->default_value(f->scan_interval), "--follow: list the directory every SEC")(
+      "follow-poll", po::value(&f->poll)->default_value(f->poll), "--follow: workers poll their files every SEC")(
+      "rotate-wait", po::value(&f->rotate_wait)->default_value(f->rotate_wait),
+      "--follow: a file renamed away or deleted is still read for SEC");
+}
+
+// Completes the follow options from the shared ones; an error names the bad value.
+dla::Status finish_follow(dla::mpi::FollowOptions* f, const dla::mpi::DistributedOptions& o, const dla::mpi::CheckpointCli& c,
+                          int size) {
+  f->pattern = o.discover.pattern;
+  f->format = o.format.empty() ? "auto" : o.format;
+  f->timeout = o.timeout;
+  f->heartbeat = o.heartbeat;
+  f->master_timeout = o.master_timeout;
+  f->json = o.json;
+  f->quiet = o.quiet;
+  f->checkpoint = c.cfg.enabled;
+  f->checkpoint_dir = c.cfg.dir;
+  f->checkpoint_interval = c.cfg.interval > 0 ? c.cfg.interval : 1.0;
+  f->keep = c.cfg.keep;
+  f->fresh = c.cfg.fresh;
+  if (size < 2) return dla::Error{"--follow needs at least 2 ranks (a master and a worker)"};
+  for (double v : {f->report_interval, f->scan_interval, f->poll, f->timeout, f->heartbeat})
+    if (!(v > 0) || !std::isfinite(v)) return dla::Error{"--follow: intervals and timeouts must be positive numbers"};
+  if (!(f->follow_for >= 0) || !(f->rotate_wait >= 0)) return dla::Error{"--follow-for and --rotate-wait must be >= 0"};
+  if (!o.dir.empty()) return dla::Error{"--follow DIR takes no other DIR"};
+  return dla::OkStatus();
+}
+
+// Validates the options of the mode asked for; "" when all is well, else the error line.
+std::string check_options(bool following, dla::mpi::DistributedOptions* opt, dla::mpi::CheckpointCli* ckpt,
+                          dla::mpi::FollowOptions* follow, int size) {
+  if (following) {
+    auto cst = dla::mpi::finish_checkpoint_options(ckpt);
+    auto st = cst ? finish_follow(follow, *opt, *ckpt, size) : cst;
+    return st ? "" : st.error();
+  }
+  auto st = dla::mpi::validate(*opt, size);
+  if (!st) return st.error();
+  auto cst = dla::mpi::finish_checkpoint_options(ckpt);
+  return cst ? "" : cst.error();
+}
+
 int main(int argc, char** argv) {
   if (dla::mpi::answer_version(argc, argv, "distributed_log_analyser")) return 0;  // before MPI_Init
   dla::mpi::DistributedOptions opt;
@@ -85,6 +135,8 @@ int main(int argc, char** argv) {
       "dir", po::value(&opt.dir), "directory holding *.log files");
   add_input_options(desc, &opt);
   add_failover_options(desc, &opt);
+  dla::mpi::FollowOptions follow;
+  add_follow_options(desc, &follow);
   desc.add_options()("version", "print the version (git describe at build time) and exit");
   dla::mpi::CheckpointCli ckpt;
   dla::mpi::add_checkpoint_options(desc, &ckpt);
@@ -99,12 +151,12 @@ int main(int argc, char** argv) {
     po::notify(vm);
     parse_fault_specs(crashes, slow, &opt);
     if (!vm.count("help")) {
-      auto st = dla::mpi::validate(opt, session.size());
-      if (!st) bad = st.error();
-      auto cst = dla::mpi::finish_checkpoint_options(&ckpt);
-      if (bad.empty() && !cst) bad = cst.error();
+      bad = check_options(vm.count("follow") > 0, &opt, &ckpt, &follow, session.size());
       auto dst = dla::mpi::finish_dash_options(dash);
       if (bad.empty() && !dst) bad = dst.error();
+      if (bad.empty() && vm.count("follow") && !dash.listen.empty()) bad = "--dashboard is not available with --follow yet";
+      if (bad.empty() && vm.count("follow") && !vm["standbys"].defaulted())
+        bad = "--standbys is not available with --follow yet (a follow run's master is not replicated)";
     }
   } catch (const std::exception& e) {
     bad = e.what();
@@ -122,6 +174,7 @@ int main(int argc, char** argv) {
     session.startup_done();
     return bad.empty() ? 0 : 1;
   }
+  if (vm.count("follow")) return dla::mpi::run_follow(session, follow);
   ckpt.cfg.log_format = opt.format.empty() ? "auto" : opt.format;
   dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());
   hooks.install(&opt);

@@ -210,7 +210,7 @@ Result<CheckpointState> CheckpointStore::validate(const std::string& dir, std::v
     s->pending_files.push_back(f.name);
   }
   s->processed = std::move(kept);
-  s->counts = sum_counts(s->processed);
+  s->counts = sum_counts(s->processed) + s->stream_counts;
   return s;
 }
 
@@ -260,7 +260,7 @@ Result<int> CheckpointStore::clear() {
 
 // ---- save, in steps ---------------------------------------------------------------------------
 Result<SaveStats> CheckpointStore::save(CheckpointState s, const std::string& input_dir) {
-  if (sum_counts(s.processed) != s.counts)
+  if (sum_counts(s.processed) + s.stream_counts != s.counts)
     return Error{"internal: checkpoint counts differ from the sum over its processed files"};
   for (const auto& f : s.processed)
     if (!valid_checkpoint_name(f.name)) return Error{"internal: invalid file name in checkpoint: " + escape_name(f.name)};
@@ -341,7 +341,7 @@ Status CheckpointStore::snapshot_files(CheckpointState* s, const std::string& in
     t->wanted.erase(f.name);
   }
   s->processed = std::move(kept);
-  s->counts = sum_counts(s->processed);
+  s->counts = sum_counts(s->processed) + s->stream_counts;
   return OkStatus();
 }
 

@@ -185,6 +185,23 @@ Status read_header(const json& j, bool escaped, CheckpointState* s) {
   return OkStatus();
 }
 
+// The follow-mode section: kept as text for src/stream; its counts join the invariant.
+Status read_stream_section(const json& j, CheckpointState* s) {
+  const json* st = member(j, "stream");
+  if (!st) return OkStatus();
+  if (!st->is_object()) return Error{"stream is not an object", Code::kCorruption};
+  auto c = read_counts(member(*st, "counts"), "stream.counts", false);
+  if (!c) return c.err();
+  const json* lj = member(*st, "lines");
+  if (!lj) return Error{"stream.lines missing", Code::kCorruption};
+  auto lines = count_field(*lj, "stream.lines");
+  if (!lines) return lines.err();
+  s->stream_counts = *c;
+  s->stream_counts.lines = *lines;
+  s->stream = st->dump();
+  return OkStatus();
+}
+
 Status read_processed(const json& j, bool escaped, CheckpointState* s) {
   auto processed = read_names(j, "processed_files", escaped);
   if (!processed) return processed.err();
@@ -201,8 +218,10 @@ Status read_processed(const json& j, bool escaped, CheckpointState* s) {
     if (!f) return f.err();
     s->processed.push_back(std::move(*f));
   }
-  const Counts sum = sum_counts(s->processed);
-  if (sum != s->counts) {
+  Counts sum = sum_counts(s->processed);
+  if (auto st = read_stream_section(j, s); !st) return st;
+  sum += s->stream_counts;
+  if (sum != s->counts || sum.lines != s->counts.lines) {
     const std::string got = counts_json(s->counts).dump(), want = counts_json(sum).dump();
     return Error{"counts " + got + " (lines " + std::to_string(s->counts.lines) + ") differ from the sum over processed files " + want +
                      " (lines " + std::to_string(sum.lines) + ")",
@@ -327,6 +346,7 @@ json checkpoint_to_json(const CheckpointState& s) {
   for (const auto& f : s.processed)
     fi.push_back({{"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}, {"counts", file_counts_json(f.counts)}});
   j["file_info"] = fi;
+  if (!s.stream.empty()) j["stream"] = json::parse(s.stream, nullptr, false);
   return j;
 }
 
@@ -361,7 +381,9 @@ std::string checkpoint_json_text(const CheckpointState& s) {
   }
   put_names(o, "pending_files", s.pending_files);
   put_names(o, "processed_files", s.processed_names());
-  o += "  \"sequence\": " + std::to_string(s.sequence) + ",\n  \"timestamp\": ";
+  o += "  \"sequence\": " + std::to_string(s.sequence) + ",\n";
+  if (!s.stream.empty()) o += "  \"stream\": " + s.stream + ",\n";
+  o += "  \"timestamp\": ";
   put_string(o, escape_name(s.timestamp));
   o += "\n}\n";
   return o;

@@ -9,7 +9,9 @@
 // it), format_version, sequence, lines (all lines of the processed files), input_dir (absolute),
 // consistency, and file_info: per processed file its size, mtime_ns and counts. Invariant, checked
 // on read: counts (and lines) equal the sum of the per-file counts over processed_files, so a
-// checkpoint never holds a partial file.
+// checkpoint never holds a partial file. A follow-mode checkpoint (src/stream) adds "stream": an
+// object whose "counts"/"lines" are added to that sum (offsets and counts of growing files, stored
+// with them in the same document); a checkpoint without it reads as before.
 //
 // Names: a file name is any byte string, JSON needs UTF-8. Format 2 stores every name (and
 // input_dir) as escape_name() text (base/names.h: "\xff.log" for a 0xff byte, "\x0a" for a
@@ -54,6 +56,11 @@ struct CheckpointState {
   std::string input_dir;                    // absolute path of the analysed directory
   std::string consistency;                  // "eventual" or "strong": the model of the run
   std::string log_format;                   // --format the counts were made with ("" = not recorded)
+  // --follow (src/stream): the "stream" section, compact JSON text ("" = none; older checkpoints
+  // have none and load as before). Its "counts" and "lines" are part of `counts`: the invariant
+  // read back is counts = sum over processed files + stream_counts. src/stream owns the rest of it.
+  std::string stream;
+  Counts stream_counts;
   std::vector<std::string> processed_names() const;
 };
 

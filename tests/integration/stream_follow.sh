@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# needs: mpi
+# timeout: 240
+# --follow, exactly once, on real Open MPI (issue 13). A writer (this script, in the background)
+# appends lines at a steady rate to six files through file descriptors it keeps open, like a
+# logger, and meanwhile: rotates a.log by rename into the pattern (a.log.1) and reopens a.log;
+# copytruncates b.log (copy to b.log.1, then truncate); truncates c.log (after 1.5 s without
+# writing to it: lines written after the analyser's last read and before a plain truncation exist
+# nowhere, so no one can count them); renames d.log out of the pattern (d.old) and keeps writing to
+# the old descriptor for 0.3 s before reopening d.log (read through the worker's open file during
+# --rotate-wait); creates e.log midway; deletes f.log after its last line. The harness kill -9s one
+# worker of the first job, then kill -9s that whole job (master included) and starts a second job
+# on the same checkpoint directory, which resumes from the newest checkpoint; after the writer
+# stops and the analyser has caught up, SIGTERM to the master ends it. The final RESULT counts must
+# equal an independent count: awk over the writer's own log of every line it wrote (the rotated
+# copies are kept in the directory). The pattern is '*.log*' so that the rotated copies are seen.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
+SRC=$(cd "${DLA_SRC:-.}" && pwd)
+T=$(mktemp -d)
+jobs_pids=()
+cleanup() { for p in "${jobs_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; [ -n "${DLA_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"; }
+trap cleanup EXIT
+cd "$T"
+fail=0
+APP="$B/distributed_log_analyser"
+IN="$T/in"
+mkdir -p "$IN"
+SEED=${DLA_TEST_SEED:-1}
+RANDOM=$SEED
+echo "seed: $SEED"
+
+# ---- the writer ------------------------------------------------------------------------------
+writer() {
+  local levels=(INFO INFO INFO WARN ERROR DEBUG) n=0 t0=$EPOCHREALTIME
+  exec 3>>"$IN/a.log" 4>>"$IN/b.log" 5>>"$IN/c.log" 6>>"$IN/d.log" 8>>"$IN/f.log" 9>>"$T/written.txt"
+  local open_fds="3 4 5 6 8" done_b=0 done_c=0 done_d=0 done_e=0 done_f=0 pause_c=0 late_d=0
+  while :; do
+    local el; el=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", (b-a)*10}')  # tenths of a second
+    [ "$el" -ge 160 ] && break
+    for fd in $open_fds; do
+      [ "$fd" = 5 ] && [ "$el" -ge 80 ] && [ "$el" -lt 100 ] && continue  # c.log quiet before its truncation
+      local lv=${levels[$((RANDOM % 6))]}
+      n=$((n + 1))
+      printf '[2026-12-02 10:00:00] [%s] fd%s line %d of the writer\n' "$lv" "$fd" "$n" >&"$fd"
+      echo "$lv fd$fd" >&9
+    done
+    if [ "$el" -ge 20 ] && [ ! -e "$IN/a.log.1" ]; then mv "$IN/a.log" "$IN/a.log.1"; exec 3>>"$IN/a.log"; fi
+    if [ "$el" -ge 40 ] && [ $done_b = 0 ]; then cp "$IN/b.log" "$IN/b.log.1"; : >"$IN/b.log"; done_b=1; fi
+    if [ "$el" -ge 95 ] && [ $done_c = 0 ]; then : >"$IN/c.log"; done_c=1; fi
+    if [ "$el" -ge 100 ] && [ $done_d = 0 ]; then mv "$IN/d.log" "$IN/d.old"; done_d=1; fi
+    if [ "$el" -ge 103 ] && [ $done_d = 1 ]; then exec 6>>"$IN/d.log"; done_d=2; fi
+    if [ "$el" -ge 110 ] && [ $done_e = 0 ]; then exec 7>>"$IN/e.log"; open_fds="$open_fds 7"; done_e=1; fi
+    if [ "$el" -ge 120 ] && [ $done_f = 0 ]; then
+      exec 8>&-; rm "$IN/f.log"; open_fds=${open_fds/ 8/}; done_f=1
+    fi
+    sleep 0.02
+  done
+  echo "writer: $n lines" >&2
+}
+
+# ---- the analyser ------------------------------------------------------------------------------
+start_job() {  # $1 = output file
+  timeout -k 5 120 "$SRC/tools/dla-mpirun" -np 4 "$APP" --follow "$IN" --pattern '*.log*' --checkpoint-dir "$T/ck" \
+    --report-interval 0.5 --rotate-wait 1 >"$1" 2>"$1.err" &
+  jobs_pids+=($!)
+}
+pid_of() {  # $1 = output file, $2 = rank (0 = master): waits up to 15 s for the pid line
+  local p=""
+  for _ in $(seq 1 150); do
+    if [ "$2" = 0 ]; then p=$(sed -n 's/^\[Follow\] following .*(master pid \([0-9]*\))$/\1/p' "$1")
+    else p=$(sed -n "s/^\[Follow\] worker $2 ready (pid \([0-9]*\),.*/\1/p" "$1"); fi
+    [ -n "$p" ] && break
+    sleep 0.1
+  done
+  echo "$p"
+}
+
+printf '[2026-12-02 10:00:00] [INFO] before the start\n' >"$IN/a.log"
+echo INFO >"$T/written.txt"
+start_job "$T/job1.out"
+job1=${jobs_pids[-1]}
+m1=$(pid_of "$T/job1.out" 0)
+w1=$(pid_of "$T/job1.out" 1); w2=$(pid_of "$T/job1.out" 2); w3=$(pid_of "$T/job1.out" 3)
+[ -n "$m1" ] && [ -n "$w1" ] && [ -n "$w3" ] || { echo "FAIL job 1 did not start"; cat "$T/job1.out" "$T/job1.out.err"; exit 1; }
+writer 2>"$T/writer.err" &
+wpid=$!
+sleep 3
+echo "kill -9 worker 2 (pid $w2) of job 1"
+kill -9 "$w2"
+sleep 3.5
+echo "kill -9 the whole first job (master $m1, workers $w1 $w3)"
+kill -9 "$m1" "$w1" "$w3" 2>/dev/null || true
+wait "$job1" 2>/dev/null || true
+grep -q "worker 2 declared failed" "$T/job1.out" && echo "ok   job 1 declared worker 2 failed" ||
+  { echo "FAIL job 1 never declared worker 2 failed"; fail=1; }
+start_job "$T/job2.out"
+job2=${jobs_pids[-1]}
+m2=$(pid_of "$T/job2.out" 0)
+wait "$wpid"
+sleep 3  # catch up
+kill -TERM "$m2"
+rc=0
+wait "$job2" || rc=$?
+cat "$T/writer.err"
+tail -n 12 "$T/job2.out"
+
+# Per file too (the writer logs the descriptor of each line), for the diagnosis of a failure.
+awk '{c[$2]++} END{for (k in c) printf "written %s: %d\n", k, c[k]}' "$T/written.txt" | sort
+expected=$(awk '{c[$1]++; n++} END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d lines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"], n}' "$T/written.txt")
+check "job 2 resumed from a checkpoint" "yes" "$(grep -q '^\[Follow\] resumed from' "$T/job2.out" && echo yes || echo no)"
+check "final counts equal the writer's own count" "RESULT OK $expected" "$(tail -n 1 "$T/job2.out" | sed 's/ files=.*//')"
+check "wrapper exit" 0 "$rc"
+check "no tail lost" "0" "$(sed -n 's/^Ended files whose tail could not be read: //p' "$T/job2.out")"
+exit $fail
