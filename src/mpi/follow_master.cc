@@ -64,6 +64,7 @@ class FollowMaster {
   std::map<int, double> heard_;  // live workers: when last heard from
   std::map<int, long> pid_;
   std::set<int> failed_, done_;
+  std::map<int, double> vanished_;  // SMPI: when a worker's actor was first seen gone
   std::set<std::string> warned_;
   std::map<std::string, double> waiting_since_;
   int saves_ = 0;
@@ -156,8 +157,15 @@ void FollowMaster::on_reports(int w, const std::string& text) {
 void FollowMaster::detect_failures() {
   std::vector<int> gone = take_peer_errors();
   const double t = now();
-  for (const auto& [w, when] : heard_)
-    if (!done_.count(w) && (t - when > opt_.timeout || !sim::peer_alive(w))) gone.push_back(w);  // done: left after STOP
+  // done: left after STOP. A vanished actor (SMPI) may have sent its last report just before it
+  // ended, still in flight: it is failed only if nothing came within kVanishGrace.
+  constexpr double kVanishGrace = 0.05;
+  for (const auto& [w, when] : heard_) {
+    if (done_.count(w)) continue;
+    bool vanished = false;
+    if (!sim::peer_alive(w)) vanished = t - vanished_.emplace(w, t).first->second > kVanishGrace;
+    if (t - when > opt_.timeout || vanished) gone.push_back(w);
+  }
   for (int w : gone) {
     const auto it = heard_.find(w);
     if (it == heard_.end()) continue;
