@@ -146,6 +146,7 @@ void Scheduler::rejoin_result(int worker, bool live, const KeptResult& r, Rejoin
     ++out->dropped;
     return;
   }
+  drop_held(worker, r.task);  // (a repeated REJOIN: the task it had adopted is finished)
   ResultOutcome ro;
   rejoin_live_ = live;
   apply(worker, r.task, r.ok ? &r.counts : nullptr, r.ok ? nullptr : &r.error, now, -1, &ro, r.format);

@@ -340,3 +340,18 @@ TEST_CASE("failover: the new master's own kept results (a rank that is no worker
   CHECK(s->task_state(0) == TS::Done);
   CHECK(s->task_state(1) == TS::Pending);
 }
+
+TEST_CASE("failover: a repeated REJOIN keeps what was adopted and applies what was finished since", "[scheduler][failover]") {
+  const auto tasks = tasks_of({100, 100, 100});
+  auto s = sched(tasks, 3, {1, 2}, "dynamic", opts());
+  auto out = s->on_rejoin(1, {held(tasks[0]), held(tasks[1])}, {}, 1);
+  CHECK(out.adopted == 2);
+  out = s->on_rejoin(1, {held(tasks[1])}, {kept(tasks[0])}, 2);
+  CHECK(out.applied == 1);
+  CHECK(out.adopted == 1);
+  CHECK(out.cancelled == 0);
+  CHECK(s->held_by(1) == std::vector<int>{1});
+  CHECK(s->task_state(0) == TS::Done);
+  CHECK(s->take_orders().empty());
+  CHECK(s->stats().rejoins == 2);
+}
