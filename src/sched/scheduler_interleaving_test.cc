@@ -1,6 +1,7 @@
 // The invariant test: random workers that crash, hang, come back late, read unreadable ranges,
 // prefetch, get stolen from and run speculative copies that get cancelled; every policy, both
-// failure detectors, random clock steps, split and guided-split files; and in two runs of three
+// failure detectors, random clock steps, split and guided-split files, runs resumed from a
+// checkpoint (files done before the start, base counts); and in two runs of three
 // the MASTER dies (once or twice) at a random instant: a new Scheduler is built from a random
 // prefix of the log emitted so far (through its text form), every worker still alive rejoins
 // (soon or late) with the tasks it holds and every result it ever produced, and the run goes on.
@@ -8,6 +9,7 @@
 // files' own counts. Each run is seeded by its number plus DLA_TEST_SEED (printed by the test main).
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <map>
@@ -64,7 +66,7 @@ struct Interleaving {
     int with_failures = 0, with_late = 0, with_dups = 0, with_master = 0, with_errors = 0, with_false = 0;
     int attempted = 0, steals = 0, refused = 0, copies = 0, won = 0, lost = 0, cancels = 0, splits = 0;
     int failovers = 0, runs_failover = 0, runs_two = 0, short_prefix = 0, rejoins = 0, late_rejoins = 0;
-    int rj_applied = 0, rj_dropped = 0, rj_adopted = 0, rj_cancelled = 0, foreign = 0, replayed = 0;
+    int rj_applied = 0, rj_dropped = 0, rj_adopted = 0, rj_cancelled = 0, foreign = 0, replayed = 0, resumed = 0;
   };
   enum Mode { Alive, Dead, Paused };
   struct Held {
@@ -102,6 +104,7 @@ struct Interleaving {
         // (a worker acts about once every nworkers steps of 0.15 s: the timeout scales with that)
         timeout((1.0 + static_cast<double>(rng.below(3))) * (0.4 + 0.3 * nworkers) * (calm ? 10 : 1)),
         cfg(draw_config(plant, plant_rejoin)),
+        resumed(draw_resumed()),
         s(std::make_unique<Scheduler>(tasks, nfiles, worker_ids(), draw_policy(), options(), 0)),
         ws(static_cast<std::size_t>(nworkers) + 1),
         stats(st) {
@@ -109,7 +112,16 @@ struct Interleaving {
     for (int f = 0; f < nfiles; ++f) bad_at.push_back(rng.below(6) == 0 && files[static_cast<std::size_t>(f)].size > 0
                                                           ? static_cast<std::int64_t>(rng.below(files[static_cast<std::size_t>(f)].size))
                                                           : -1);
+    for (int f : resumed) bad_at[static_cast<std::size_t>(f)] = -1;  // (counted by an earlier run)
   }
+  // A run resumed from a checkpoint (one in four): some files are done before it starts.
+  std::vector<int> draw_resumed() {
+    std::vector<int> out;
+    for (int f = 0; f < nfiles && rng.below(4) == 0; ++f)
+      if (rng.below(3) == 0) out.push_back(f);
+    return out;
+  }
+  bool is_resumed(int f) const { return std::find(resumed.begin(), resumed.end(), f) != resumed.end(); }
 
   std::vector<FileInfo> draw_files() {
     std::vector<FileInfo> out;
@@ -153,6 +165,8 @@ struct Interleaving {
     o.speculation.heartbeat = 0.3;
     o.debug_plant_double_apply = cfg.plant;
     o.debug_plant_rejoin_no_done_check = cfg.plant_rejoin;
+    o.files_done = resumed;
+    for (int f : resumed) o.base_counts += range_counts(f, 0, files[static_cast<std::size_t>(f)].size);
     return o;
   }
 
@@ -230,6 +244,7 @@ struct Interleaving {
   const int nworkers;
   const double timeout;
   const Config cfg;
+  const std::vector<int> resumed;  // files done by a checkpoint before the run
   FakeClock clk;
   std::unique_ptr<Scheduler> s;  // the current master's
   std::vector<W> ws;
@@ -393,7 +408,8 @@ void Interleaving::failover() {
   s = std::make_unique<Scheduler>(tasks, nfiles, worker_ids(), draw_policy(), o, clk.now());
   log.clear();
   applied.clear();
-  int done = 0, splits = 0;
+  int done = static_cast<int>(std::count_if(tasks.begin(), tasks.end(), [&](const Task& t) { return is_resumed(t.file); }));
+  int splits = 0;
   for (const auto& e : prefix) {
     if (e.kind == LogEntry::Done || e.kind == LogEntry::Error) ++applied[e.task], ++done;
     splits += e.kind == LogEntry::Split;
@@ -443,7 +459,7 @@ std::string Interleaving::check_log() {
       return "format of task " + std::to_string(e.task) + " lost";
   }
   for (const auto& t : s->tasks())
-    if (n[t.id] != 1) return "task " + std::to_string(t.id) + " logged " + std::to_string(n[t.id]) + " times";
+    if (n[t.id] != (is_resumed(t.file) ? 0 : 1)) return "task " + std::to_string(t.id) + " logged " + std::to_string(n[t.id]) + " times";
   return "";
 }
 
@@ -469,10 +485,10 @@ std::string Interleaving::check() {
       continue;
     }
     want += whole;
-    if (!(s->file_counts(f) == whole)) return "file " + std::to_string(f) + " counts differ from its content";
+    if (!is_resumed(f) && !(s->file_counts(f) == whole)) return "file " + std::to_string(f) + " counts differ from its content";
   }
   for (const auto& t : s->tasks())
-    if (applied[t.id] != 1) return "task " + std::to_string(t.id) + " applied " + std::to_string(applied[t.id]) + " times";
+    if (applied[t.id] != (is_resumed(t.file) ? 0 : 1)) return "task " + std::to_string(t.id) + " applied " + std::to_string(applied[t.id]) + " times";
   if (!(s->totals() == want)) return "totals differ from the sum of the files";
   if (s->failed_files() != want_failed) return "failed files differ";
   if (static_cast<int>(s->processed_files().size() + want_failed.size()) != nfiles) return "processed files missing";
@@ -500,11 +516,13 @@ std::string Interleaving::check() {
 TEST_CASE("scheduler: exactly once over random interleavings of every policy, steals, copies, failures", "[scheduler]") {
   const int kRuns = 20000;
   Interleaving::Stats stats;
-  std::map<std::string, int> runs_by;
+  std::map<std::string, int> runs_by, failover_runs_by;
   for (int run = 0; run < kRuns; ++run) {
     Interleaving it(run, &stats);
     it.run();
     runs_by[it.cfg.policy + (it.cfg.speculate ? "+spec" : "") + "/" + it.cfg.detector]++;
+    if (it.failovers_done > 0) failover_runs_by[it.cfg.policy + (it.cfg.speculate ? "+spec" : "") + "/" + it.cfg.detector]++;
+    stats.resumed += !it.resumed.empty();
     INFO("run " << run << " seed " << Catch::rngSeed() << " policy " << it.cfg.policy << " speculate " << it.cfg.speculate
                 << " detector " << it.cfg.detector << " workers " << it.nworkers << " tasks " << it.s->tasks().size()
                 << " failovers " << it.failovers_done << " grace " << it.cfg.grace);
@@ -541,6 +559,8 @@ TEST_CASE("scheduler: exactly once over random interleavings of every policy, st
   CHECK(stats.rj_adopted > 1000);
   CHECK(stats.rj_cancelled > 100);
   CHECK(stats.foreign > 10);
+  CHECK(failover_runs_by.size() == 20);  // master deaths with every policy, speculation, detector
+  CHECK(stats.resumed > kRuns / 10);
 }
 
 TEST_CASE("scheduler: the exactly-once checker catches a planted double apply", "[scheduler]") {
