@@ -61,6 +61,7 @@ struct Interleaving {
     int attempted = 0, steals = 0, refused = 0, copies = 0, won = 0, lost = 0, cancels = 0, splits = 0;
     int failovers = 0, runs_failover = 0, runs_two = 0, short_prefix = 0, rejoins = 0, late_rejoins = 0;
     int rj_applied = 0, rj_dropped = 0, rj_adopted = 0, rj_cancelled = 0, foreign = 0, replayed = 0, resumed = 0;
+    int own_results = 0;  // failovers whose new master was a worker
   };
   enum Mode { Alive, Dead, Paused };
   struct Held {
@@ -111,7 +112,8 @@ struct Interleaving {
   // A run resumed from a checkpoint (one in four): some files are done before it starts.
   std::vector<int> draw_resumed() {
     std::vector<int> out;
-    for (int f = 0; f < nfiles && rng.below(4) == 0; ++f)
+    if (rng.below(4) != 0) return out;
+    for (int f = 0; f < nfiles; ++f)
       if (rng.below(3) == 0) out.push_back(f);
     return out;
   }
@@ -124,7 +126,8 @@ struct Interleaving {
   }
   std::vector<int> worker_ids() const {
     std::vector<int> ws;
-    for (int w = 1; w <= nworkers; ++w) ws.push_back(w);
+    for (int w = 1; w <= nworkers; ++w)
+      if (std::find(promoted.begin(), promoted.end(), w) == promoted.end()) ws.push_back(w);
     return ws;
   }
   Config draw_config(bool plant, bool plant_rejoin) {
@@ -239,6 +242,7 @@ struct Interleaving {
   const double timeout;
   const Config cfg;
   const std::vector<int> resumed;  // files done by a checkpoint before the run
+  std::vector<int> promoted;       // workers that became the master (no longer workers; before s)
   FakeClock clk;
   std::unique_ptr<Scheduler> s;  // the current master's
   std::vector<W> ws;
