@@ -1,7 +1,7 @@
 // The master's task scheduler for the distributed analyser: a pure state machine (no MPI, no clock
 // reads; every call gets `now`, in seconds on the master's clock). src/mpi/master.cc feeds it the
-// messages it receives and carries out the decisions it returns; scheduler_test.cc drives it with
-// a fake clock through thousands of random interleavings.
+// messages it receives and carries out the decisions it returns; scheduler_interleaving_test.cc
+// drives it with a fake clock through thousands of random interleavings (master deaths included).
 //
 // ---- What the master calls, what comes back ------------------------------------------------------
 //   worker -> master message        call                                  decision(s) to send
@@ -113,6 +113,7 @@
 //   Split  a guided cut: the NEW task's id, the task it was cut from, file, the new task's range
 //   Failed a worker declared failed (tick, on_peer_error)
 // Assignments, steals and copies are NOT logged: the workers report what they hold at REJOIN.
+// Nor is mark_stopped: a worker that left never rejoins, and is declared failed after the timeout.
 // A result that is not applied (duplicate, rejected) is not logged, so the log holds at most one
 // Done/Error per task id. Without standbys the master may simply drop what take_log returns.
 // REPLAY. A new master builds its Scheduler from the same make_tasks list, files_done/base_counts
