@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "scan/loggen.h"
 #include "sched/scheduler.h"
 
 using namespace dla;
@@ -354,4 +355,73 @@ TEST_CASE("failover: a repeated REJOIN keeps what was adopted and applies what w
   CHECK(s->task_state(0) == TS::Done);
   CHECK(s->take_orders().empty());
   CHECK(s->stats().rejoins == 2);
+}
+
+TEST_CASE("failover: replaying random garbage never breaks the books; the re-logged part replays exactly", "[scheduler][failover]") {
+  SplitMix64 rng(0xfa11 + Catch::rngSeed());
+  const std::vector<std::uint64_t> sizes = {1000, 0, 300, 5000};
+  const auto tasks = tasks_of(sizes, 700);
+  int replayed = 0, cuts = 0, failed = 0;
+  for (int run = 0; run < 500; ++run) {
+    std::vector<LogEntry> junk;
+    int next_id = static_cast<int>(tasks.size());
+    for (auto n = rng.below(40); n > 0; --n) {
+      LogEntry e;
+      e.kind = static_cast<LogEntry::Kind>(rng.below(4));
+      e.task = static_cast<int>(rng.below(20)) - 2;
+      e.from = static_cast<int>(rng.below(14));
+      e.file = static_cast<int>(rng.below(5)) - 1;
+      e.worker = static_cast<int>(rng.below(6));
+      e.offset = rng.below(6000);
+      e.length = rng.below(1000);
+      const Task& t = tasks[rng.below(tasks.size())];
+      if (rng.below(2) == 0) {  // one that may fit (the task's first range, or a cut of it)
+        e.task = e.kind == LogEntry::Split ? next_id++ : t.id;
+        e.from = t.id, e.file = t.file, e.offset = t.range.offset, e.length = t.range.length;
+        if (e.kind == LogEntry::Split && t.range.length > 1) {
+          e.offset += 1 + rng.below(t.range.length - 1);
+          e.length = t.range.offset + t.range.length - e.offset;
+        }
+      }
+      if (e.kind == LogEntry::Done) e.counts = counts_of({e.offset, e.length}), e.format = "f";
+      if (e.kind == LogEntry::Error) e.error = "e";
+      junk.push_back(e);
+    }
+    auto s = sched(tasks, 4, {1, 2, 3}, "lpt", opts(junk));
+    INFO("run " << run);
+    REQUIRE(s->stats().replayed + s->stats().replay_skipped == static_cast<int>(junk.size()));
+    replayed += s->stats().replayed;
+    cuts += s->stats().tasks_split;
+    failed += s->stats().failures;
+    // every file is still an exact partition of its bytes
+    for (int f = 0; f < 4; ++f) {
+      std::vector<std::pair<std::uint64_t, std::uint64_t>> pieces;
+      for (const auto& t : s->tasks())
+        if (t.file == f) pieces.emplace_back(t.range.offset, t.range.length);
+      std::sort(pieces.begin(), pieces.end());
+      std::uint64_t at = 0;
+      for (const auto& [off, len] : pieces) {
+        REQUIRE(off == at);
+        at += len;
+      }
+      REQUIRE(at == sizes[static_cast<std::size_t>(f)]);
+    }
+    // what it logged again replays to the same books, nothing skipped
+    const auto relog = s->take_log();
+    REQUIRE(static_cast<int>(relog.size()) == s->stats().replayed);
+    auto again = sched(tasks, 4, {1, 2, 3}, "lpt", opts(relog));
+    CHECK(again->stats().replay_skipped == 0);
+    CHECK(again->tasks_done() == s->tasks_done());
+    CHECK(again->totals() == s->totals());
+    CHECK(again->processed_files() == s->processed_files());
+    CHECK(again->failed_workers() == s->failed_workers());
+    // and the run can finish: every task not done is handed out
+    double now = 1;
+    for (R r = s->on_request(1, now); r.kind == R::Assign; r = finish(*s, 1, r.task, now += 1).next) {
+    }
+    if (s->worker_state(1) == WS::Active) CHECK(s->all_done());
+  }
+  CHECK(replayed > 1000);  // (the generator hits valid entries too)
+  CHECK(cuts > 50);
+  CHECK(failed > 100);
 }
