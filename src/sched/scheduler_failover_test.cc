@@ -43,16 +43,17 @@ std::unique_ptr<Scheduler> sched(const std::vector<Task>& t, int files, std::vec
 }
 O finish(Scheduler& s, int w, int task, double now, const std::string& format = "bracket") {
   const ByteRange r = s.tasks()[static_cast<std::size_t>(task)].range;
-  return s.on_result(w, task, counts_of(r), now, -1, format, r);
+  return s.on_result(w, task, counts_of(r), now, -1, format, TaskRange{s.tasks()[static_cast<std::size_t>(task)].file, r.offset, r.length});
 }
 KeptResult kept(const Task& t, bool ok = true) {
   KeptResult k;
-  k.task = t.id, k.offset = t.range.offset, k.length = t.range.length, k.ok = ok;
+  k.task = t.id, k.file = t.file, k.offset = t.range.offset, k.length = t.range.length, k.ok = ok;
   if (ok) k.counts = counts_of(t.range), k.format = "kept";
   if (!ok) k.error = "unreadable";
   return k;
 }
-HeldTask held(const Task& t) { return {t.id, t.range.offset, t.range.length}; }
+HeldTask held(const Task& t) { return {t.id, t.file, t.range.offset, t.range.length}; }
+TaskRange ran(const Task& t) { return {t.file, t.range.offset, t.range.length}; }
 
 }  // namespace
 
@@ -215,7 +216,7 @@ TEST_CASE("failover: REJOIN applies matching results of tasks not done, adopts m
   other_range.length = 40;
   KeptResult r5 = kept(tasks[5]);
   r5.offset = 10;
-  const auto out = s->on_rejoin(1, {held(tasks[2]), other_range, HeldTask{99, 0, 1}, held(tasks[0])},
+  const auto out = s->on_rejoin(1, {held(tasks[2]), other_range, HeldTask{99, 0, 0, 1}, held(tasks[0])},
                                 {kept(tasks[0]), kept(tasks[4]), r5}, 1);
   CHECK(out.applied == 1);  // task 4
   CHECK(out.dropped == 2);  // task 0 (done) and task 5 (another range)
@@ -296,11 +297,11 @@ TEST_CASE("failover: after its REJOIN a worker's result counts only for a task o
   REQUIRE(s->tasks().size() > 1);
   const ByteRange whole{0, 1 << 20}, head = s->tasks()[0].range;
   REQUIRE(head.length < whole.length);
-  const auto out = s->on_rejoin(1, {HeldTask{0, 0, 1 << 20}}, {}, 1);
+  const auto out = s->on_rejoin(1, {HeldTask{0, 0, 0, 1 << 20}}, {}, 1);
   CHECK(out.cancelled == 1);  // another range under the same id
   REQUIRE(s->take_orders().size() == 1);
   // the CANCEL crosses its result: not counted
-  CHECK(s->on_result(1, 0, counts_of(whole), 2, -1, "x", whole).kind == O::Rejected);
+  CHECK(s->on_result(1, 0, counts_of(whole), 2, -1, "x", TaskRange{0, 0, 1 << 20}).kind == O::Rejected);
   CHECK(s->task_state(0) == TS::Assigned);
   // worker 2 dies; worker 1 is handed task 0 again (its new range), while its old copy of the id
   // may still run: only a result of the new range counts
@@ -308,9 +309,9 @@ TEST_CASE("failover: after its REJOIN a worker's result counts only for a task o
   R next = s->on_request(1, 6);
   while (next.kind == R::Assign && next.task != 0) next = finish(*s, 1, next.task, 6).next;
   REQUIRE(next.task == 0);
-  CHECK(s->on_result(1, 0, counts_of(whole), 7, -1, "x", whole).kind == O::Rejected);
+  CHECK(s->on_result(1, 0, counts_of(whole), 7, -1, "x", TaskRange{0, 0, 1 << 20}).kind == O::Rejected);
   CHECK(s->stats().foreign_results == 2);
-  CHECK(s->on_result(1, 0, counts_of(head), 7, -1, "x", head).kind == O::Applied);
+  CHECK(s->on_result(1, 0, counts_of(head), 7, -1, "x", TaskRange{0, head.offset, head.length}).kind == O::Applied);
   CHECK(s->file_counts(0) == counts_of(head) + [&] {
           Counts c;
           for (std::size_t t = 1; t < s->tasks().size(); ++t)
@@ -424,4 +425,21 @@ TEST_CASE("failover: replaying random garbage never breaks the books; the re-log
   CHECK(replayed > 1000);  // (the generator hits valid entries too)
   CHECK(cuts > 50);
   CHECK(failed > 100);
+}
+
+TEST_CASE("failover: the same id and byte range in another file are other bytes", "[scheduler][failover]") {
+  // (ids of an older master's cuts can name a range of another file here: found by the random test)
+  const auto tasks = tasks_of({100, 100});
+  auto s = sched(tasks, 2, {1, 2}, "dynamic", opts());
+  KeptResult k = kept(tasks[0]);
+  k.file = 1;
+  HeldTask h = held(tasks[0]);
+  h.file = 1;
+  const auto out = s->on_rejoin(1, {h}, {k}, 1);
+  CHECK(out.dropped == 1);
+  CHECK(out.cancelled == 1);
+  CHECK(s->task_state(0) == TS::Pending);
+  REQUIRE(s->on_request(2, 1).task == 0);
+  CHECK(s->on_result(2, 0, counts_of(tasks[0].range), 2, -1, "x", TaskRange{1, 0, 100}).kind == O::Rejected);
+  CHECK(s->on_result(2, 0, counts_of(tasks[0].range), 2, -1, "x", ran(tasks[0])).kind == O::Applied);
 }

@@ -175,15 +175,15 @@ struct Interleaving {
   // What a worker (or the master) computes for a range, as it keeps it.
   KeptResult compute(int task, int file, const ByteRange& r) const {
     KeptResult k;
-    k.task = task, k.offset = r.offset, k.length = r.length;
+    k.task = task, k.file = file, k.offset = r.offset, k.length = r.length;
     k.ok = !bad(file, r);
     if (k.ok) k.counts = range_counts(file, r.offset, r.length), k.format = file_format(file);
     if (!k.ok) k.error = "unreadable";
     return k;
   }
-  // A RESULT carries the range it was run on (one id may name other ranges on different masters).
+  // A RESULT names the file and range it was run on (one id may name other bytes on another master).
   O deliver(int w, const KeptResult& k) {
-    const ByteRange r{k.offset, k.length};
+    const TaskRange r{k.file, k.offset, k.length};
     return k.ok ? s->on_result(w, k.task, k.counts, clk.now(), -1, k.format, r)
                 : s->on_task_error(w, k.task, k.error, clk.now(), r);
   }
@@ -376,7 +376,7 @@ inline std::string Interleaving::check() {
     for (const auto& h : ws[static_cast<std::size_t>(w)].dq) {
       if (ws[static_cast<std::size_t>(w)].mode == Dead || ws[static_cast<std::size_t>(w)].need_rejoin) break;
       auto o = s->on_result(w, h.task, range_counts(h.file, h.range.offset, h.range.length), clk.now() + 100, -1,
-                            file_format(h.file), h.range);
+                            file_format(h.file), TaskRange{h.file, h.range.offset, h.range.length});
       const bool ok = o.kind == O::Duplicate || (o.kind == O::Rejected && s->rejoined(w));
       if (!ok || o.next.kind != R::Stop) return "a late result after the end was not a duplicate";
     }

@@ -90,7 +90,7 @@ void Interleaving::rejoin(int w) {
   auto& m = ws[static_cast<std::size_t>(w)];
   m.need_rejoin = false;
   std::vector<HeldTask> held;
-  for (const auto& h : m.dq) held.push_back({h.task, h.range.offset, h.range.length});
+  for (const auto& h : m.dq) held.push_back({h.task, h.file, h.range.offset, h.range.length});
   std::vector<char> was_done;
   for (const auto& t : s->tasks()) was_done.push_back(s->task_state(t.id) == Scheduler::TaskState::Done);
   if (s->start_time() + timeout < clk.now()) ++stats->late_rejoins;
