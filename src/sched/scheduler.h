@@ -142,13 +142,13 @@
 //     names the file and the byte range, never the id alone:
 //     - every RESULT carries the file and range it was run on and the master passes them to
 //       on_result / on_task_error (`ran`): a result of other bytes than the task's is Rejected
-//       (stats().foreign_results). A worker may even hold the same id twice (the old range,
-//       cancelled at its rejoin, and the new one handed to it later): it must handle CANCEL and
+//       (stats().foreign_results). A worker may even hold the same id twice (the old bytes,
+//       cancelled at its rejoin, and the new ones handed to it later): it must handle CANCEL and
 //       RELEASE in arrival order, each acting on the OLDEST entry with that id;
 //     - after its REJOIN, a result (or error) of w counts only for a task THIS master handed it
 //       (assigned, stolen, copy or adopted); any other is Rejected too: the worker's REJOIN carried
-//       it already, range-checked (this alone covers a master that passes no range, except when
-//       the same id was handed to w again);
+//       it already, checked by file and range (this alone covers a master that passes no `ran`,
+//       except when the same id was handed to w again);
 //     - a worker sends REJOIN before anything else to a new master, reports in it exactly what it
 //       will still run, keeps every result it produced in this run, and ignores every message of
 //       an older master's term.
