@@ -12,6 +12,13 @@ MasterWatch::MasterWatch(int rank, int size, int standbys, const DistributedOpti
 
 bool MasterWatch::is_old(int r) const { return std::find(old_.begin(), old_.end(), r) != old_.end(); }
 
+std::vector<int> MasterWatch::sources() const {
+  std::vector<int> out{master_};
+  for (int s = 1; s <= standbys_ && s < size_; ++s)
+    if (s != master_ && s != rank_ && !is_old(s)) out.push_back(s);
+  return out;
+}
+
 bool MasterWatch::standby() const { return rank_ >= 1 && rank_ <= standbys_ && rank_ != master_ && !is_old(rank_); }
 
 // A master of `term` at `rank` supersedes the current one (ties: the lower rank).

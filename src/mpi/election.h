@@ -43,6 +43,7 @@ struct TakeoverInfo {
   double detected = 0;        // when it noticed the silence (wtime)
   double elected = 0;         // when it won (wtime)
   std::vector<proto::KeptResult> own_results;  // what it computed as a worker in this run
+  std::vector<LogEntry> log;  // the prefix of the old master's LOG it holds (replayed)
 };
 
 // The standbys of a run with `size` ranks: ranks 1..K (distributed.h standby_count).
@@ -59,6 +60,11 @@ class MasterWatch {
   double last_heard() const { return last_heard_; }
   double detected() const { return detected_; }
   bool electing() const { return state_ != State::Idle; }
+  // The ranks whose messages matter, the master first: it and the standbys (every COORDINATOR,
+  // ELECTION and ALIVE comes from a standby). Probed one by one, never MPI_ANY_SOURCE: under SMPI a
+  // message from a rank that vanished while sending it stays probe-able but cannot be received,
+  // and an any-source probe would return it for ever, hiding the new master's COORDINATOR.
+  std::vector<int> sources() const;
   void start(double now) { last_heard_ = now; }  // the PLAN arrived: the master was heard
   // Told STOP: the master may still be writing its last checkpoint before its RESULT line, so
   // silence means a failure only after --master-timeout (and max(--timeout, that)).

@@ -73,6 +73,7 @@ Status Master::start() {
     auto st = opt_.on_start(files_, so);
     if (!st) return st;
   }
+  if (takeover_) so.replay = takeover_->log;  // (after the checkpoint's files: sched/scheduler.h)
   // The run's clock starts now, after the load and just before the workers get their plan: a
   // worker is heard from (or declared failed) relative to when it could start.
   t0_ = wtime();
@@ -119,6 +120,7 @@ void Master::serve() {
     if (stepped_down_) break;
     const double now = wtime();
     detect(now);
+    stream_log();
     out_.progress();
     const bool stop = opt_.on_poll && opt_.on_poll(*sched_, now);
     note_checkpoints(now);

@@ -81,6 +81,7 @@ class Master {
   bool may_finish();
   void fence_old_masters();
   void release_standbys();
+  void stream_log();
   bool is_worker(int r) const;
   std::vector<std::pair<std::string, std::string>> failover_footer() const;
   nlohmann::json failover_json() const;
@@ -134,7 +135,7 @@ class Master {
   double next_beat_ = 0, next_fence_check_ = 0, last_loop_ = -1;
   std::vector<char> rejoined_;
   double recovered_at_ = -1;
-  int recovered_ = 0, dropped_ = 0;  // kept results applied / dropped at the takeover
+  int recovered_ = 0, dropped_ = 0, known_ = 0;  // kept results applied / matching no task / done already
   int released_ = -1;                // release_standbys: DONEs not yet acknowledged
 };
 

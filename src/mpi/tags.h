@@ -30,6 +30,10 @@
 //   standby -> lower standbys   ELECTION [term]                        the master is silent > --timeout
 //   standby -> higher standby   ALIVE [term]                           "I am alive and lower: wait"
 //   new master -> every rank    COORDINATOR [term failovers]           I am the master of `term`
+//   master -> standby  LOG  text: sched/master_log.h entries (results applied, errors, guided cuts,
+//                                       workers failed) since the last LOG, at most one per loop
+//                                       iteration; a standby keeps the prefix it got and a new
+//                                       master replays it (the checkpoint's files first)
 //   master -> standby  DONE [term]     after the RESULT line: a standby told STOP lingers (watching
 //                                       the master, silence limit --master-timeout) until it, and
 //                                       acknowledges with ALIVE [term] before it leaves; a master
@@ -66,6 +70,7 @@ enum Tag : int {
   kCoordinator = 115,
   kRejoin = 116,
   kDone = 117,
+  kLog = 118,
 };
 
 inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (failover only)
@@ -73,7 +78,7 @@ inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (fai
 inline constexpr int kWireLen = 10;
 
 // PLAN, HELLO, ASSIGN, RESULT and REJOIN carry text (MPI_CHAR, any length); the others kWireLen numbers.
-inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult || tag == kRejoin; }
+inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult || tag == kRejoin || tag == kLog; }
 
 inline const char* tag_name(int tag) {
   switch (tag) {
@@ -95,6 +100,7 @@ inline const char* tag_name(int tag) {
     case kCoordinator: return "COORDINATOR";
     case kRejoin: return "REJOIN";
     case kDone: return "DONE";
+    case kLog: return "LOG";
   }
   return "?";
 }

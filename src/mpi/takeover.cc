@@ -178,6 +178,10 @@ int Master::recover(const std::vector<proto::KeptResult>& kept, double now) {
       ++dropped_;
       continue;
     }
+    if (sched_->task_state(k.result.task) == Scheduler::TaskState::Done) {
+      ++known_;  // (in the checkpoint or the replayed LOG already: not a duplicate run)
+      continue;
+    }
     Scheduler::ResultOutcome o;
     if (k.result.kind == proto::ResultMsg::Ok) o = sched_->on_result(0, k.result.task, k.result.counts, now);
     else o = sched_->on_task_error(0, k.result.task, printable(k.result.error), now);
@@ -256,7 +260,9 @@ std::vector<std::pair<std::string, std::string>> Master::failover_footer() const
   std::snprintf(buf, sizeof buf, "%.3fs (detection %.3fs, election %.3fs, recovery %.3fs; rank %d, term %lld)",
                 rec - k.last_heard, k.detected - k.last_heard, k.elected - k.detected, rec - k.elected, rank_, term_);
   f.emplace_back("Takeover time", buf);
-  f.emplace_back("Results recovered at takeover", std::to_string(recovered_) + " (dropped " + std::to_string(dropped_) + ")");
+  f.emplace_back("Results recovered at takeover", std::to_string(recovered_) + " from REJOINs (" + std::to_string(known_) +
+                                                      " already known, " + std::to_string(dropped_) + " matching no task)");
+  f.emplace_back("Log entries replayed", std::to_string(sched_->stats().replayed));
   return f;
 }
 
@@ -273,6 +279,8 @@ nlohmann::json Master::failover_json() const {
     j["replaced_master"] = k.old_master;
     j["results_recovered"] = recovered_;
     j["results_dropped"] = dropped_;
+    j["results_known"] = known_;
+    j["log_replayed"] = sched_->stats().replayed;
   }
   return j;
 }
@@ -291,6 +299,15 @@ void Master::release_standbys() {
     sleep_seconds(opt_.poll);
   }
   out_.abandon();
+}
+
+// The scheduler's decisions since the last call, as one LOG to every live standby (none: dropped).
+void Master::stream_log() {
+  auto entries = sched_->take_log();
+  if (standbys_ == 0 || entries.empty()) return;
+  const std::string text = encode_log(entries);
+  for (int s = 1; s <= standbys_ && s < size_; ++s)
+    if (is_worker(s) && sched_->worker_state(s) == Scheduler::WorkerState::Active) out_.send_text(s, wire::kLog, text);
 }
 
 int run_master_takeover(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files, TakeoverInfo info) {

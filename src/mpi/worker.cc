@@ -146,13 +146,25 @@ class Worker {
   // failover: COORDINATOR, ELECTION, and the standby's silence detection).
   void read_inbox() {
     Incoming m;
-    while (try_recv(watch_.enabled() ? MPI_ANY_SOURCE : 0, &m)) {
-      MasterWatch::Event ev = MasterWatch::Event::None;
-      if (!watch_.enabled() || !watch_.filter(m, now_ + t0_, out_, &ev)) on_message(m);
-      if (ev == MasterWatch::Event::NewMaster) rejoin();
-      m = Incoming{};
+    if (!watch_.enabled()) {
+      while (try_recv(0, &m)) {
+        on_message(m);
+        m = Incoming{};
+      }
+      return;
     }
-    if (watch_.enabled() && won_->term == 0 && watch_.tick(now_ + t0_, out_) == MasterWatch::Event::Won) win();
+    for (int src : watch_.sources()) {
+      while (try_recv(src, &m)) {
+        MasterWatch::Event ev = MasterWatch::Event::None;
+        if (!watch_.filter(m, now_ + t0_, out_, &ev)) on_message(m);
+        m = Incoming{};
+        if (ev == MasterWatch::Event::NewMaster) {
+          rejoin();
+          break;  // (the sources changed)
+        }
+      }
+    }
+    if (won_->term == 0 && watch_.tick(now_ + t0_, out_) == MasterWatch::Event::Won) win();
   }
 
   // A new master announced itself: what the old one gave us is abandoned (it hands the unfinished
@@ -160,6 +172,7 @@ class Worker {
   void rejoin() {
     lingering_ = false;
     watch_.linger(false);
+    log_.clear();  // (the new master's LOG starts with the whole history it took over)
     local_.clear();
     if (task_ >= 0) cancel_running_ = true;
     results_.clear();
@@ -189,6 +202,8 @@ class Worker {
     w.detected = watch_.detected();
     w.elected = now_ + t0_;
     w.own_results = kept_;
+    if (auto log = decode_log(log_)) w.log = std::move(*log);
+    else std::fprintf(stderr, "[Standby %d] the master's log is unreadable (%s): taking over without it\n", rank_, log.error().c_str());
   }
 
   void on_message(const Incoming& m) {
@@ -202,6 +217,9 @@ class Worker {
         } else {
           stop_ = true;
         }
+        break;
+      case wire::kLog:
+        log_ += m.text;  // (encode_log is a concatenation: decoded whole at the takeover)
         break;
       case wire::kDone:
         send(wire::kAlive, {watch_.term()});
@@ -431,6 +449,7 @@ class Worker {
   TakeoverInfo* won_;                      // term > 0 once this rank won an election
   std::vector<proto::KeptResult> kept_;    // failover: every result of this run (for a REJOIN)
   bool lingering_ = false;                 // a standby told STOP, waiting for DONE (tags.h)
+  std::string log_;                        // a standby: the master's LOG so far (text)
 };
 
 }  // namespace

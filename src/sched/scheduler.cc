@@ -289,18 +289,18 @@ void Scheduler::on_heartbeat(int worker, int task, std::uint64_t bytes_done, dou
 }
 
 Scheduler::ResultOutcome Scheduler::on_result(int worker, int task, const Counts& c, double now, double started_at,
-                                              const std::string& format, const std::optional<ByteRange>& range) {
-  return finish(worker, task, &c, nullptr, now, started_at, format, range);
+                                              const std::string& format, const std::optional<TaskRange>& ran) {
+  return finish(worker, task, &c, nullptr, now, started_at, format, ran);
 }
 
 Scheduler::ResultOutcome Scheduler::on_task_error(int worker, int task, const std::string& msg, double now,
-                                                  const std::optional<ByteRange>& range) {
-  return finish(worker, task, nullptr, &msg, now, -1, {}, range);
+                                                  const std::optional<TaskRange>& ran) {
+  return finish(worker, task, nullptr, &msg, now, -1, {}, ran);
 }
 
 Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c, const std::string* err, double now,
                                            double started_at, const std::string& format,
-                                           const std::optional<ByteRange>& range) {
+                                           const std::optional<TaskRange>& ran) {
   now_ = now;
   ++stats_.messages_in;
   ResultOutcome out;
@@ -315,9 +315,9 @@ Scheduler::ResultOutcome Scheduler::finish(int worker, int task, const Counts* c
     }
     drop_held(worker, task);
     const auto* wi = find(worker);
-    if ((range && !matches(task, range->offset, range->length)) || (wi && wi->rejoined && !wi->got.count(task))) {
-      // (failover) the id names another byte range here (a cut this master made, or one the log
-      // prefix lacks); or a task of an earlier master the worker did not hand over at its REJOIN
+    if ((ran && !matches(task, ran->file, ran->offset, ran->length)) || (wi && wi->rejoined && !wi->got.count(task))) {
+      // (failover) the id names other bytes here (a cut this master made, or one the log prefix
+      // lacks, or a task id an older master gave to other bytes altogether); or a task of an earlier master the worker did not hand over at its REJOIN
       // (or that was cancelled then), whose range may differ: its REJOIN's kept results are where
       // such a result counts, range-checked.
       ++stats_.foreign_results;

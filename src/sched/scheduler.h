@@ -1,14 +1,14 @@
 // The master's task scheduler for the distributed analyser: a pure state machine (no MPI, no clock
 // reads; every call gets `now`, in seconds on the master's clock). src/mpi/master.cc feeds it the
-// messages it receives and carries out the decisions it returns; scheduler_test.cc drives it with
-// a fake clock through thousands of random interleavings.
+// messages it receives and carries out the decisions it returns; scheduler_interleaving_test.cc
+// drives it with a fake clock through thousands of random interleavings (master deaths included).
 //
 // ---- What the master calls, what comes back ------------------------------------------------------
 //   worker -> master message        call                                  decision(s) to send
 //   HELLO                           on_hello(w, now)                      -
 //   REQUEST                         on_request(w, now)                    Reply to w
-//   RESULT (counts)                 on_result(w, task, counts, now, st, fmt, range)  outcome.next to w
-//   RESULT (read error)             on_task_error(w, task, msg, now, range)  outcome.next to w
+//   RESULT (counts)                 on_result(w, task, counts, now, st, fmt, ran)  outcome.next to w
+//   RESULT (read error)             on_task_error(w, task, msg, now, ran) outcome.next to w
 //   HEARTBEAT                       on_heartbeat(w, task, bytes, now, st) -
 //   RELEASED / REFUSED (new)        on_release_reply(w, task, ok, now)    -
 //   (every poll)                    tick(now)                             Failure list (report them)
@@ -113,6 +113,7 @@
 //   Split  a guided cut: the NEW task's id, the task it was cut from, file, the new task's range
 //   Failed a worker declared failed (tick, on_peer_error)
 // Assignments, steals and copies are NOT logged: the workers report what they hold at REJOIN.
+// Nor is mark_stopped: a worker that left never rejoins, and is declared failed after the timeout.
 // A result that is not applied (duplicate, rejected) is not logged, so the log holds at most one
 // Done/Error per task id. Without standbys the master may simply drop what take_log returns.
 // REPLAY. A new master builds its Scheduler from the same make_tasks list, files_done/base_counts
@@ -126,26 +127,28 @@
 // its last entry. The applied entries are logged again: the new master's take_log() starts with
 // the whole history it took over, so ITS standbys need its snapshot and its log only.
 // REJOIN. on_rejoin(w, held, results, now) (counts as hearing from w):
-//   * a kept result is applied only if a task with its id AND byte range exists and is not done
+//   * a kept result is applied only if a task with its id, file AND byte range exists, not done
 //     (else dropped: its range is covered by a task this master applied or will run); a failed
 //     worker's kept counts are accepted (LateApplied), its kept errors dropped (a live run decides);
 //   * a held task is adopted (assigned to w, not handed out again, its attempt kept, never cut by
-//     guided) when its id and range match a pending task; a held task that is done, unknown, of
-//     another range or already held by another worker is cancelled (Order::Cancel); a failed or
+//     guided) when its id, file and range match a pending task; a held task that is done, unknown,
+//     of other bytes or already held by another worker is cancelled (Order::Cancel); a failed or
 //     stopped worker's held tasks are all cancelled (it stays failed: its next request gets STOP);
 //   * a rank that is no worker of this scheduler (e.g. the new master's own kept results): its
 //     results count as a live worker's, its held tasks are counted cancelled (no order).
-//   * ONE TASK ID MAY NAME DIFFERENT BYTE RANGES on two masters (a guided cut the new master made
-//     of a task a worker still held, or a cut whose Split the log prefix lacks). So:
-//     - every RESULT carries the range it was run on and the master passes it to on_result /
-//       on_task_error (`range`): a result of another range than the task's here is Rejected
-//       (stats().foreign_results). A worker may even hold the same id twice (the old range,
-//       cancelled at its rejoin, and the new one handed to it later): it must handle CANCEL and
+//   * ONE TASK ID MAY NAME DIFFERENT BYTES on two masters (a guided cut the new master made of a
+//     task a worker still held; a cut whose Split the log prefix lacks; an id an older master gave
+//     to a cut of ANOTHER FILE, whose range may even be equal). So everything a worker reports
+//     names the file and the byte range, never the id alone:
+//     - every RESULT carries the file and range it was run on and the master passes them to
+//       on_result / on_task_error (`ran`): a result of other bytes than the task's is Rejected
+//       (stats().foreign_results). A worker may even hold the same id twice (the old bytes,
+//       cancelled at its rejoin, and the new ones handed to it later): it must handle CANCEL and
 //       RELEASE in arrival order, each acting on the OLDEST entry with that id;
 //     - after its REJOIN, a result (or error) of w counts only for a task THIS master handed it
 //       (assigned, stolen, copy or adopted); any other is Rejected too: the worker's REJOIN carried
-//       it already, range-checked (this alone covers a master that passes no range, except when
-//       the same id was handed to w again);
+//       it already, checked by file and range (this alone covers a master that passes no `ran`,
+//       except when the same id was handed to w again);
 //     - a worker sends REJOIN before anything else to a new master, reports in it exactly what it
 //       will still run, keeps every result it produced in this run, and ignores every message of
 //       an older master's term.
@@ -158,9 +161,9 @@
 // sum only via (a) a replayed entry - each one is the old master's FIRST application of that task,
 // and a replayed Done marks the task done - or (b) apply() from on_result/on_task_error/on_rejoin,
 // which applies only to a task not done; so each task id is applied at most once. The ranges of
-// one id are equal wherever counts are applied (replay, kept results and plain results with their
-// range are range-checked), so no range is counted twice, and the ranges of the task list always
-// partition every file. None is lost: every task is done, pending, or held by a live worker
+// one id are the same bytes wherever counts are applied (replay, kept results and plain results
+// with `ran` are checked by file and range), so no byte is counted twice, and the task list always
+// partitions every file. None is lost: every task is done, pending, or held by a live worker
 // (adopted, or handed out after the recovery).
 #pragma once
 #include <cstdint>
@@ -188,13 +191,23 @@ struct SpeculationOptions {
   double heartbeat = 0.5;    // the workers' heartbeat interval (progress extrapolation, silence)
 };
 
-// Failover (issue 11): what a worker reports when it re-registers with a new master (REJOIN).
+// Failover (issue 11). One task id may name other bytes on another master, so a worker names what
+// it ran by file and byte range too. `file` is the index in the master's file list (the same list
+// on every master); the worker knows the file by name: the master maps the name to its index
+// (a name it does not know: -1, which matches nothing).
+struct TaskRange {  // what a RESULT was run on (on_result / on_task_error)
+  int file = -1;
+  std::uint64_t offset = 0, length = 0;
+};
+// What a worker reports when it re-registers with a new master (REJOIN):
 struct HeldTask {  // a task in its hands (running or in its deque), as the old master gave it
   int task = -1;
+  int file = -1;
   std::uint64_t offset = 0, length = 0;
 };
 struct KeptResult {  // a result it produced in this run (every one is kept until the run ends)
   int task = -1;
+  int file = -1;
   std::uint64_t offset = 0, length = 0;
   bool ok = true;      // false: a read error (`error`)
   Counts counts;       // ok
@@ -298,13 +311,13 @@ class Scheduler final : private PolicyContext {
   Reply on_request(int worker, double now);
   // `started_at`: when the worker began the task (run time, its clock), for the trace; < 0 unknown.
   // `format`: the format its scanner used (logged with the result, task_format()).
-  // `range`: the byte range the worker ran (from its RESULT). Given and not the task's range here:
-  // Rejected (failover: one task id may name other ranges on different masters). Pass it whenever
-  // failover is possible; without it a result is matched by id alone (as before failover).
+  // `ran`: the file and byte range the worker ran (from its RESULT). Given and not the task's file
+  // and range here: Rejected (failover: one task id may name other bytes on different masters).
+  // Pass it whenever failover is possible; without it a result is matched by id alone.
   ResultOutcome on_result(int worker, int task, const Counts& c, double now, double started_at = -1,
-                          const std::string& format = {}, const std::optional<ByteRange>& range = std::nullopt);
+                          const std::string& format = {}, const std::optional<TaskRange>& ran = std::nullopt);
   ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now,
-                              const std::optional<ByteRange>& range = std::nullopt);
+                              const std::optional<TaskRange>& ran = std::nullopt);
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
   // The answer to an Order::Release: `released` = the worker dropped the task without starting it.
   void on_release_reply(int worker, int task, bool released, double now);
@@ -415,7 +428,7 @@ class Scheduler final : private PolicyContext {
   Reply try_speculate(int worker, double now);
   Failure fail(std::size_t k, double now, const std::string& why);
   ResultOutcome finish(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
-                       const std::string& format, const std::optional<ByteRange>& range);
+                       const std::string& format, const std::optional<TaskRange>& ran);
   void apply(int worker, int task, const Counts* c, const std::string* err, double now, double started_at,
              ResultOutcome* out, const std::string& format = {});
   int account(int worker, int task, const Counts* c, const std::string* err, const std::string& format);
@@ -427,7 +440,7 @@ class Scheduler final : private PolicyContext {
   void rejoin_result(int worker, bool live, const KeptResult& r, RejoinOutcome* out, double now);
   void rejoin_held(int worker, bool live, const HeldTask& h, bool first, RejoinOutcome* out, double now);
   void maybe_end_recovery(double now);
-  bool matches(int task, std::uint64_t offset, std::uint64_t length) const;
+  bool matches(int task, int file, std::uint64_t offset, std::uint64_t length) const;
   void recount_totals();
   std::vector<int> release_held(std::size_t k);
   void requeue(int gone, const std::vector<int>& ids);

@@ -25,10 +25,11 @@ bool Scheduler::rejoined(int w) const {
   return wi && wi->rejoined;
 }
 
-bool Scheduler::matches(int task, std::uint64_t offset, std::uint64_t length) const {
+// The same file AND byte range: the same bytes, whatever master gave that id to them.
+bool Scheduler::matches(int task, int file, std::uint64_t offset, std::uint64_t length) const {
   if (task < 0 || task >= static_cast<int>(tasks_.size())) return false;
-  const ByteRange& r = tasks_[static_cast<std::size_t>(task)].range;
-  return r.offset == offset && r.length == length;
+  const Task& t = tasks_[static_cast<std::size_t>(task)];
+  return t.file == file && t.range.offset == offset && t.range.length == length;
 }
 
 // In the constructor, before the policy sees the pending tasks: the old master's decisions in its
@@ -50,9 +51,9 @@ bool Scheduler::replay_one(const LogEntry& e) {
   switch (e.kind) {
     case LogEntry::Done:
     case LogEntry::Error: {
-      if (!matches(e.task, e.offset, e.length)) return false;
+      if (!matches(e.task, e.file, e.offset, e.length)) return false;
       const auto i = static_cast<std::size_t>(e.task);
-      if (tasks_[i].file != e.file || tstate_[i] != TaskState::Pending) return false;
+      if (tstate_[i] != TaskState::Pending) return false;
       owner_[i] = e.worker;
       started_seen_[i] = 1;
       const bool ok = e.kind == LogEntry::Done;
@@ -126,7 +127,7 @@ Scheduler::RejoinOutcome Scheduler::on_rejoin(int worker, const std::vector<Held
 // its range is covered by a task this master applied or will run). A failed worker's kept error
 // is dropped (as its late errors are: a live run decides); its counts are accepted (LateApplied).
 void Scheduler::rejoin_result(int worker, bool live, const KeptResult& r, RejoinOutcome* out, double now) {
-  if (!matches(r.task, r.offset, r.length)) {
+  if (!matches(r.task, r.file, r.offset, r.length)) {
     ++out->dropped;
     return;
   }
@@ -146,6 +147,7 @@ void Scheduler::rejoin_result(int worker, bool live, const KeptResult& r, Rejoin
     ++out->dropped;
     return;
   }
+  drop_held(worker, r.task);  // (a repeated REJOIN: the task it had adopted is finished)
   ResultOutcome ro;
   rejoin_live_ = live;
   apply(worker, r.task, r.ok ? &r.counts : nullptr, r.ok ? nullptr : &r.error, now, -1, &ro, r.format);
@@ -158,7 +160,7 @@ void Scheduler::rejoin_result(int worker, bool live, const KeptResult& r, Rejoin
 // the worker is failed or stopped here) is cancelled.
 void Scheduler::rejoin_held(int worker, bool live, const HeldTask& h, bool first, RejoinOutcome* out, double now) {
   auto* wi = find(worker);
-  if (wi && live && matches(h.task, h.offset, h.length)) {
+  if (wi && live && matches(h.task, h.file, h.offset, h.length)) {
     const auto i = static_cast<std::size_t>(h.task);
     if (tstate_[i] == TaskState::Assigned && (owner_[i] == worker || copy_[i] == worker)) {
       ++out->adopted;  // already its own (a repeated REJOIN)
