@@ -67,6 +67,10 @@ Status Master::start() {
   // The run's clock starts now, after the load and just before the workers get their plan: a
   // worker is heard from (or declared failed) relative to when it could start.
   t0_ = wtime();
+  if (opt_.announce_start) {
+    std::fprintf(stderr, "%s\n", kClockStartLine);
+    std::fflush(stderr);
+  }
   const int already = static_cast<int>(so.files_done.size());
   auto policy = make_policy(opt_.policy);
   if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));

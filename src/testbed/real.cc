@@ -1,0 +1,229 @@
+#include "testbed/real.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "base/trace.h"
+#include "testbed/scenario_json.h"
+
+namespace dla::scen {
+namespace {
+
+using nlohmann::json;
+
+std::string num(double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.6g", v);
+  return b;
+}
+
+double get_number(const json& j, const char* key, double def) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : def;
+}
+
+// Index of a host by name (hostfile order), -1 if unknown.
+int host_index(const Scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.platform.hosts.size(); ++i)
+    if (s.platform.hosts[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+// tc's rate for bytes/s: "NNNbps" (tc: bps = bytes per second).
+std::string tc_rate(double bytes_per_s) { return std::to_string(std::max<long long>(1, std::llround(bytes_per_s))) + "bps"; }
+
+// The faults of kind crash and host-off become dla-lab commands; hang and exit stay injected by the
+// program itself (the real program has the same code path as the simulated one).
+void plan_faults(const Scenario& s, const std::string& lab, LabPlan& p) {
+  for (std::size_t i = 0; i < s.faults.size(); ++i) {
+    const Fault& f = s.faults[i];
+    LabAction a;
+    a.at = f.at;
+    a.fault = static_cast<int>(i);
+    if (f.kind == Fault::Crash && f.rank == 0) {
+      a.args = {"kill-rank", lab, "0"};
+      a.what = "crash of the master (rank 0)";
+    } else if (f.kind == Fault::Crash) {
+      a.args = {"kill-rank", lab, std::to_string(f.rank)};
+      a.what = "crash rank " + std::to_string(f.rank) + " (SIGKILL from outside)";
+    } else if (f.kind == Fault::HostOff) {
+      const int h = host_index(s, f.host);
+      a.args = {"kill-host", lab, lab_host(h)};
+      a.what = "host " + f.host + " off (every process of " + lab_host(h) + " SIGKILLed, its Open MPI daemon too)";
+      if (f.duration >= 0)
+        p.notes.push_back(f.host + " back on after " + num(f.duration) + " s: nothing restarts on it, as in the simulation");
+    } else {
+      p.notes.push_back(std::string(f.kind == Fault::Hang ? "hang" : "exit") + " of rank " + std::to_string(f.rank) + " at " +
+                        num(f.at) + " s: injected by the program itself (--inject-crash), as in the simulation");
+      continue;
+    }
+    p.actions.push_back(a);
+  }
+}
+
+// A slowdown changes the host's CPU quota (and back after its duration); below the smallest quota
+// the host is frozen instead (a stall).
+void plan_slowdowns(const Scenario& s, const Calibration& c, const std::string& lab, LabPlan& p) {
+  for (const auto& sd : s.slowdowns) {
+    const int h = host_index(s, sd.host);
+    const double full = p.host_cores[static_cast<std::size_t>(h)];
+    const double cores = full * sd.speed;
+    LabAction a, back;
+    a.at = sd.at;
+    back.at = sd.at + sd.duration;
+    if (cores >= c.min_cores) {
+      a.args = {"speed", lab, lab_host(h), num(cores)};
+      a.what = sd.host + " slowed to " + num(sd.speed) + " (" + num(cores) + " core)";
+      back.args = {"speed", lab, lab_host(h), num(full)};
+      back.what = sd.host + " back to full speed";
+    } else {
+      a.args = {"freeze", lab, lab_host(h)};
+      a.what = sd.host + " frozen (speed " + num(sd.speed) + " = " + num(cores) + " core, under the smallest quota " +
+               num(c.min_cores) + ")";
+      back.args = {"thaw", lab, lab_host(h)};
+      back.what = sd.host + " thawed";
+      p.notes.push_back(a.what + ": a stall instead of a crawl");
+    }
+    p.actions.push_back(a);
+    if (sd.duration >= 0) p.actions.push_back(back);
+  }
+}
+
+// Bandwidth changes become the host link's rate (tc tbf); latency changes cannot be made here.
+void plan_network(const Scenario& s, const std::string& lab, LabPlan& p) {
+  for (const auto& n : s.network) {
+    const std::string prefix = "link-";
+    const std::string host = n.link.rfind(prefix, 0) == 0 ? n.link.substr(prefix.size()) : n.link;
+    const int h = host_index(s, host);
+    if (n.latency >= 0)
+      p.not_reproduced.push_back("latency of " + n.link + " to " + num(n.latency) + " s at " + num(n.at) +
+                                 " s: NOT reproduced (no netem qdisc in this kernel)");
+    if (n.bandwidth < 0) continue;
+    if (h < 0) {
+      p.not_reproduced.push_back("bandwidth of " + n.link + " at " + num(n.at) + " s: NOT reproduced (not a host's own link)");
+      continue;
+    }
+    LabAction a;
+    a.at = n.at;
+    a.args = {"link", lab, lab_host(h), "rate", tc_rate(n.bandwidth)};
+    a.what = host + "'s link at " + num(n.bandwidth) + " B/s";
+    p.actions.push_back(a);
+    if (n.duration >= 0) {
+      LabAction back;
+      back.at = n.at + n.duration;
+      back.args = {"link", lab, lab_host(h), "rate", "off"};
+      back.what = host + "'s link back to full rate";
+      p.actions.push_back(back);
+    }
+  }
+}
+
+}  // namespace
+
+Result<Calibration> parse_calibration(const json& j) {
+  if (!j.is_object()) return Error{"calibration: expected a JSON object"};
+  Calibration c;
+  c.document = j;
+  auto f = j.find("workload_format");
+  if (f == j.end() || !f->is_string() || f->get<std::string>().empty()) return Error{"calibration: workload_format missing"};
+  c.workload_format = f->get<std::string>();
+  c.scan_rate = get_number(j, "scan_rate", 0);
+  if (!(c.scan_rate > 0)) return Error{"calibration: scan_rate (bytes/s on one core) must be > 0"};
+  c.cores_per_gf = get_number(j, "cores_per_gf", c.cores_per_gf);
+  c.max_cores = get_number(j, "max_cores", c.max_cores);
+  c.min_cores = get_number(j, "min_cores", c.min_cores);
+  c.master_cores = get_number(j, "master_cores", c.master_cores);
+  c.link_latency = get_number(j, "link_latency", -1);
+  c.link_bandwidth = get_number(j, "link_bandwidth", -1);
+  if (!(c.cores_per_gf > 0) || !(c.max_cores > 0) || !(c.min_cores > 0) || c.master_cores < 0)
+    return Error{"calibration: cores_per_gf, max_cores, min_cores must be > 0"};
+  return c;
+}
+
+Result<Calibration> load_calibration(const std::string& path, Env& env) {
+  auto text = read_file(env, path);
+  if (!text) return Error{"cannot read calibration " + path + ": " + text.error() + " (make one with tools/calibrate-lab)"};
+  try {
+    auto c = parse_calibration(json::parse(*text));
+    if (!c) return Error{path + ": " + c.error()};
+    return c;
+  } catch (const std::exception& e) {
+    return Error{path + ": " + e.what()};
+  }
+}
+
+Result<double> lab_scale(const Scenario& s, const Calibration& c) {
+  if (!s.platform.generated) return Error{s.name + ": a real run needs a generated platform (host speeds)"};
+  double sum = 0;
+  for (std::size_t i = 0; i < s.platform.hosts.size(); ++i) {
+    const double gf = s.platform.hosts[i].speed / 1e9;
+    sum += i == 0 ? std::max(gf, c.master_cores / c.cores_per_gf) : gf;
+  }
+  return std::min(c.cores_per_gf, c.max_cores / sum);
+}
+
+Result<std::vector<double>> lab_host_cores(const Scenario& s, const Calibration& c) {
+  auto scale = lab_scale(s, c);
+  if (!scale) return scale.err();
+  std::vector<double> cores;
+  for (const auto& h : s.platform.hosts) cores.push_back(std::max(c.min_cores, h.speed / 1e9 * *scale));
+  if (!cores.empty()) cores[0] = std::max(cores[0], std::min(c.master_cores, c.max_cores / 2));
+  return cores;
+}
+
+Result<Scenario> calibrated_scenario(const Scenario& s, const Calibration& c) {
+  auto scale = lab_scale(s, c);
+  if (!scale) return scale.err();
+  Scenario t = s;
+  t.options.flops_per_byte = 1e9 / (c.scan_rate * *scale);
+  t.options.extra_args.insert(t.options.extra_args.end(), {"--format", c.workload_format});
+  if (c.link_latency >= 0) t.platform.latency = t.platform.backbone_latency = c.link_latency / 2;
+  if (c.link_bandwidth > 0) t.platform.bandwidth = t.platform.backbone_bandwidth = c.link_bandwidth;
+  return t;
+}
+
+std::string lab_host(int i) { return "h" + std::to_string(i); }
+
+Result<LabPlan> plan_lab(const Scenario& twin, const Calibration& c, const std::string& lab, const std::string& program,
+                         const std::string& trace_file) {
+  LabPlan p;
+  p.lab = lab;
+  auto scale = lab_scale(twin, c);
+  if (!scale) return scale.err();
+  p.scale = *scale;
+  auto cores = lab_host_cores(twin, c);
+  if (!cores) return cores.err();
+  p.host_cores = *cores;
+  std::string speeds;
+  for (double x : p.host_cores) speeds += (speeds.empty() ? "" : ",") + num(x);
+  p.up_args = {"up", std::to_string(twin.platform.hosts.size()), "--speeds", speeds, "--name", lab};
+  p.down_args = {"down", lab};
+  // The program's own options, minus the crashes the lab makes from outside.
+  Scenario inject = twin;
+  inject.faults.erase(std::remove_if(inject.faults.begin(), inject.faults.end(), [](const Fault& f) { return f.kind == Fault::Crash; }),
+                      inject.faults.end());
+  p.mpirun_args = {"mpirun", lab, "-np", std::to_string(twin.ranks), "--ranks-per-host", std::to_string(twin.ranks_per_host), "--",
+                   program};
+  for (const auto& a : program_args(inject, "input", trace_file)) p.mpirun_args.push_back(a);
+  p.mpirun_args.insert(p.mpirun_args.end() - 1, "--announce-start");
+  plan_faults(twin, lab, p);
+  plan_slowdowns(twin, c, lab, p);
+  plan_network(twin, lab, p);
+  std::stable_sort(p.actions.begin(), p.actions.end(), [](const LabAction& a, const LabAction& b) { return a.at < b.at; });
+  return p;
+}
+
+std::string describe_plan(const LabPlan& p) {
+  std::ostringstream o;
+  o << "  lab " << p.lab << ": " << p.host_cores.size() << " hosts, " << num(p.scale) << " core per Gf, quotas";
+  for (double x : p.host_cores) o << " " << num(x);
+  o << "\n";
+  for (const auto& a : p.actions) o << "  at " << num(a.at) << " s: " << a.what << "\n";
+  for (const auto& n : p.notes) o << "  note: " << n << "\n";
+  for (const auto& n : p.not_reproduced) o << "  NOT REPRODUCED: " << n << "\n";
+  return o.str();
+}
+
+}  // namespace dla::scen
