@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -102,18 +103,48 @@ inline bool file_has_line_start(const std::string& path, const std::string& need
   return text->rfind(needle, 0) == 0 || text->find("\n" + needle) != std::string::npos;
 }
 
-// The fault commands of a supervised run: started at their times, reaped as they end.
+// The pids a resolve command printed (one or more per line).
+inline std::vector<pid_t> read_pids(const scen::ProcessSpec& p) {
+  std::vector<pid_t> pids;
+  auto text = read_file(*Env::posix(), p.cwd + "/" + p.stdout_file);
+  if (!text) return pids;
+  std::istringstream in(*text);
+  for (long x; in >> x;)
+    if (x > 1) pids.push_back(static_cast<pid_t>(x));
+  return pids;
+}
+
+// The fault commands of a supervised run: resolved when the clock starts, started at their times,
+// reaped as they end.
 struct Commands {
   const std::vector<scen::TimedCommand>& list;
-  std::vector<pid_t> pids;
   scen::SupervisedOutput& out;
-  void start_due(double clock) {
+  std::vector<pid_t> pids, resolvers;
+  Commands(const std::vector<scen::TimedCommand>& l, scen::SupervisedOutput& o)
+      : list(l), out(o), pids(l.size(), 0), resolvers(l.size(), 0) {}
+  void resolve_all() {
     for (std::size_t i = 0; i < list.size(); ++i)
-      if (out.ran_at[i] < 0 && clock >= list[i].at) {
-        out.ran_at[i] = clock;
-        pids[i] = start_process(list[i].spec);
-        if (pids[i] < 0) out.rcs[i] = 127;
-      }
+      if (!list[i].resolve.argv.empty()) resolvers[i] = start_process(list[i].resolve);
+  }
+  // SIGKILL (or the command's signal) to what the resolver found; whether it found anything.
+  bool signal_resolved(std::size_t i) {
+    if (resolvers[i] <= 0) return false;
+    int status = 0;
+    ::waitpid(resolvers[i], &status, 0);
+    resolvers[i] = 0;
+    bool any = false;
+    for (pid_t p : read_pids(list[i].resolve)) any |= ::kill(p, list[i].signal) == 0;
+    return any;
+  }
+  void start_due(double clock, Clock::time_point started) {
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (out.ran_at[i] >= 0 || clock < list[i].at) continue;
+      const bool hit = signal_resolved(i);
+      out.ran_at[i] = seconds_since(started);
+      if (list[i].fallback_only && hit) continue;
+      pids[i] = start_process(list[i].spec);
+      if (pids[i] < 0) out.rcs[i] = 127;
+    }
   }
   void reap(bool block) {
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -124,6 +155,9 @@ struct Commands {
         pids[i] = 0;
       }
     }
+    if (!block) return;
+    for (pid_t& r : resolvers)
+      if (r > 0) ::waitpid(r, nullptr, 0), r = 0;
   }
 };
 
@@ -131,7 +165,7 @@ inline scen::SupervisedOutput supervise(const scen::SupervisedSpec& s, double* r
   scen::SupervisedOutput out;
   out.ran_at.assign(s.commands.size(), -1);
   out.rcs.assign(s.commands.size(), 0);
-  Commands cmds{s.commands, std::vector<pid_t>(s.commands.size(), 0), out};
+  Commands cmds(s.commands, out);
   const auto t0 = Clock::now();
   Clock::time_point started, result_seen;
   bool have_result = false;
@@ -142,12 +176,18 @@ inline scen::SupervisedOutput supervise(const scen::SupervisedSpec& s, double* r
     if (!out.started && file_has_line_start(err_path, s.start_line)) {
       out.started = true;
       started = Clock::now();
+      cmds.resolve_all();
     }
-    if (out.started) cmds.start_due(seconds_since(started));
+    if (out.started) cmds.start_due(seconds_since(started), started);
     cmds.reap(false);
     if (!have_result && tick % 20 == 0 && file_has_line_start(out_path, "RESULT ")) {
       have_result = true;
       result_seen = Clock::now();
+    }
+    if (!out.started && seconds_since(t0) > s.start_limit) {
+      out.start_hung = true;
+      status = end_group(pid, 8);
+      break;
     }
     if (seconds_since(t0) > s.main.limit || (have_result && seconds_since(result_seen) > s.grace)) {
       out.out.timed_out = !have_result;

@@ -47,10 +47,13 @@ void plan_faults(const Scenario& s, const std::string& lab, LabPlan& p) {
       a.what = "crash of the master (rank 0)";
     } else if (f.kind == Fault::Crash) {
       a.args = {"kill-rank", lab, std::to_string(f.rank)};
+      a.resolve = {"rank-pid", lab, std::to_string(f.rank)};
+      a.fallback_only = true;
       a.what = "crash rank " + std::to_string(f.rank) + " (SIGKILL from outside)";
     } else if (f.kind == Fault::HostOff) {
       const int h = host_index(s, f.host);
-      a.args = {"kill-host", lab, lab_host(h)};
+      a.args = {"kill-host", lab, lab_host(h)};  // (after the SIGKILLs: whatever is left)
+      a.resolve = {"pids", lab, lab_host(h)};
       a.what = "host " + f.host + " off (every process of " + lab_host(h) + " SIGKILLed, its Open MPI daemon too)";
       if (f.duration >= 0)
         p.notes.push_back(f.host + " back on after " + num(f.duration) + " s: nothing restarts on it, as in the simulation");
@@ -65,26 +68,35 @@ void plan_faults(const Scenario& s, const std::string& lab, LabPlan& p) {
 
 // A slowdown changes the host's CPU quota (and back after its duration); below the smallest quota
 // the host is frozen instead (a stall).
+// A slowdown to `speed` of a host whose full quota is `full`: the quota it gets (0 = frozen, below
+// the smallest quota and under 1 %: a stall).
+double slowed_cores(double full, double speed, const Calibration& c) {
+  const double cores = full * speed;
+  if (cores >= c.min_cores) return cores;
+  return speed < 0.01 ? 0 : c.min_cores;
+}
+
+// `s`: the scenario as written (its slowdowns' speeds are fractions of the host's peak).
 void plan_slowdowns(const Scenario& s, const Calibration& c, const std::string& lab, LabPlan& p) {
   for (const auto& sd : s.slowdowns) {
     const int h = host_index(s, sd.host);
     const double full = p.host_cores[static_cast<std::size_t>(h)];
-    const double cores = full * sd.speed;
+    const double cores = slowed_cores(full, sd.speed, c);
     LabAction a, back;
     a.at = sd.at;
     back.at = sd.at + sd.duration;
-    if (cores >= c.min_cores) {
+    if (cores > 0) {
       a.args = {"speed", lab, lab_host(h), num(cores)};
-      a.what = sd.host + " slowed to " + num(sd.speed) + " (" + num(cores) + " core)";
+      a.what = sd.host + " slowed to " + num(sd.speed) + ": " + num(cores) + " core";
+      if (cores > full * sd.speed * 1.001) a.what += " (the smallest quota: " + num(cores / full) + " of its speed)";
       back.args = {"speed", lab, lab_host(h), num(full)};
       back.what = sd.host + " back to full speed";
     } else {
       a.args = {"freeze", lab, lab_host(h)};
-      a.what = sd.host + " frozen (speed " + num(sd.speed) + " = " + num(cores) + " core, under the smallest quota " +
-               num(c.min_cores) + ")";
+      a.what = sd.host + " frozen (speed " + num(sd.speed) + ": a stall; the smallest quota is " + num(c.min_cores) + " core)";
       back.args = {"thaw", lab, lab_host(h)};
       back.what = sd.host + " thawed";
-      p.notes.push_back(a.what + ": a stall instead of a crawl");
+      p.notes.push_back(a.what);
     }
     p.actions.push_back(a);
     if (sd.duration >= 0) p.actions.push_back(back);
@@ -131,15 +143,38 @@ Result<Calibration> parse_calibration(const json& j) {
   c.workload_format = f->get<std::string>();
   c.scan_rate = get_number(j, "scan_rate", 0);
   if (!(c.scan_rate > 0)) return Error{"calibration: scan_rate (bytes/s on one core) must be > 0"};
+  if (auto r = j.find("scan_rate_by_quota"); r != j.end()) {
+    if (!r->is_array()) return Error{"calibration: scan_rate_by_quota: a list of [quota, bytes/s per core]"};
+    for (const auto& x : *r) {
+      if (!x.is_array() || x.size() != 2 || !x[0].is_number() || !x[1].is_number() || !(x[0].get<double>() > 0) ||
+          !(x[1].get<double>() > 0))
+        return Error{"calibration: scan_rate_by_quota: each entry [quota > 0, bytes/s per core > 0]"};
+      c.rate_by_quota.emplace_back(x[0].get<double>(), x[1].get<double>());
+    }
+    std::sort(c.rate_by_quota.begin(), c.rate_by_quota.end());
+  }
   c.cores_per_gf = get_number(j, "cores_per_gf", c.cores_per_gf);
   c.max_cores = get_number(j, "max_cores", c.max_cores);
   c.min_cores = get_number(j, "min_cores", c.min_cores);
   c.master_cores = get_number(j, "master_cores", c.master_cores);
   c.link_latency = get_number(j, "link_latency", -1);
   c.link_bandwidth = get_number(j, "link_bandwidth", -1);
-  if (!(c.cores_per_gf > 0) || !(c.max_cores > 0) || !(c.min_cores > 0) || c.master_cores < 0)
-    return Error{"calibration: cores_per_gf, max_cores, min_cores must be > 0"};
+  if (c.cores_per_gf < 0 || !(c.max_cores > 0) || !(c.min_cores > 0) || c.master_cores < 0)
+    return Error{"calibration: cores_per_gf must be >= 0 (0 = auto), max_cores and min_cores > 0"};
   return c;
+}
+
+double Calibration::rate_at(double q) const {
+  const auto& t = rate_by_quota;
+  if (t.empty()) return scan_rate;
+  if (q <= t.front().first) return t.front().second;
+  if (q >= t.back().first) return t.back().second;
+  for (std::size_t i = 1; i < t.size(); ++i)
+    if (q <= t[i].first) {
+      const double f = (q - t[i - 1].first) / (t[i].first - t[i - 1].first);
+      return t[i - 1].second + f * (t[i].second - t[i - 1].second);
+    }
+  return t.back().second;
 }
 
 Result<Calibration> load_calibration(const std::string& path, Env& env) {
@@ -156,12 +191,14 @@ Result<Calibration> load_calibration(const std::string& path, Env& env) {
 
 Result<double> lab_scale(const Scenario& s, const Calibration& c) {
   if (!s.platform.generated) return Error{s.name + ": a real run needs a generated platform (host speeds)"};
+  // auto (0): the scenario's own time scale, flops_per_byte / host speed = seconds per byte on the lab
+  const double want = c.cores_per_gf > 0 ? c.cores_per_gf : 1e9 / (c.scan_rate * s.options.flops_per_byte);
   double sum = 0;
   for (std::size_t i = 0; i < s.platform.hosts.size(); ++i) {
     const double gf = s.platform.hosts[i].speed / 1e9;
-    sum += i == 0 ? std::max(gf, c.master_cores / c.cores_per_gf) : gf;
+    sum += i == 0 ? std::max(gf, c.master_cores / want) : gf;
   }
-  return std::min(c.cores_per_gf, c.max_cores / sum);
+  return std::min(want, c.max_cores / sum);
 }
 
 Result<std::vector<double>> lab_host_cores(const Scenario& s, const Calibration& c) {
@@ -176,18 +213,36 @@ Result<std::vector<double>> lab_host_cores(const Scenario& s, const Calibration&
 Result<Scenario> calibrated_scenario(const Scenario& s, const Calibration& c) {
   auto scale = lab_scale(s, c);
   if (!scale) return scale.err();
+  auto cores = lab_host_cores(s, c);
+  if (!cores) return cores.err();
   Scenario t = s;
-  t.options.flops_per_byte = 1e9 / (c.scan_rate * *scale);
+  const double ref = c.rate_at(*scale) * *scale;  // bytes/s of a 1 Gf host's quota
+  t.options.flops_per_byte = 1e9 / ref;
+  // Each worker host as fast as its quota really scans.
+  for (std::size_t i = 1; i < t.platform.hosts.size(); ++i) {
+    const double q = (*cores)[i];
+    t.platform.hosts[i].speed = c.rate_at(q) * q / ref * 1e9;
+  }
+  for (auto& sd : t.slowdowns) {
+    const int h = host_index(s, sd.host);
+    if (h < 0) continue;
+    const double full = (*cores)[static_cast<std::size_t>(h)];
+    const double got = slowed_cores(full, sd.speed, c);
+    if (got > 0) sd.speed = c.rate_at(got) * got / (c.rate_at(full) * full);
+  }
   t.options.extra_args.insert(t.options.extra_args.end(), {"--format", c.workload_format});
-  if (c.link_latency >= 0) t.platform.latency = t.platform.backbone_latency = c.link_latency / 2;
+  if (c.link_latency >= 0) {  // host link + backbone + host link: the two host links carry it
+    t.platform.latency = c.link_latency / 2;
+    t.platform.backbone_latency = 0;
+  }
   if (c.link_bandwidth > 0) t.platform.bandwidth = t.platform.backbone_bandwidth = c.link_bandwidth;
   return t;
 }
 
-std::string lab_host(int i) { return "h" + std::to_string(i); }
+std::string lab_host(int i) { return "h" + std::to_string(i + 1); }  // tools/dla-lab numbers hosts from 1
 
-Result<LabPlan> plan_lab(const Scenario& twin, const Calibration& c, const std::string& lab, const std::string& program,
-                         const std::string& trace_file) {
+Result<LabPlan> plan_lab(const Scenario& s, const Scenario& twin, const Calibration& c, const std::string& lab,
+                         const std::string& program, const std::string& trace_file) {
   LabPlan p;
   p.lab = lab;
   auto scale = lab_scale(twin, c);
@@ -209,7 +264,8 @@ Result<LabPlan> plan_lab(const Scenario& twin, const Calibration& c, const std::
   for (const auto& a : program_args(inject, "input", trace_file)) p.mpirun_args.push_back(a);
   p.mpirun_args.insert(p.mpirun_args.end() - 1, "--announce-start");
   plan_faults(twin, lab, p);
-  plan_slowdowns(twin, c, lab, p);
+  p.min_cores = c.min_cores;
+  plan_slowdowns(s, c, lab, p);
   plan_network(twin, lab, p);
   std::stable_sort(p.actions.begin(), p.actions.end(), [](const LabAction& a, const LabAction& b) { return a.at < b.at; });
   return p;
