@@ -103,7 +103,21 @@ void plan_slowdowns(const Scenario& s, const Calibration& c, const std::string& 
   }
 }
 
-// Bandwidth changes become the host link's rate (tc tbf); latency changes cannot be made here.
+constexpr double kSmallBurstBelow = 64 << 10;  // bytes/s
+
+// sh -c: the tbf of dla-lab's `link rate` (both veth ends of host i) with a one-packet burst, or
+// removed (`rate` empty).
+std::vector<std::string> shape_argv(const std::string& lab, int i, const std::string& rate) {
+  const std::string n = std::to_string(i + 1), sw = lab + "-sw", s_if = lab + "-s" + n, h_ns = lab + "-h" + n;
+  const std::string q = rate.empty() ? " root 2>/dev/null; true" : " root tbf rate " + rate + " burst 1600 latency 60s";
+  const std::string op = rate.empty() ? "del" : "replace";
+  return {"sh", "-c", "ip netns exec " + sw + " tc qdisc " + op + " dev " + s_if + q + " && ip netns exec " + h_ns +
+                          " tc qdisc " + op + " dev " + h_ns + q};
+}
+
+// Bandwidth changes become the host link's rate (tc tbf), or the same with a small burst under
+// kSmallBurstBelow; latency
+// changes cannot be made here (no netem).
 void plan_network(const Scenario& s, const std::string& lab, LabPlan& p) {
   for (const auto& n : s.network) {
     const std::string prefix = "link-";
@@ -117,18 +131,25 @@ void plan_network(const Scenario& s, const std::string& lab, LabPlan& p) {
       p.not_reproduced.push_back("bandwidth of " + n.link + " at " + num(n.at) + " s: NOT reproduced (not a host's own link)");
       continue;
     }
-    LabAction a;
+    // dla-lab's `link rate` lets a 32 KB burst through at full speed: this program's messages are a
+    // few hundred bytes, so under kSmallBurstBelow it would slow none of them. There the same tbf is
+    // set with a burst of one packet (tc in the lab's namespaces, both ways, as dla-lab does).
+    LabAction a, back;
     a.at = n.at;
-    a.args = {"link", lab, lab_host(h), "rate", tc_rate(n.bandwidth)};
-    a.what = host + "'s link at " + num(n.bandwidth) + " B/s";
-    p.actions.push_back(a);
-    if (n.duration >= 0) {
-      LabAction back;
-      back.at = n.at + n.duration;
+    back.at = n.at + n.duration;
+    if (n.bandwidth < kSmallBurstBelow) {
+      a.raw = back.raw = true;
+      a.args = shape_argv(lab, h, tc_rate(n.bandwidth));
+      back.args = shape_argv(lab, h, "");
+      a.what = host + "'s link at " + num(n.bandwidth) + " B/s (tc tbf, burst of one packet)";
+    } else {
+      a.args = {"link", lab, lab_host(h), "rate", tc_rate(n.bandwidth)};
       back.args = {"link", lab, lab_host(h), "rate", "off"};
-      back.what = host + "'s link back to full rate";
-      p.actions.push_back(back);
+      a.what = host + "'s link at " + num(n.bandwidth) + " B/s (tc tbf)";
     }
+    back.what = host + "'s link back to full rate";
+    p.actions.push_back(a);
+    if (n.duration >= 0) p.actions.push_back(back);
   }
 }
 
@@ -245,10 +266,10 @@ Result<LabPlan> plan_lab(const Scenario& s, const Scenario& twin, const Calibrat
                          const std::string& program, const std::string& trace_file) {
   LabPlan p;
   p.lab = lab;
-  auto scale = lab_scale(twin, c);
+  auto scale = lab_scale(s, c);  // (the scenario's: the twin's flops_per_byte is already calibrated)
   if (!scale) return scale.err();
   p.scale = *scale;
-  auto cores = lab_host_cores(twin, c);
+  auto cores = lab_host_cores(s, c);
   if (!cores) return cores.err();
   p.host_cores = *cores;
   std::string speeds;

@@ -61,6 +61,7 @@ Result<Scenario> calibrated_scenario(const Scenario& s, const Calibration& c);
 struct LabAction {
   double at = 0;
   std::vector<std::string> args;  // after the dla-lab program, e.g. {"kill-rank", LAB, "3"}
+  bool raw = false;                  // args is a whole command (not dla-lab's)
   std::vector<std::string> resolve;  // after the dla-lab program: pids to SIGKILL at `at` (args then
   bool fallback_only = false;        // run always, or only if none was found)
   std::string what;               // "crash rank 3"
@@ -104,7 +105,7 @@ struct SupervisedSpec {
   std::string start_line;
   std::vector<TimedCommand> commands;  // sorted by time
   double grace = 5;
-  double start_limit = 40;  // the clock not started by then: start-up hung, the group is ended
+  double start_limit = 20;  // the clock not started by then: start-up hung, the group is ended (normal: 1-4 s)
 };
 struct SupervisedOutput {
   RunOutput out;

@@ -54,7 +54,7 @@ SupervisedSpec supervised_spec(const Scenario& s, const LabPlan& p, const RealRe
     const LabAction& a = p.actions[i];
     TimedCommand t;
     t.at = a.at;
-    t.spec = {with_tool(req.lab_tool, a.args), req.run_dir, n + ".out", n + ".err", 30};
+    t.spec = {a.raw ? a.args : with_tool(req.lab_tool, a.args), req.run_dir, n + ".out", n + ".err", 30};
     if (!a.resolve.empty()) {
       t.resolve = {with_tool(req.lab_tool, a.resolve), req.run_dir, n + ".pids", n + ".pids.err", 30};
       t.signal = 9;
