@@ -104,7 +104,7 @@ struct SupervisedSpec {
   ProcessSpec main;
   std::string start_line;
   std::vector<TimedCommand> commands;  // sorted by time
-  double grace = 5;
+  double grace = 8;  // (tools/dla-mpirun ends mpirun 5 s after the RESULT line itself)
   double start_limit = 20;  // the clock not started by then: start-up hung, the group is ended (normal: 1-4 s)
 };
 struct SupervisedOutput {
