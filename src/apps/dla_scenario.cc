@@ -232,6 +232,7 @@ sc::RealRequest real_request(const Args& a, const Env& env, const sc::Scenario& 
 int cmd_real(const Args& a, const Env& env, const std::vector<std::string>& paths) {
   if (paths.empty()) die("run --real: name at least one scenario");
   const auto c = calibration_or_die(a, env);
+  dla::apps::install_interrupt_handler();  // Ctrl+C: the job ends, the lab is still taken down
   int failed = 0;
   for (const auto& p : paths) {
     const auto s = load_or_die(p, env);
@@ -242,6 +243,7 @@ int cmd_real(const Args& a, const Env& env, const std::vector<std::string>& path
     const double mk = rr.result.is_object() && rr.result.contains("makespan_s") ? rr.result["makespan_s"].get<double>() : -1;
     std::cout << "  makespan " << mk << " s (wall " << rr.real_s << " s), trace " << rr.run_dir << "/run.trace" << std::endl;
     for (const auto& t : r->timing) std::cout << "  timing (real time, not a failure): " << t << std::endl;
+    if (dla::apps::g_interrupted) die("interrupted (the lab was taken down)");
     std::cout << (rr.ok ? "PASS " : "FAIL ") << s.name << " (real)" << std::endl;
     for (const auto& f : rr.failures) std::cout << "    " << f << std::endl;
     failed += rr.ok ? 0 : 1;
@@ -252,6 +254,7 @@ int cmd_real(const Args& a, const Env& env, const std::vector<std::string>& path
 int cmd_validate(const Args& a, const Env& env, const std::vector<std::string>& paths) {
   if (paths.empty()) die("validate: name at least one scenario");
   const auto c = calibration_or_die(a, env);
+  dla::apps::install_interrupt_handler();
   std::vector<sc::Validation> all;
   json arr = json::array();
   for (const auto& p : paths) {
@@ -259,6 +262,7 @@ int cmd_validate(const Args& a, const Env& env, const std::vector<std::string>& 
     std::cerr << "validate " << s.name << " ..." << std::endl;
     auto v = sc::validate_scenario(s, c, env, real_request(a, env, s, a.verbose ? &std::cerr : nullptr), run_process, supervise, fs());
     if (!v) die(v.error());
+    if (dla::apps::g_interrupted) die("interrupted (the lab was taken down)");
     all.push_back(*v);
     arr.push_back(sc::validation_json(*v));
   }

@@ -26,6 +26,17 @@
 namespace dla::apps {
 
 using Clock = std::chrono::steady_clock;
+
+// Set by SIGINT/SIGTERM (install_interrupt_handler): a supervised run then ends its job at once, so
+// that the caller still takes its lab down, and the caller stops after that scenario.
+inline volatile sig_atomic_t g_interrupted = 0;
+inline void install_interrupt_handler() {
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_interrupted = 1; };
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
 inline double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // fork + exec in its own process group, stdout/stderr to files (relative to cwd); -1 on failure.
@@ -183,6 +194,11 @@ inline scen::SupervisedOutput supervise(const scen::SupervisedSpec& s, double* r
     if (!have_result && tick % 20 == 0 && file_has_line_start(out_path, "RESULT ")) {
       have_result = true;
       result_seen = Clock::now();
+    }
+    if (g_interrupted) {
+      out.out.timed_out = true;
+      status = end_group(pid, 8);
+      break;
     }
     if (!out.started && seconds_since(t0) > s.start_limit) {
       out.start_hung = true;
