@@ -125,10 +125,10 @@ void plan_network(const Scenario& s, const std::string& lab, LabPlan& p) {
     const int h = host_index(s, host);
     if (n.latency >= 0)
       p.not_reproduced.push_back("latency of " + n.link + " to " + num(n.latency) + " s at " + num(n.at) +
-                                 " s: NOT reproduced (no netem qdisc in this kernel)");
+                                 " s (no netem qdisc in this kernel)");
     if (n.bandwidth < 0) continue;
     if (h < 0) {
-      p.not_reproduced.push_back("bandwidth of " + n.link + " at " + num(n.at) + " s: NOT reproduced (not a host's own link)");
+      p.not_reproduced.push_back("bandwidth of " + n.link + " at " + num(n.at) + " s (not a host's own link)");
       continue;
     }
     // dla-lab's `link rate` lets a 32 KB burst through at full speed: this program's messages are a
