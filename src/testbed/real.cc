@@ -212,6 +212,9 @@ Result<Calibration> load_calibration(const std::string& path, Env& env) {
 
 Result<double> lab_scale(const Scenario& s, const Calibration& c) {
   if (!s.platform.generated) return Error{s.name + ": a real run needs a generated platform (host speeds)"};
+  if (s.ranks > static_cast<int>(s.platform.hosts.size()))
+    return Error{s.name + ": a real run places one rank per host (tools/dla-lab fills a host's slots in order, "
+                 "the simulation deals ranks round-robin: the same rank would be on another host)"};
   // auto (0): the scenario's own time scale, flops_per_byte / host speed = seconds per byte on the lab
   const double want = c.cores_per_gf > 0 ? c.cores_per_gf : 1e9 / (c.scan_rate * s.options.flops_per_byte);
   double sum = 0;

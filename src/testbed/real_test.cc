@@ -83,6 +83,7 @@ TEST_CASE("calibrated twin: flops_per_byte and host speeds as the quotas really 
   Scenario file = s;
   file.platform.generated = false;  // a platform file: no host speeds to make quotas from
   CHECK(calibrated_scenario(file, c).error().find("generated platform") != std::string::npos);
+  CHECK(calibrated_scenario(scenario({{"ranks_per_host", 2}}), c).error().find("one rank per host") != std::string::npos);
 }
 
 TEST_CASE("lab plan: crashes from outside, host loss, slowdowns, links; latency named", "[testbed][real]") {
