@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Host loss on a real lab (issue 12): N trials of a 3-host x 2-rank distributed_log_analyser run in
 # which every process of host 3 (ranks 4 and 5 and its orted) is SIGKILLed mid-run.
-#   bench/lab_hostloss.sh [--mode trust|settings|plain] [--victim H] [--at SEC] [--trials N] [--build DIR]
+#   bench/lab_hostloss.sh [--mode trust|settings|plain|direct|notree] [--victim H] [--at SEC] [--trials N] [--build DIR]
 # --victim 1 kills the master's host (ranks 0 and 1): the lab's supervisor runs the job again on the
 # hosts left, which resumes from the newest checkpoint (checkpoints on, every 2 files).
 # modes: trust     tools/dla-lab mpirun as shipped (routed direct + no tree spawn; dla-mpirun ends
 #                  mpirun DLA_MPIRUN_RESULT_GRACE s after the RESULT line)
 #        settings  the same settings, but dla-mpirun waits for mpirun (DLA_MPIRUN_RESULT_GRACE=off)
 #        plain     Open MPI's default routing and tree spawn (dla-lab mpirun --plain)
+#        direct    only --mca routed direct (plain + OMPI_MCA_routed=direct), mpirun waited for
+#        notree    only --mca plm_rsh_no_tree_spawn 1, mpirun waited for
 # Per trial: wrapper exit code, the RESULT line's verdict and failed workers, counts against an
 # independent awk count, seconds from the kill to the RESULT line and to the wrapper's exit, and
 # whether any process was left in the lab. Each trial runs under `timeout -k 5 60`. Needs root.
@@ -36,7 +38,9 @@ case "$mode" in
   trust) ;;
   settings) envs=(DLA_MPIRUN_RESULT_GRACE=off) ;;
   plain) extra=(--plain); envs=(DLA_MPIRUN_RESULT_GRACE=off) ;;
-  *) echo "error: --mode trust|settings|plain" >&2; exit 1 ;;
+  direct) extra=(--plain); envs=(DLA_MPIRUN_RESULT_GRACE=off OMPI_MCA_routed=direct) ;;
+  notree) extra=(--plain); envs=(DLA_MPIRUN_RESULT_GRACE=off OMPI_MCA_plm_rsh_no_tree_spawn=1) ;;
+  *) echo "error: --mode trust|settings|plain|direct|notree" >&2; exit 1 ;;
 esac
 "$B/generate_logs" --out "$T/logs" --files 20 --lines 10000 --seed 5 >/dev/null
 want=$(awk '
