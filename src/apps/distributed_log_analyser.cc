@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
       "flops-per-byte", po::value(&opt.flops_per_byte)->default_value(1.0), "simulation only: modelled scan cost per byte")(
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
+      "announce-start", po::bool_switch(&opt.announce_start), "print 'dla: run clock started' on stderr at time 0 of the run")(
       "dir", po::value(&opt.dir), "directory holding *.log files");
   add_input_options(desc, &opt);
   add_failover_options(desc, &opt);

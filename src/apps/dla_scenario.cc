@@ -3,31 +3,27 @@
 // distributed_log_analyser_smpi through run_process below, checks the result against
 // base_log_analyser and the scenario's expectations, and compares the event trace and the output
 // with the golden files in traces/. Usage: dla_scenario --help; format: scenarios/README.md.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "dash/replay.h"
 #include "dash/server.h"
+#include "apps/process_runner.h"
 #include "scan/discovery.h"
 #include "scan/gzip_file.h"
 #include "obs/gantt.h"
 #include "testbed/compare.h"
+#include "testbed/real.h"
 #include "testbed/runner.h"
 #include "testbed/suite.h"
 #include "testbed/summary.h"
@@ -47,6 +43,11 @@ Commands
   run SCENARIO...         run each scenario (a folder scenarios/NAME or its scenario.json) under
                           smpirun, check its expectations, compare trace and output with the goldens
                           traces/NAME.trace and traces/NAME.out
+  run --real SCENARIO...  run each scenario on a lab of real hosts (tools/dla-lab, real Open MPI, real
+                          time; needs root): CPU quotas from the host speeds, faults applied from outside
+                          at their times, the ones the lab cannot make named; counts must be exact
+  validate SCENARIO...    the calibrated simulation and the real run side by side: makespan, detection
+                          latency, reassignments, tasks per worker, relative errors (--json: one object each)
   run-all                 the same for every scenarios/*/scenario.json
   check SCENARIO...       validate only (and print what the scenario contains)
   materialize SCENARIO -o DIR
@@ -69,6 +70,9 @@ Commands
                           too) with a time slider, on http://127.0.0.1:P/ (default 8080) until Ctrl+C
 
 Options
+  --calibration FILE      run --real, validate: the lab's calibration (default REPO/platforms/lab-calibration.json,
+                          made by tools/calibrate-lab)
+  --lab-tool PATH         run --real, validate: the lab CLI (default $DLA_LAB_TOOL, else REPO/tools/dla-lab)
   --update-golden         run: accept this run's trace and output as the new goldens
   --force                 with --update-golden: even if expectations fail; replay: overwrite DIR
   --repeat N              run: run each scenario N times and require byte-identical results (default 1)
@@ -105,8 +109,8 @@ struct Args {
   std::string policy, runs, repo, build, out, title, speed = "1Gf";
   std::vector<std::string> policies, tags, skip_tags;
   double timeout = -1, heartbeat = -1;
-  bool json = false;
-  std::string chart;
+  bool json = false, real = false;
+  std::string chart, calibration, lab_tool;
   std::vector<std::string> sets;           // compare, sweep: --set OPTION=VALUE, applied to each scenario first
   std::string port = "8080", listen = "127.0.0.1";  // dashboard
   std::string sweep_option;                // sweep: the option varied ("timeout", "phi-threshold", ...)
@@ -137,50 +141,9 @@ void mkdirs(const std::string& d) {
   if (auto s = dla::make_dirs(fs(), d); !s) die(s.error());
 }
 
-// Runs a process (PATH lookup) in its cwd, stdout/stderr into files, killed (its whole process
-// group) after its limit. Spawning stays here: the testbed layer (testbed/runner.h) is pure.
-sc::RunOutput run_process(const sc::ProcessSpec& p, double* real_seconds) {
-  sc::RunOutput r;
-  const auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid < 0) die(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    if (::chdir(p.cwd.c_str()) != 0) _exit(126);
-    int o = ::open(p.stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = ::open(p.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0) _exit(126);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    std::vector<char*> a;
-    for (const auto& s : p.argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    ::execvp(a[0], a.data());
-    std::fprintf(stderr, "error: cannot run %s: %s\n", a[0], std::strerror(errno));
-    _exit(127);
-  }
-  ::setpgid(pid, pid);
-  int status = 0;
-  for (;;) {
-    pid_t w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (el > p.limit) {
-      ::kill(-pid, SIGTERM);
-      std::this_thread::sleep_for(std::chrono::seconds(2));
-      ::kill(-pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      r.timed_out = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (real_seconds) *real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  return r;
-}
+// Processes are started and timed in apps/process_runner.h: the testbed layer is pure.
+using dla::apps::run_process;
+using dla::apps::supervise;
 
 using Env = sc::RunPaths;
 
@@ -256,6 +219,68 @@ int cmd_run(const Args& a, const Env& env, std::vector<std::string> paths) {
                  "  tools/dla-scenario run scenarios/NAME --repeat 2 --update-golden\n"
                  "then review `git diff traces/` and commit the goldens with the change." << std::endl;
   return failed ? 2 : 0;
+}
+
+// ---- real runs (issue 12) ----
+sc::Calibration calibration_or_die(const Args& a, const Env& env) {
+  auto c = sc::load_calibration(a.calibration.empty() ? env.repo + "/platforms/lab-calibration.json" : a.calibration);
+  if (!c) die(c.error());
+  return *c;
+}
+
+sc::RealRequest real_request(const Args& a, const Env& env, const sc::Scenario& s, std::ostream* echo) {
+  sc::RealRequest r;
+  r.run_dir = env.runs + "/" + s.name + ".real";
+  r.lab_tool = a.lab_tool;
+  if (r.lab_tool.empty() && std::getenv("DLA_LAB_TOOL")) r.lab_tool = std::getenv("DLA_LAB_TOOL");
+  if (r.lab_tool.empty()) r.lab_tool = env.repo + "/tools/dla-lab";
+  r.lab = "dla-r" + std::to_string(::getpid() % 10000);  // short: interface names hold 15 characters
+  r.echo = echo;
+  return r;
+}
+
+int cmd_real(const Args& a, const Env& env, const std::vector<std::string>& paths) {
+  if (paths.empty()) die("run --real: name at least one scenario");
+  const auto c = calibration_or_die(a, env);
+  dla::apps::install_interrupt_handler();  // Ctrl+C: the job ends, the lab is still taken down
+  int failed = 0;
+  for (const auto& p : paths) {
+    const auto s = load_or_die(p, env);
+    std::cout << "REAL " << s.name << std::endl;
+    auto r = sc::run_real(s, c, env, real_request(a, env, s, &std::cout), run_process, supervise, fs());
+    if (!r) die(r.error());
+    const auto& rr = r->run;
+    const double mk = rr.result.is_object() && rr.result.contains("makespan_s") ? rr.result["makespan_s"].get<double>() : -1;
+    std::cout << "  makespan " << mk << " s (wall " << rr.real_s << " s), trace " << rr.run_dir << "/run.trace" << std::endl;
+    for (const auto& t : r->timing) std::cout << "  timing (real time, not a failure): " << t << std::endl;
+    if (dla::apps::g_interrupted) die("interrupted (the lab was taken down)");
+    std::cout << (rr.ok ? "PASS " : "FAIL ") << s.name << " (real)" << std::endl;
+    for (const auto& f : rr.failures) std::cout << "    " << f << std::endl;
+    failed += rr.ok ? 0 : 1;
+  }
+  return failed ? 2 : 0;
+}
+
+int cmd_validate(const Args& a, const Env& env, const std::vector<std::string>& paths) {
+  if (paths.empty()) die("validate: name at least one scenario");
+  const auto c = calibration_or_die(a, env);
+  dla::apps::install_interrupt_handler();
+  std::vector<sc::Validation> all;
+  json arr = json::array();
+  for (const auto& p : paths) {
+    const auto s = load_or_die(p, env);
+    std::cerr << "validate " << s.name << " ..." << std::endl;
+    auto v = sc::validate_scenario(s, c, env, real_request(a, env, s, a.verbose ? &std::cerr : nullptr), run_process, supervise, fs());
+    if (!v) die(v.error());
+    if (dla::apps::g_interrupted) die("interrupted (the lab was taken down)");
+    all.push_back(*v);
+    arr.push_back(sc::validation_json(*v));
+  }
+  if (a.json) std::cout << (arr.size() == 1 ? arr[0] : arr).dump(2) << std::endl;
+  else std::cout << sc::validation_table(all);
+  for (const auto& v : all)
+    if (!v.sim_ok || !v.real_ok) return 2;
+  return 0;
 }
 
 int cmd_check(const Env& env, const std::vector<std::string>& paths) {
@@ -441,6 +466,8 @@ bool take_valued(Args& a, const std::string& s, const std::string& v) {
   else if (s == "--title") a.title = v;
   else if (s == "--port") a.port = v;
   else if (s == "--listen") a.listen = v;
+  else if (s == "--calibration") a.calibration = v;
+  else if (s == "--lab-tool") a.lab_tool = v;
   else if (s == "--speed") a.speed = v;
   else if (take_sweep_option(a, s, v)) return true;
   else if (s == "--timeout") a.timeout = to_seconds(s, v);
@@ -453,7 +480,7 @@ Args parse_args(int argc, char** argv) {
   Args a;
   a.cmd = argv[1];
   static const std::vector<std::string> kValued = {"--repeat", "--policy", "--policies", "--tag", "--skip-tag", "--runs", "--repo",
-                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--speed", "--timeout", "--heartbeat",
+                                                    "--build", "-o", "--output", "--chart", "--set", "--title", "--calibration", "--lab-tool", "--speed", "--timeout", "--heartbeat",
                                                     "--port", "--listen"};
   for (int i = 2; i < argc; ++i) {
     const std::string s = argv[i];
@@ -462,6 +489,7 @@ Args parse_args(int argc, char** argv) {
     else if (s == "--no-golden") a.no_golden = true;
     else if (s == "--paje") a.paje = true;
     else if (s == "--json") a.json = true;
+    else if (s == "--real") a.real = true;
     else if (s == "-v" || s == "--verbose") a.verbose = true;
     else if (s == "-h" || s == "--help") {
       std::cout << kUsage;
@@ -517,7 +545,9 @@ int dispatch(const Args& a) {
   if (a.cmd == "summary") return cmd_summary(a);
   check_policies(a);
   Env env = find_env(a);
+  if (a.cmd == "run" && a.real) return cmd_real(a, env, a.pos);
   if (a.cmd == "run") return cmd_run(a, env, a.pos);
+  if (a.cmd == "validate") return cmd_validate(a, env, a.pos);
   if (a.cmd == "run-all") {
     if (!a.pos.empty()) die("run-all takes no scenario names (use run)");
     return cmd_run(a, env, all_scenarios(env, a));

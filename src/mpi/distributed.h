@@ -96,6 +96,7 @@ struct DistributedOptions {
   double flops_per_byte = 1.0;   // simulation only
   bool quiet = false;
   bool json = false;
+  bool announce_start = false;   // print kClockStartLine on stderr when the run's clock starts (master)
   double startup_timeout = 30.0; // runtime.h's watchdog (read from argv before MPI_Init)
   std::string checkpoint_dir;    // the --trace file may not go there
   // --standbys K: ranks 1..K also watch the master and elect a successor when it dies (election.h);
@@ -135,6 +136,11 @@ inline constexpr std::size_t kMaxTasks = 100000;
 
 // --standbys resolved for a job of `size` ranks.
 int standby_count(const DistributedOptions& opt, int size);
+
+// --announce-start: the master prints this line on stderr at the moment its clock (time 0 of the
+// trace) starts, so that a harness injecting faults from outside (dla-scenario run --real) can time
+// them on the run's own clock.
+inline constexpr const char* kClockStartLine = "dla: run clock started";
 
 // Checks option values (every rank calls it with the same options and session size).
 Status validate(const DistributedOptions& opt, int size);

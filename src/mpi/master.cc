@@ -78,6 +78,10 @@ Status Master::start() {
   // worker is heard from (or declared failed) relative to when it could start.
   t0_ = wtime();
   origin_ = takeover_ ? takeover_->t0 : t0_;
+  if (opt_.announce_start && !takeover_) {  // (a new master's clock is its predecessor's)
+    std::fprintf(stderr, "%s\n", kClockStartLine);
+    std::fflush(stderr);
+  }
   const int already = static_cast<int>(so.files_done.size());
   auto policy = make_policy(opt_.policy);
   if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));

@@ -156,6 +156,19 @@ Scenario with_run_defaults(const Scenario& s, const std::string& program, Env& e
   return out;
 }
 
+Result<RunSetup> set_up_scenario_run(const Scenario& s, const RunPaths& paths, const std::string& run_dir,
+                                     const SpawnFn& spawn, RunResult& rr, Env& env) {
+  const std::string base_prog = paths.build + "/base_log_analyser";
+  if (!is_regular_file(env, base_prog)) return Error{base_prog + " not found: build the target base_log_analyser (or pass --build)"};
+  rr.run_dir = run_dir;
+  if (auto st = prepare_run_dir(run_dir, env); !st) return Error{st.error()};
+  auto m = set_up_run(s, paths, run_dir, rr, env);
+  if (!m) return Error{m.error()};
+  auto base_json = count_with_base(s, base_prog, run_dir, spawn, env);
+  if (!base_json) return Error{base_json.error()};
+  return RunSetup{*m, *base_json};
+}
+
 Result<RunResult> run_scenario(const Scenario& s, const RunPaths& paths, const RunRequest& req, const SpawnFn& spawn,
                                Env& env) {
   RunResult rr;
@@ -164,11 +177,10 @@ Result<RunResult> run_scenario(const Scenario& s, const RunPaths& paths, const R
   const std::string base_prog = paths.build + "/base_log_analyser";
   if (!is_regular_file(env, program)) return Error{program + " not found: build the target distributed_log_analyser_smpi (or pass --build)"};
   if (!is_regular_file(env, base_prog)) return Error{base_prog + " not found: build the target base_log_analyser (or pass --build)"};
-  if (auto st = prepare_run_dir(req.run_dir, env); !st) return Error{st.error()};
-  auto m = set_up_run(s, paths, req.run_dir, rr, env);
-  if (!m) return Error{m.error()};
-  auto base_json = count_with_base(s, base_prog, req.run_dir, spawn, env);
-  if (!base_json) return Error{base_json.error()};
+  auto setup = set_up_scenario_run(s, paths, req.run_dir, spawn, rr, env);
+  if (!setup) return Error{setup.error()};
+  const Materialized* m = &setup->m;
+  const json* base_json = &setup->base;
   auto argv = smpirun_argv(with_run_defaults(s, program, env), *m, program, "run.trace", req.paje, req.policy);
   write_text(env, req.run_dir + "/command.txt", "cd " + req.run_dir + " && " + shell_quote(argv) + "\n");
   if (req.echo) *req.echo << "  $ cd " << req.run_dir << " && " << shell_quote(argv) << std::endl;

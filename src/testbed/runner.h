@@ -72,6 +72,16 @@ struct RunResult {
   std::vector<std::string> stderr_tail;   // a failed run: the last lines of smpirun's stderr
 };
 
+// The first steps of every run (simulated or real, testbed/real.h): claim and clean the run
+// directory, materialise the scenario (the program reads `input` there), count the input with
+// base_log_analyser. Fills rr.run_dir and rr.task_bytes.
+struct RunSetup {
+  Materialized m;
+  nlohmann::json base;
+};
+Result<RunSetup> set_up_scenario_run(const Scenario& s, const RunPaths& paths, const std::string& run_dir,
+                                     const SpawnFn& spawn, RunResult& rr, Env& env = *Env::posix());
+
 // One simulation of `s`. An Error means the run could not be set up (missing programs, a run
 // directory that is not ours, bad platform, base_log_analyser failing); a run that fails its
 // checks is a RunResult with failures.
