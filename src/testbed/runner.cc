@@ -89,6 +89,7 @@ void check_run(const Scenario& s, RunOutput& r, const std::string& program, cons
   rr.base = base_json;
   if (s.follow.on) {  // no trace, no JSON: the RESULT line against the script's totals
     rr.trace_text = kFollowTraceNote;
+    write_text(env, run_dir + "/run.trace", rr.trace_text);  // so that run.trace compares like any run's
     for (auto& f : follow_failures(s, r.stdout_text, base_json)) rr.failures.push_back(f);
     return;
   }
