@@ -226,10 +226,7 @@ void FollowMaster::grow() {
     } else {
       auto st = apply_growth_step(*Env::posix(), opt_.dir, g, grown_, opt_.sim_growth_seed);
       if (!st) std::fprintf(stderr, "warning: growth step %zu: %s\n", grown_, st.error().c_str());
-      what = growth_text({g}).substr(growth_text({}).size());
-      what = what.substr(what.find(' ') + 1);
-      if (!what.empty() && what.back() == '\n') what.pop_back();
-      if (!st) what += " FAILED";
+      what = growth_step_words(g) + (st ? "" : " FAILED");
     }
     if (!opt_.json) say(head + what);
   }

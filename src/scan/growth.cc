@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 #include "scan/loggen.h"
@@ -18,9 +19,13 @@ constexpr std::uint64_t kMaxStepLines = 10000000;
 bool has_file(GrowthStep::Kind k) { return k != GrowthStep::kCrash; }
 bool has_lines(GrowthStep::Kind k) { return k == GrowthStep::kAppend || k == GrowthStep::kCreate; }
 
+// The shortest of %.15g .. %.17g that reads back as v (2.2, not 2.2000000000000002).
 std::string num(double v) {
   char b[32];
-  std::snprintf(b, sizeof b, "%.17g", v);
+  for (int p = 15; p <= 17; ++p) {
+    std::snprintf(b, sizeof b, "%.*g", p, v);
+    if (std::strtod(b, nullptr) == v) break;
+  }
   return b;
 }
 
@@ -87,16 +92,18 @@ Result<std::vector<GrowthStep>> parse_growth_text(const std::string& text) {
   return steps;
 }
 
+std::string growth_step_words(const GrowthStep& s) {
+  std::string out = std::string(kKinds[s.kind]) + " ";
+  if (s.kind == GrowthStep::kCrash) out += std::to_string(s.rank);
+  else out += s.file;
+  if (s.kind == GrowthStep::kRotate) out += " " + s.to;
+  if (has_lines(s.kind)) out += " " + std::to_string(s.lines);
+  return out;
+}
+
 std::string growth_text(const std::vector<GrowthStep>& steps) {
   std::string out = "# dla growth script: AT KIND ARGS (scan/growth.h)\n";
-  for (const auto& s : steps) {
-    out += num(s.at) + " " + kKinds[s.kind] + " ";
-    if (s.kind == GrowthStep::kCrash) out += std::to_string(s.rank);
-    else out += s.file;
-    if (s.kind == GrowthStep::kRotate) out += " " + s.to;
-    if (has_lines(s.kind)) out += " " + std::to_string(s.lines);
-    out += "\n";
-  }
+  for (const auto& s : steps) out += num(s.at) + " " + growth_step_words(s) + "\n";
   return out;
 }
 

@@ -42,6 +42,8 @@ Status check_growth_step(const GrowthStep& s);
 // Steps sorted by time (stable: equal times keep their order); text <-> steps.
 Result<std::vector<GrowthStep>> parse_growth_text(const std::string& text);
 std::string growth_text(const std::vector<GrowthStep>& steps);
+// One step without its time: "append a.log 500", "rotate a.log a.log.1", "crash 2".
+std::string growth_step_words(const GrowthStep& s);
 
 // The lines step `index` appends (append/create; "" otherwise) and their counts.
 struct GrowthLines {

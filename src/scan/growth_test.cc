@@ -107,3 +107,12 @@ TEST_CASE("growth: steps carried out on a directory") {
   auto a1b = dla::read_file(env, d.path + "/a.log.1");
   CHECK(*a1b == *a1);
 }
+
+TEST_CASE("growth: times written shortest, read back exactly") {
+  auto s = dla::parse_growth_text("2.2 append a.log 1\n0.1 crash 2\n");
+  REQUIRE(s.ok());
+  const auto t = dla::growth_text(*s);
+  CHECK(t.find("\n0.1 crash 2\n") != std::string::npos);
+  CHECK(t.find("\n2.2 append a.log 1\n") != std::string::npos);
+  CHECK(dla::growth_step_words((*s)[1]) == "append a.log 1");
+}
