@@ -12,7 +12,7 @@
 namespace dla {
 namespace {
 
-constexpr const char* kKinds[] = {"append", "create", "rotate", "truncate", "crash"};
+constexpr const char* kKinds[] = {"append", "create", "rotate", "truncate", "crash", "copy"};
 constexpr const char* kGrowthLevels[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 constexpr std::uint64_t kMaxStepLines = 10000000;
 
@@ -42,7 +42,7 @@ Result<GrowthStep> parse_step_line(const std::string& line, int n) {
   auto k = std::find(std::begin(kKinds), std::end(kKinds), kind);
   if (k == std::end(kKinds)) return Error{where + "unknown step '" + kind + "'"};
   s.kind = static_cast<GrowthStep::Kind>(k - std::begin(kKinds));
-  const bool two = has_lines(s.kind) || s.kind == GrowthStep::kRotate;
+  const bool two = has_lines(s.kind) || s.kind == GrowthStep::kRotate || s.kind == GrowthStep::kCopy;
   if (a.empty() || (two && b.empty()) || (!two && !b.empty()) || !extra.empty())
     return Error{where + "'" + kind + "' takes " + (two ? "two arguments" : "one argument")};
   if (s.kind == GrowthStep::kCrash) {
@@ -51,7 +51,7 @@ Result<GrowthStep> parse_step_line(const std::string& line, int n) {
   } else {
     s.file = a;
   }
-  if (s.kind == GrowthStep::kRotate) s.to = b;
+  if (s.kind == GrowthStep::kRotate || s.kind == GrowthStep::kCopy) s.to = b;
   if (has_lines(s.kind)) {
     if (b.find_first_not_of("0123456789") != std::string::npos || b.size() > 9) return Error{where + "bad line count '" + b + "'"};
     s.lines = std::stoull(b);
@@ -69,8 +69,8 @@ bool valid_growth_name(const std::string& name) {
 Status check_growth_step(const GrowthStep& s) {
   if (!(s.at >= 0) || s.at > 1e6) return Error{"time must be within [0, 1e6] s"};
   if (has_file(s.kind) && !valid_growth_name(s.file)) return Error{"bad file name '" + s.file + "' (no '/', no spaces)"};
-  if (s.kind == GrowthStep::kRotate && (!valid_growth_name(s.to) || s.to == s.file))
-    return Error{"rotate: bad target name '" + s.to + "'"};
+  if ((s.kind == GrowthStep::kRotate || s.kind == GrowthStep::kCopy) && (!valid_growth_name(s.to) || s.to == s.file))
+    return Error{std::string(kKinds[s.kind]) + ": bad target name '" + s.to + "'"};
   if (has_lines(s.kind) && (s.lines == 0 || s.lines > kMaxStepLines)) return Error{"lines must be within [1, 10000000]"};
   if (s.kind == GrowthStep::kCrash && s.rank < 1) return Error{"crash: a worker rank (>= 1)"};
   return OkStatus();
@@ -96,7 +96,7 @@ std::string growth_step_words(const GrowthStep& s) {
   std::string out = std::string(kKinds[s.kind]) + " ";
   if (s.kind == GrowthStep::kCrash) out += std::to_string(s.rank);
   else out += s.file;
-  if (s.kind == GrowthStep::kRotate) out += " " + s.to;
+  if (s.kind == GrowthStep::kRotate || s.kind == GrowthStep::kCopy) out += " " + s.to;
   if (has_lines(s.kind)) out += " " + std::to_string(s.lines);
   return out;
 }
@@ -138,6 +138,11 @@ Status apply_growth_step(Env& env, const std::string& dir, const GrowthStep& s, 
     case GrowthStep::kRotate:
       if (env.lstat(join_path(dir, s.to))) return Error{"rotate: " + s.to + " exists already (never overwritten)"};
       return env.rename(path, join_path(dir, s.to));
+    case GrowthStep::kCopy: {
+      auto text = read_file(env, path);
+      if (!text) return Error{"copy: " + text.error()};
+      return write_file(env, join_path(dir, s.to), *text, WriteMode::kCreateExclusive, /*sync=*/false);
+    }
     case GrowthStep::kTruncate:
       if (!env.lstat(path)) return Error{"truncate: no " + s.file};
       return write_file(env, path, "", WriteMode::kTruncate, /*sync=*/false);

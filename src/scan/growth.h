@@ -9,6 +9,7 @@
 //   append   FILE N   N generated lines appended to FILE (created when missing)
 //   create   FILE N   the same, FILE must not exist yet (a new file appearing)
 //   rotate   FILE TO  rename FILE to TO (rotation by rename; TO kept, read until its end)
+//   copy     FILE TO  FILE's bytes copied to a new file TO (copytruncate's first half; TO must not exist)
 //   truncate FILE     FILE emptied in place (copytruncate's second half, or a plain truncation)
 //   crash    RANK     the worker RANK is killed (a fault in the middle of the growth)
 // Text form (the file --sim-growth reads): one step a line, "AT KIND ARG [ARG]", '#' comments.
@@ -26,10 +27,10 @@
 namespace dla {
 
 struct GrowthStep {
-  enum Kind { kAppend, kCreate, kRotate, kTruncate, kCrash } kind = kAppend;
+  enum Kind { kAppend, kCreate, kRotate, kTruncate, kCrash, kCopy } kind = kAppend;
   double at = 0;
   std::string file;        // append, create, rotate, truncate
-  std::string to;          // rotate
+  std::string to;          // rotate, copy
   std::uint64_t lines = 0;  // append, create
   int rank = -1;           // crash
 };

@@ -116,3 +116,18 @@ TEST_CASE("growth: times written shortest, read back exactly") {
   CHECK(t.find("\n2.2 append a.log 1\n") != std::string::npos);
   CHECK(dla::growth_step_words((*s)[1]) == "append a.log 1");
 }
+
+TEST_CASE("growth: copy (copytruncate's first half) duplicates the bytes into a new file, never over one") {
+  dla::test::TempDir d("growth-copy");
+  auto& env = *dla::Env::posix();
+  auto s = dla::parse_growth_text("1 append b.log 4\n2 copy b.log b-1.log\n2 truncate b.log\n");
+  REQUIRE(s.ok());
+  CHECK((*s)[1].kind == GrowthStep::kCopy);
+  CHECK((*s)[1].to == "b-1.log");
+  for (std::size_t i = 0; i < s->size(); ++i) REQUIRE(dla::apply_growth_step(env, d.path, (*s)[i], i, 1).ok());
+  CHECK(dla::read_file(env, d.path + "/b-1.log").value() == dla::growth_lines((*s)[0], 0, 1).text);
+  CHECK(dla::read_file(env, d.path + "/b.log").value().empty());
+  CHECK_FALSE(dla::apply_growth_step(env, d.path, (*s)[1], 1, 1).ok());  // b-1.log exists
+  CHECK(dla::expected_growth_counts(*s, 1).lines == 4);                   // a copy writes no new line
+  CHECK_FALSE(dla::parse_growth_text("1 copy b.log\n").ok());
+}

@@ -19,29 +19,29 @@ std::string fmt(double v) {
 }
 
 // One element of "growth": {"at": T, then exactly one of "file" (+ "append_lines"), "create"
-// (+ "append_lines"), "rotate" (+ "to"), "truncate"}.
+// (+ "append_lines"), "rotate" (+ "to"), "copy" (+ "to"), "truncate"}.
 GrowthStep parse_growth_step(Obj& g, double for_s) {
   GrowthStep st;
   st.at = g.unit("at", parse_duration, -1, 0, 1e6);
   if (!g.has("at")) throw Bad{g.at("at") + ": missing"};
   if (st.at >= for_s) throw Bad{g.at("at") + ": " + fmt(st.at) + " s is not before the end (follow.for " + fmt(for_s) + " s)"};
-  const int kinds = g.has("file") + g.has("create") + g.has("rotate") + g.has("truncate");
-  if (kinds != 1) throw Bad{g.path() + ": give exactly one of \"file\" (append), \"create\", \"rotate\", \"truncate\""};
+  const int kinds = g.has("file") + g.has("create") + g.has("rotate") + g.has("truncate") + g.has("copy");
+  if (kinds != 1) throw Bad{g.path() + ": give exactly one of \"file\" (append), \"create\", \"rotate\", \"copy\", \"truncate\""};
   if (g.has("file") || g.has("create")) {
     st.kind = g.has("file") ? GrowthStep::kAppend : GrowthStep::kCreate;
     st.file = g.str(g.has("file") ? "file" : "create", "");
     if (!g.has("append_lines")) throw Bad{g.at("append_lines") + ": missing"};
     st.lines = static_cast<std::uint64_t>(g.integer("append_lines", 0, 1, 10000000));
-  } else if (g.has("rotate")) {
-    st.kind = GrowthStep::kRotate;
-    st.file = g.str("rotate", "");
+  } else if (g.has("rotate") || g.has("copy")) {
+    st.kind = g.has("rotate") ? GrowthStep::kRotate : GrowthStep::kCopy;
+    st.file = g.str(g.has("rotate") ? "rotate" : "copy", "");
     st.to = g.str("to", "");
   } else {
     st.kind = GrowthStep::kTruncate;
     st.file = g.str("truncate", "");
   }
   if (auto ok = check_growth_step(st); !ok) throw Bad{g.path() + ": " + ok.error()};
-  g.done({"at", "file", "create", "append_lines", "rotate", "to", "truncate", "comment"});
+  g.done({"at", "file", "create", "append_lines", "rotate", "copy", "to", "truncate", "comment"});
   return st;
 }
 
