@@ -15,6 +15,7 @@
 #include "mpi/dash_hooks.h"
 #include "mpi/distributed.h"
 #include "mpi/follow.h"
+#include "mpi/sim_hooks.h"
 
 namespace po = boost::program_options;
 
@@ -62,7 +63,10 @@ void add_follow_options(po::options_description& desc, dla::mpi::FollowOptions* 
       "scan-interval", po::value(&f->scan_interval)->default_value(f->scan_interval), "--follow: list the directory every SEC")(
       "follow-poll", po::value(&f->poll)->default_value(f->poll), "--follow: workers poll their files every SEC")(
       "rotate-wait", po::value(&f->rotate_wait)->default_value(f->rotate_wait),
-      "--follow: a file renamed away or deleted is still read for SEC");
+      "--follow: a file renamed away or deleted is still read for SEC")(
+      "sim-growth", po::value(&f->sim_growth), "--follow under SimGrid SMPI only (dla-scenario): the growth script FILE (scan/growth.h) "
+      "the master carries out at its simulated times")(
+      "sim-growth-seed", po::value(&f->sim_growth_seed)->default_value(1), "--sim-growth: seed of the generated lines");
 }
 
 // Completes the follow options from the shared ones; an error names the bad value.
@@ -85,6 +89,8 @@ dla::Status finish_follow(dla::mpi::FollowOptions* f, const dla::mpi::Distribute
     if (!(v > 0) || !std::isfinite(v)) return dla::Error{"--follow: intervals and timeouts must be positive numbers"};
   if (!(f->follow_for >= 0) || !(f->rotate_wait >= 0)) return dla::Error{"--follow-for and --rotate-wait must be >= 0"};
   if (!o.dir.empty()) return dla::Error{"--follow DIR takes no other DIR"};
+  if (!f->sim_growth.empty() && !dla::sim::simulated())
+    return dla::Error{"--sim-growth is for simulated runs only (distributed_log_analyser_smpi under smpirun): it writes into DIR"};
   return dla::OkStatus();
 }
 

@@ -22,6 +22,7 @@
 // Messages: tags of mpi/tags.h reused with the follow payloads of stream/follow_wire.h:
 // ASSIGN (orders), RESULT (reports), HEARTBEAT, WAIT (master keepalive), STOP, HELLO.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "mpi/runtime.h"
@@ -47,6 +48,10 @@ struct FollowOptions {
   double checkpoint_interval = 1.0;
   int keep = 3;
   bool fresh = false;
+  // SMPI only (the app refuses it on real MPI): the growth script (scan/growth.h) the master
+  // carries out in `dir` at its simulated times, the lines generated with this seed.
+  std::string sim_growth;
+  std::uint64_t sim_growth_seed = 1;
 };
 
 // Returns the exit status: master 0 (ended), 1 bad input; workers 0.

@@ -17,6 +17,7 @@
 #include "mpi/transport.h"
 #include "obs/report.h"
 #include "scan/formats.h"
+#include "scan/growth.h"
 #include "stream/follow_wire.h"
 #include "stream/stream_checkpoint.h"
 
@@ -44,6 +45,7 @@ class FollowMaster {
   void on_reports(int w, const std::string& text);
   void detect_failures();
   void scan();
+  void grow();
   void dispatch();
   void live_line(bool force);
   void save_checkpoint(bool force);
@@ -69,6 +71,8 @@ class FollowMaster {
   std::map<std::string, double> waiting_since_;
   int saves_ = 0;
   std::string load_note_;
+  std::vector<GrowthStep> growth_;  // --sim-growth (SMPI): the script, carried out in order
+  std::size_t grown_ = 0;           // steps done
 };
 
 std::vector<int> FollowMaster::live() const {
@@ -92,6 +96,13 @@ Status FollowMaster::start() {
   auto abs = absolute_path(opt_.dir);
   if (!abs) return abs.err();
   abs_dir_ = *abs;
+  if (!opt_.sim_growth.empty()) {
+    auto text = read_file(*Env::posix(), opt_.sim_growth);
+    if (!text) return Error{"--sim-growth: " + text.error()};
+    auto g = parse_growth_text(*text);
+    if (!g) return Error{opt_.sim_growth + ": " + g.error()};
+    growth_ = std::move(*g);
+  }
   if (!opt_.checkpoint) return OkStatus();
   CheckpointOptions co;
   co.root = opt_.checkpoint_dir;
@@ -200,6 +211,27 @@ void FollowMaster::scan() {
   waiting_since_ = std::move(still);
 }
 
+// --sim-growth (SMPI only): the steps whose simulated time has come, in order. A step that fails
+// (a scenario error: a file missing, a name taken) is said on stderr and the run goes on; the
+// scenario's totals then differ and its check says so.
+void FollowMaster::grow() {
+  for (; grown_ < growth_.size() && growth_[grown_].at <= now(); ++grown_) {
+    const GrowthStep& g = growth_[grown_];
+    char head[64];
+    std::snprintf(head, sizeof head, "[Growth] t=%.3fs ", now());
+    std::string what;
+    if (g.kind == GrowthStep::kCrash) {
+      const bool killed = sim::kill_rank(g.rank, 0, false);
+      what = "worker " + std::to_string(g.rank) + (killed ? " killed" : " not killed (gone already)");
+    } else {
+      auto st = apply_growth_step(*Env::posix(), opt_.dir, g, grown_, opt_.sim_growth_seed);
+      if (!st) std::fprintf(stderr, "warning: growth step %zu: %s\n", grown_, st.error().c_str());
+      what = growth_step_words(g) + (st ? "" : " FAILED");
+    }
+    if (!opt_.json) say(head + what);
+  }
+}
+
 void FollowMaster::dispatch() {
   table_.set_workers(live());
   std::map<int, std::vector<Order>> per;
@@ -264,6 +296,7 @@ int FollowMaster::run() {
     say("[Follow] following " + escape_name(opt_.dir) + " (" + escape_name(opt_.pattern) + ") with " + std::to_string(size_ - 1) +
         " workers (master pid " + std::to_string(static_cast<long>(::getpid())) + ")");
   while (true) {
+    grow();
     receive();
     detect_failures();
     if (now() >= next_scan_) {

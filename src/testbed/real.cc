@@ -235,6 +235,7 @@ Result<std::vector<double>> lab_host_cores(const Scenario& s, const Calibration&
 }
 
 Result<Scenario> calibrated_scenario(const Scenario& s, const Calibration& c) {
+  if (s.follow.on) return Error{s.name + ": a follow scenario: its growth is carried out inside the simulation only (use `run`)"};
   auto scale = lab_scale(s, c);
   if (!scale) return scale.err();
   auto cores = lab_host_cores(s, c);

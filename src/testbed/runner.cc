@@ -43,7 +43,9 @@ Result<Materialized> set_up_run(const Scenario& s, const RunPaths& paths, const 
                                 Env& env) {
   auto m = materialize(s, run_dir, paths.repo, paths.runs + "/.inputs", env);
   if (!m) return Error{s.name + ": " + m.error()};
-  if (auto l = env.symlink(m->input_dir, run_dir + "/input"); !l) return Error{l.error()};
+  // A follow scenario's input is run_dir/input itself (materialize: never the shared cache).
+  if (!s.follow.on)
+    if (auto l = env.symlink(m->input_dir, run_dir + "/input"); !l) return Error{l.error()};
   m->input_dir = "input";
   auto files = discover_logs(run_dir + "/input", env);
   if (!files) return Error{s.name + ": " + files.error()};
@@ -82,9 +84,15 @@ void check_run(const Scenario& s, RunOutput& r, const std::string& program, cons
   rr.out_text = r.stdout_text;
   auto trace_text = read_file(env, run_dir + "/run.trace");
   rr.trace_text = trace_text ? *trace_text : std::string();
-  if (!trace_text && !master_dies) rr.failures.push_back("no trace written (run.trace)");
+  if (!trace_text && !master_dies && !s.follow.on) rr.failures.push_back("no trace written (run.trace)");
   rr.run_problems = rr.failures;
   rr.base = base_json;
+  if (s.follow.on) {  // no trace, no JSON: the RESULT line against the script's totals
+    rr.trace_text = kFollowTraceNote;
+    write_text(env, run_dir + "/run.trace", rr.trace_text);  // so that run.trace compares like any run's
+    for (auto& f : follow_failures(s, r.stdout_text, base_json)) rr.failures.push_back(f);
+    return;
+  }
   auto res = extract_result_json(r.stdout_text);
   if (master_dies) return;  // nothing to check in a result: the run must just end by itself
   if (!res) {

@@ -20,6 +20,7 @@
 #include "base/env.h"
 #include "base/status.h"
 #include "base/trace.h"
+#include "scan/growth.h"
 #include "scan/loggen.h"
 
 namespace dla::scen {
@@ -109,6 +110,22 @@ struct Expectations {
   std::vector<Silence> silences;
 };
 
+// `"follow": {"for": SEC, "seed": N, "growth": [...]}` (scenario_follow.cc): the run is
+// `--follow input --follow-for SEC` and the input grows at scripted simulated times (scan/growth.h,
+// carried out by the follow master under --sim-growth); crash faults become crash steps. The run
+// must end with the initial input's counts (base_log_analyser, before the run) plus every line the
+// script appends (expected_growth_counts): computed from the script, never from the program.
+struct FollowSpec {
+  bool on = false;
+  double for_s = 0;
+  std::uint64_t seed = 1;
+  std::vector<GrowthStep> growth;  // sorted by time, crash steps included
+};
+inline constexpr const char* kGrowthFile = "growth.txt";  // in the run dir
+// What a follow run writes instead of an event trace (--follow writes none): the golden .trace of a
+// follow scenario is this line, its .out the program's output.
+inline constexpr const char* kFollowTraceNote = "# follow scenario: --follow writes no event trace; see the .out golden\n";
+
 struct Scenario {
   std::string name;    // folder name
   std::string path;    // the scenario.json as given
@@ -123,6 +140,7 @@ struct Scenario {
   std::vector<Slowdown> slowdowns;
   std::vector<NetChange> network;
   Expectations expect;
+  FollowSpec follow;
   double time_limit = 120;  // real seconds before smpirun is killed
   nlohmann::json document;  // the scenario file as parsed (sweep re-parses it with one option changed)
 
@@ -230,6 +248,16 @@ std::vector<std::string> count_failures(const Scenario& s, const nlohmann::json&
 // Expectation failures (empty = all met). `base`: base_log_analyser --json.
 std::vector<std::string> check_expectations(const Scenario& s, const nlohmann::json& result, const nlohmann::json& base,
                                             const Trace& trace);
+
+// ---- follow scenarios (scenario_follow.cc) ----
+// The analyser's options of a follow run (after the program path).
+std::vector<std::string> follow_program_args(const Scenario& s, const std::string& input_dir);
+// The counts the run must end with: `base` (base_log_analyser --json of the initial input) plus
+// every line the growth script appends.
+Counts follow_expected_counts(const Scenario& s, const nlohmann::json& base);
+// The RESULT line of a follow run's stdout checked against the expected counts, verdict and failed
+// workers (the crashed ranks, or expect.failed_workers when given). Empty = fine.
+std::vector<std::string> follow_failures(const Scenario& s, const std::string& stdout_text, const nlohmann::json& base);
 
 // ---- analysis ----
 // Work lower bound (testbed/bound.h work_bound: capacity integrated over time, so slowdowns and

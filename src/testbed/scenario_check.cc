@@ -63,6 +63,7 @@ Result<PolicyChoice> split_policy(const std::string& name) {
 
 std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
                                       const std::string& policy_override) {
+  if (s.follow.on) return follow_program_args(s, input_dir);
   const auto& o = s.options;
   PolicyChoice pc{o.policy, o.speculate};
   if (!policy_override.empty())

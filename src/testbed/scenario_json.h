@@ -107,5 +107,7 @@ inline std::string under_root(const std::string& root, const std::string& p) {
 
 // The "platform" object (scenario_platform.cc). `seed_used`: the speed_range seed, if any.
 PlatformSpec parse_platform(Obj& o, const std::string& repo_root, std::uint64_t* seed_used, Env& env);
+// The "follow" object (scenario_follow.cc); `s`: the scenario parsed so far (ranks, input, faults).
+FollowSpec parse_follow(Obj& o, const Scenario& s);
 
 }  // namespace dla::scen::detail

@@ -369,8 +369,13 @@ Result<Materialized> materialize(const Scenario& s, const std::string& run_dir, 
     m.input_dir = real ? *real : d;
     return m;
   }
+  if (s.follow.on) {  // the run writes into its input: its own copy, never the shared cache
+    const std::string g = growth_text(s.follow.growth);
+    if (auto st = write_file(env, join_path(run_dir, kGrowthFile), g, WriteMode::kTruncate, false); !st) return Error{st.error()};
+    m.files[kGrowthFile] = g;
+  }
   const std::string stamp = input_stamp(s.input);
-  const std::string base = input_home(stamp, run_dir, input_cache);
+  const std::string base = input_home(stamp, run_dir, s.follow.on ? "" : input_cache);
   if (auto st = make_dirs(env, base); !st) return Error{st.error()};
   auto real = env.real_path(base);
   m.input_dir = real ? *real : base;

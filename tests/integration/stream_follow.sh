@@ -113,4 +113,12 @@ check "job 2 resumed from a checkpoint" "yes" "$(grep -q '^\[Follow\] resumed fr
 check "final counts equal the writer's own count" "RESULT OK $expected" "$(tail -n 1 "$T/job2.out" | sed 's/ files=.*//')"
 check "wrapper exit" 0 "$rc"
 check "no tail lost" "0" "$(sed -n 's/^Ended files whose tail could not be read: //p' "$T/job2.out")"
+# --sim-growth (the SMPI follow scenarios' scripted growth, scan/growth.h) writes into DIR: the real
+# build refuses it, and the directory is left as it was.
+mkdir -p "$T/sg" && echo "[2026-01-01T00:00:00.000000] [INFO] x" > "$T/sg/a.log" && echo "0 append a.log 5" > "$T/growth.txt"
+rc=0
+timeout -k 5 60 "$SRC/tools/dla-mpirun" -np 2 "$APP" --follow "$T/sg" --follow-for 1 --no-checkpoint --sim-growth "$T/growth.txt" \
+  >"$T/sg.out" 2>"$T/sg.err" || rc=$?
+check "--sim-growth refused on real MPI" "1 yes" "$rc $(grep -q '^RESULT ERROR --sim-growth is for simulated runs only' "$T/sg.out" && echo yes || echo no)"
+check "--sim-growth: DIR untouched" "1 a.log" "$(wc -l < "$T/sg/a.log") $(ls "$T/sg")"
 exit $fail

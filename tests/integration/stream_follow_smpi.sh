@@ -2,8 +2,8 @@
 # needs: smpi
 # timeout: 120
 # --follow under SimGrid SMPI (issue 13): polling runs on simulated time (sleep_seconds, MPI_Wtime).
-# The input does not grow here (a writer inside the simulation, scenario-scripted appends and
-# rotations, is not built yet): --follow-for 3 simulated seconds over generated logs must count
+# The input does not grow here (scripted growth inside the simulation is tested by the scenarios
+# follow-rotation and follow-worker-crash, scenarios/README.md): --follow-for 3 simulated seconds over generated logs must count
 # exactly what base_log_analyser counts, declare no worker failed, and two runs must print
 # byte-identical output (determinism).
 set -euo pipefail
