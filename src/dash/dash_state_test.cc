@@ -1,6 +1,8 @@
 #include "dash/dash_state.h"
 
 #include <catch2/catch.hpp>
+
+#include "dash/dash_test_util.h"
 #include <sstream>
 
 using namespace dla;
@@ -8,14 +10,7 @@ using namespace dla::dash;
 
 namespace {
 
-WorkerRow W(int rank, const char* state, int task = -1, const char* label = "") {
-  WorkerRow w;
-  w.rank = rank;
-  w.state = state;
-  w.task = task;
-  w.task_label = label;
-  return w;
-}
+using testing::W;
 
 DashState sample() {
   DashState s;

@@ -2,18 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "dash/dash_test_util.h"
+
 using namespace dla::dash;
 
-namespace {
-WorkerRow W(int rank, const char* state, int task = -1, const char* label = "") {
-  WorkerRow w;
-  w.rank = rank;
-  w.state = state;
-  w.task = task;
-  w.task_label = label;
-  return w;
-}
-}  // namespace
+using testing::W;
 
 TEST_CASE("dash progress: the line says bytes, rate, ETA, workers alive, tasks") {
   DashState s;

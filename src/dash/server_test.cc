@@ -7,19 +7,14 @@
 #include <chrono>
 #include <thread>
 
+#include "dash/dash_test_util.h"
+
 using namespace dla;
 using namespace dla::dash;
 
 namespace {
 
-WorkerRow W(int rank, const char* state, int task = -1, const char* label = "") {
-  WorkerRow w;
-  w.rank = rank;
-  w.state = state;
-  w.task = task;
-  w.task_label = label;
-  return w;
-}
+using testing::W;
 
 std::shared_ptr<const DashState> snap(std::uint64_t seq, bool finished = false) {
   auto s = std::make_shared<DashState>();

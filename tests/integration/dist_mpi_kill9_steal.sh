@@ -14,10 +14,7 @@
 # nothing about them). The seed is fixed (1) unless DLA_TEST_SEED is set (printed first).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
-SRC=$(cd "${DLA_SRC:-.}" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+enter_test_dir --stay
 cd "$T"  # anything a run writes stays in the scratch dir
 fail=0
 APP="$B/distributed_log_analyser"

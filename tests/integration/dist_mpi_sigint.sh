@@ -9,11 +9,7 @@
 # RESULT OK with the counts of base_log_analyser. Before: only "^C", exit 1, no RESULT line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
-SRC=$(cd "${DLA_SRC:-.}" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+enter_test_dir
 fail=0
 "$B/generate_logs" --out "$T/logs" --files 6 --lines 4000 --seed 9 >/dev/null
 base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)

@@ -16,11 +16,7 @@
 # OMPI_COMM_WORLD_RANK): never another job's. Seed fixed (1) unless DLA_TEST_SEED is set.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
-SRC=$(cd "${DLA_SRC:-.}" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+enter_test_dir
 fail=0
 APP="$B/distributed_log_analyser"
 SEED=${DLA_TEST_SEED:-1}

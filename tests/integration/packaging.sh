@@ -15,10 +15,7 @@
 #     installed dla-scenario runs a scenario from share/dla against its golden.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
-SRC=$(cd "${DLA_SRC:-.}" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+enter_test_dir --stay
 fail=0
 P="$T/prefix"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

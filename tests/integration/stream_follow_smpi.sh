@@ -8,11 +8,7 @@
 # byte-identical output (determinism).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
-B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
-SRC=$(cd "${DLA_SRC:-.}" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
+enter_test_dir
 fail=0
 "$B/generate_logs" --out "$T/logs" --files 9 --lines 3000 --seed 5 >/dev/null
 base=$("$B/base_log_analyser" --json "$T/logs" | json_counts)

@@ -19,3 +19,15 @@ json_counts() {
 check() {
   if [ "$2" == "$3" ]; then echo "ok   $1: $3"; else echo "FAIL $1: expected [$2] got [$3]"; fail=1; fi
 }
+
+# enter_test_dir [--stay]: the common start of a test script. B = the build dir ($DLA_BUILD, made
+# absolute), SRC = the source tree ($DLA_SRC, default .), T = a scratch directory removed on exit
+# (a script that needs more at exit sets its own trap, which replaces this one); then cd "$T"
+# unless --stay.
+enter_test_dir() {
+  B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
+  SRC=$(cd "${DLA_SRC:-.}" && pwd)
+  T=$(mktemp -d)
+  trap 'rm -rf "$T"' EXIT
+  if [ "${1:-}" != --stay ]; then cd "$T"; fi
+}
