@@ -17,10 +17,13 @@ Result<std::string> read_fingerprint(ReadFile& f, std::uint64_t size) {
     got += *n;
   }
   head.resize(got);
-  const std::size_t nl = head.find('\n');
-  if (nl != std::string::npos) return head.substr(0, nl + 1);
-  if (head.size() == kFingerprintMax) return head;
+  if (head.find('\n') != std::string::npos || head.size() == kFingerprintMax) return head;
   return std::string();
+}
+
+bool fp_compatible(const std::string& a, const std::string& b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  return a.compare(0, n, b, 0, n) == 0;
 }
 
 FileFollower::FileFollower(Env* env, std::string path, FollowPosition pos, FormatSpec spec)
@@ -81,6 +84,48 @@ void FileFollower::count(const char* data, std::size_t n, FollowStep* st) {
   st->to = pos_.offset;
 }
 
+// The generation we were reading ended at `end`: the next poll reads the new one from 0.
+void FileFollower::generation_ended(std::uint64_t end, FollowStep* st) {
+  st->truncated = true;
+  st->end = end;
+  st->fp.clear();
+  st->counts = Counts{};
+  pos_.offset = 0;
+  pos_.fp.clear();
+  if (spec_.automatic) pos_.format.clear();
+  st->from = st->to = 0;
+}
+
+// The file's head against our fingerprint: a truncation ends the generation (*stop); a longer
+// head lengthens the fingerprint. *stop also when there is nothing to count yet (no first line).
+bool FileFollower::check_head(std::uint64_t size, bool final, FollowStep* st, bool* stop) {
+  *stop = false;
+  auto head = read_fingerprint(*file_, size);
+  if (!head) {
+    st->error = head.error();
+    return false;
+  }
+  if (!pos_.fp.empty() && (size < pos_.offset || head->size() < pos_.fp.size() || head->compare(0, pos_.fp.size(), pos_.fp) != 0)) {
+    generation_ended(pos_.offset, st);
+    *stop = true;
+    return true;
+  }
+  if (head->size() > pos_.fp.size()) pos_.fp = st->fp = *head;
+  if (pos_.fp.empty() && !final) *stop = true;  // no complete first line yet: nothing to count
+  return true;
+}
+
+// After a read: the head is still our fingerprint (else the file was truncated and rewritten
+// while we read, and what we read from `from` on belongs to the new generation: not counted).
+bool FileFollower::still_ours(std::uint64_t from, FollowStep* st) {
+  if (pos_.fp.empty()) return true;
+  std::string now(pos_.fp.size(), '\0');
+  auto got = file_->read_at(0, now.size(), now.data());
+  if (got && *got == now.size() && now == pos_.fp) return true;
+  generation_ended(from, st);
+  return false;
+}
+
 FollowStep FileFollower::poll(bool final, std::size_t max_bytes) {
   FollowStep st;
   st.from = st.to = pos_.offset;
@@ -92,47 +137,25 @@ FollowStep FileFollower::poll(bool final, std::size_t max_bytes) {
     return st;
   }
   const std::uint64_t size = s->size;
-  if (pos_.fp.empty() && size > 0) {
-    auto fp = read_fingerprint(*file_, size);
-    if (!fp) {
-      st.error = fp.error();
-      return st;
-    }
-    pos_.fp = st.fp = *fp;
-  }
-  if (!pos_.fp.empty()) {
-    std::string now(pos_.fp.size(), '\0');
-    auto got = size >= pos_.fp.size() ? file_->read_at(0, now.size(), now.data()) : Result<std::size_t>(std::size_t{0});
-    if (!got) {
-      st.error = got.error();
-      return st;
-    }
-    if (*got != now.size() || now != pos_.fp || size < pos_.offset) {
-      st.truncated = true;
-      st.end = pos_.offset;
-      st.fp.clear();
-      pos_.offset = 0;
-      pos_.fp.clear();
-      if (spec_.automatic) pos_.format.clear();
-      st.from = st.to = 0;
-      return st;
-    }
-  } else if (!final) {
-    return st;  // no complete first line yet: nothing to count (and no head to choose a format from)
-  }
+  bool stop = false;
+  if (!check_head(size, final, &st, &stop) || stop) return st;
   if (size <= pos_.offset) return st;
   if (!choose_format(size, final, &st)) return st;
-  const std::uint64_t stop = std::min<std::uint64_t>(size, pos_.offset + max_bytes);
+  const std::uint64_t start = pos_.offset;
+  const std::uint64_t stop_at = std::min<std::uint64_t>(size, pos_.offset + max_bytes);
   std::string buf;
   const std::size_t chunk = 1u << 20;
   std::uint64_t at = pos_.offset;
-  while (at < stop) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, stop - at));
+  while (at < stop_at) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, stop_at - at));
     const std::size_t old = buf.size();
     buf.resize(old + want);
     auto got = file_->read_at(at, want, buf.data() + old);
     if (!got) {
       st.error = got.error();
+      pos_.offset = start;  // nothing of this poll is reported: read again next time
+      st.counts = Counts{};
+      st.to = start;
       return st;
     }
     buf.resize(old + *got);
@@ -145,7 +168,8 @@ FollowStep FileFollower::poll(bool final, std::size_t max_bytes) {
     if (*got < want) break;  // shrank meanwhile: the next poll sees it
   }
   if (final && !buf.empty() && at >= size) count(buf.data(), buf.size(), &st);
-  behind_ = stop < size;
+  if (!still_ours(start, &st)) return st;
+  behind_ = stop_at < size;
   return st;
 }
 

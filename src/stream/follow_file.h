@@ -1,11 +1,15 @@
 // Following one growing file: what it is (identity), where we are (offset), and reading the
 // complete lines appended since. Pure: files only through an Env, no clock.
 //
-// Identity: (dev, inode) of the open file plus its fingerprint: the first line with its '\n' (or
-// the first kFingerprintMax bytes when the first line is longer). The fingerprint is known once
-// the file holds a complete first line; before that there is nothing to count anyway. It tells a
-// truncated-and-rewritten file (same inode, other first line) and a reused inode from the file we
-// were reading, and a copy (copytruncate's `cp`) from a new file.
+// Identity: (dev, inode) of the open file plus its fingerprint: the file's first bytes, up to
+// kFingerprintMax, as far as the file had them when last looked at. The fingerprint is known once
+// the file holds a complete first line (before that there is nothing to count anyway), and it
+// grows with the file up to kFingerprintMax: two files that merely start with the same line (a
+// blank line, a banner written at the top of every generation) differ at their second line, not
+// only after 1 KiB. Two fingerprints agree when the shorter is a prefix of the longer
+// (fp_compatible). The fingerprint tells a truncated-and-rewritten file (same inode, other first
+// bytes) and a reused inode from the file we were reading, and lets the master recognise a copy
+// (copytruncate's `cp`) of a truncated generation (stream_table.h).
 //
 // Reading: only complete lines are counted: bytes after the last '\n' wait for their newline
 // (a partial last line is never counted twice nor half), except by a final poll (the file is
@@ -16,7 +20,8 @@
 // partial line would look like no format at all), and kept (it is part of the committed state).
 //
 // Truncation (copytruncate, `> file`, a rewrite): the open file is now smaller than our offset, or
-// its first bytes are no longer our fingerprint. The generation we were reading ended at our
+// its first bytes are no longer our fingerprint (checked before and again after each read, so a
+// truncation during a read never counts the new generation's bytes as the old one's). The generation we were reading ended at our
 // offset: poll() reports it (FollowStep::truncated, end = offset) and reading starts again at 0.
 // Bytes written after our last read and before the truncation are gone from this file; they can
 // be seen only in a copy (stream_table.h: a copy carrying our fingerprint continues from `end`).
@@ -32,11 +37,14 @@
 
 namespace dla::stream {
 
-inline constexpr std::size_t kFingerprintMax = 256;
+inline constexpr std::size_t kFingerprintMax = 1024;
 
-// The fingerprint of an open file of `size` bytes: "" while it holds no complete first line (and
-// fewer than kFingerprintMax bytes).
+// The fingerprint of an open file of `size` bytes: its first min(size, kFingerprintMax) bytes, or
+// "" while it holds no complete first line (and fewer than kFingerprintMax bytes).
 Result<std::string> read_fingerprint(ReadFile& f, std::uint64_t size);
+
+// Whether two fingerprints can be of the same content: the shorter is a prefix of the longer.
+bool fp_compatible(const std::string& a, const std::string& b);
 
 // Where reading of one file stands: the committed part of the state (stream_table.h stores it).
 struct FollowPosition {
@@ -50,7 +58,7 @@ struct FollowPosition {
 struct FollowStep {
   std::uint64_t from = 0, to = 0;  // counted the lines of [from, to) of the current generation
   Counts counts;
-  std::string fp;                  // the fingerprint, when this poll learned it (else "")
+  std::string fp;                  // the fingerprint, when this poll learned or lengthened it (else "")
   bool truncated = false;          // the generation ended at `end`; the next poll reads from 0
   std::uint64_t end = 0;
   bool lost = false;               // not the file of `position` any more (other inode, or gone)
@@ -71,6 +79,9 @@ class FileFollower {
  private:
   bool open(FollowStep* st);
   bool choose_format(std::uint64_t size, bool at_eof, FollowStep* st);
+  bool check_head(std::uint64_t size, bool final, FollowStep* st, bool* stop);
+  bool still_ours(std::uint64_t from, FollowStep* st);
+  void generation_ended(std::uint64_t end, FollowStep* st);
   void count(const char* data, std::size_t n, FollowStep* st);
 
   Env* env_;

@@ -30,7 +30,7 @@ TEST_CASE("follow: only complete lines are counted; a partial line waits for its
   CHECK(s.to == 15);
   CHECK(s.counts.lines == 1);
   CHECK(s.counts.get("INFO") == 1);
-  CHECK(s.fp == "[t] [INFO] one\n");
+  CHECK(s.fp == "[t] [INFO] one\n[t] [ERR");  // the head, partial line included
   CHECK(f.position().format == "bracket");
   s = f.poll();
   CHECK(s.counts.lines == 0);
@@ -41,7 +41,9 @@ TEST_CASE("follow: only complete lines are counted; a partial line waits for its
   CHECK(s.counts.lines == 2);
   CHECK(s.counts.get("ERROR") == 1);
   CHECK(s.counts.get("WARN") == 1);
-  CHECK(s.fp.empty());  // already known
+  CHECK(s.fp == "[t] [INFO] one\n[t] [ERROR] two\n[t] [WARN] three\n");  // lengthened with the file
+  s = f.poll();
+  CHECK(s.fp.empty());  // unchanged
 }
 
 TEST_CASE("follow: a final poll counts the last unterminated line") {

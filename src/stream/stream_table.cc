@@ -51,16 +51,10 @@ Result<std::vector<Listed>> list_followed(Env& env, const std::string& dir, cons
   return out;
 }
 
-Stream* StreamTable::find_live(std::uint64_t dev, std::uint64_t ino) {
+Stream* StreamTable::find_stream(std::uint64_t dev, std::uint64_t ino) {
   for (auto& [k, s] : streams_)
-    if (!s.ending && s.pos.ino == ino && s.pos.dev == dev) return &s;
+    if (s.pos.ino == ino && s.pos.dev == dev) return &s;
   return nullptr;
-}
-
-bool StreamTable::fp_of_live(const std::string& fp) const {
-  for (const auto& [k, s] : streams_)
-    if (!s.ending && s.pos.fp == fp) return true;
-  return false;
 }
 
 void StreamTable::start_stream(const Listed& l, std::uint64_t offset, const std::string& format) {
@@ -76,33 +70,94 @@ void StreamTable::start_stream(const Listed& l, std::uint64_t offset, const std:
   changed_ = true;
 }
 
-// A known identity listed again: follow a rename; catch a reused inode by its first line.
+// The stream's current owner may no longer report about it: the next assignment (a new epoch)
+// goes to the same worker if it is live, so that its follower is replaced, not duplicated.
+void StreamTable::revoke(Stream* s) {
+  if (s->owner >= 0) s->prefer = s->owner;
+  s->owner = -1;
+  s->end_sent = false;
+  changed_ = true;
+}
+
+// The generation being read ended at `end`; a copy of it may continue it (observe()).
+void StreamTable::end_generation(Stream* s, std::uint64_t end) {
+  if (!s->pos.fp.empty() && end > 0) {
+    gens_.push_back(Generation{s->pos.fp, end, s->pos.format});
+    if (gens_.size() > 256) gens_.erase(gens_.begin());
+  }
+  s->pos.offset = 0;
+  s->pos.fp.clear();
+  s->pos.format.clear();
+  s->mismatch_since = -1;
+  changed_ = true;
+}
+
+// A known identity listed again: follow a rename; when its first bytes are no longer the stream's
+// (or it shrank below the committed offset) for the grace, end the generation here, under a new
+// epoch: its owner did not report the truncation (it is dead, not yet declared failed).
 void StreamTable::check_listed(Stream* s, const Listed& l, double t) {
   if (s->name != l.name) {
     s->name = l.name;
     changed_ = true;
   }
-  const bool differs = !s->pos.fp.empty() && !l.fp.empty() && s->pos.fp != l.fp;
+  if (s->ending) {  // listed again before it was retired: the same stream again
+    s->ending = false;
+    if (s->end_sent) revoke(s);
+    s->end_sent = false;
+    changed_ = true;
+  }
+  const bool differs = l.size < s->pos.offset || (!s->pos.fp.empty() && !l.fp.empty() && !fp_compatible(s->pos.fp, l.fp)) ||
+                       (!s->pos.fp.empty() && l.fp.empty() && l.size < s->pos.fp.size());
   if (!differs) {
     s->mismatch_since = -1;
     return;
   }
   if (s->mismatch_since < 0) s->mismatch_since = t;
   if (t - s->mismatch_since >= grace_) {
-    s->ending = true;  // a reused inode: this stream's file is gone
-    changed_ = true;
+    end_generation(s, s->pos.offset);
+    revoke(s);
   }
+}
+
+// A new identity: the copy of a truncated generation, a possible copy still waiting, or a file
+// of its own.
+void StreamTable::place_new(const Listed& l, double t) {
+  const auto id = std::make_pair(l.dev, l.ino);
+  const double first = candidates_.emplace(id, t).first->second;
+  bool maybe_copy = false;
+  auto best = gens_.end();
+  for (auto g = gens_.begin(); g != gens_.end(); ++g) {
+    if (!fp_compatible(g->fp, l.fp)) continue;
+    if (l.fp.size() < g->fp.size()) maybe_copy = true;  // only a part of the generation's head so far
+    else best = g;  // the most recent one
+  }
+  if (best != gens_.end()) {  // the copy of a truncated generation: continue where it ended
+    const Generation gen = *best;
+    gens_.erase(best);
+    candidates_.erase(id);
+    start_stream(l, std::min(gen.end, l.size), gen.format);
+    return;
+  }
+  for (const auto& [k, s] : streams_)
+    maybe_copy |= !s.ending && !s.pos.fp.empty() && fp_compatible(s.pos.fp, l.fp);
+  if (maybe_copy && t - first < copy_wait_) {
+    waiting_.push_back(l.name);
+    return;
+  }
+  candidates_.erase(id);
+  start_stream(l, 0, "");
 }
 
 void StreamTable::observe(const std::vector<Listed>& now, double t) {
   std::set<std::uint64_t> seen;
+  std::set<std::pair<std::uint64_t, std::uint64_t>> listed;
   std::vector<const Listed*> fresh;
   waiting_.clear();
   for (const auto& l : now) {
-    if (Stream* s = find_live(l.dev, l.ino)) {
+    listed.insert({l.dev, l.ino});
+    if (Stream* s = find_stream(l.dev, l.ino)) {
       check_listed(s, l, t);
-      if (!s->ending) seen.insert(s->key);
-      else fresh.push_back(&l);  // a reused inode: the file under it is new
+      seen.insert(s->key);
     } else {
       fresh.push_back(&l);
     }
@@ -112,20 +167,13 @@ void StreamTable::observe(const std::vector<Listed>& now, double t) {
       s.ending = true;  // renamed out of the pattern or deleted
       changed_ = true;
     }
-  for (const Listed* l : fresh) {
-    if (l->fp.empty()) continue;  // no complete first line yet: nothing to count
-    if (find_live(l->dev, l->ino)) continue;  // (a reused inode whose old stream ends only now)
-    auto g = std::find_if(gens_.begin(), gens_.end(), [&](const Generation& x) { return x.fp == l->fp; });
-    if (g != gens_.end()) {  // the copy of a truncated generation: continue where it ended
-      const Generation gen = *g;
-      gens_.erase(g);
-      start_stream(*l, gen.end, gen.format);
-    } else if (!fp_of_live(l->fp)) {
-      start_stream(*l, 0, "");
-    } else {  // a copy of a live stream, before its truncation: wait
-      waiting_.push_back(l->name);
-    }
-  }
+  for (auto it = candidates_.begin(); it != candidates_.end();)
+    it = listed.count(it->first) ? std::next(it) : candidates_.erase(it);
+  for (const Listed* l : fresh)
+    if (!l->fp.empty()) place_new(*l, t);  // no complete first line yet: nothing to count
+  // A copy exists before its original's truncation: the listings after the truncation show it.
+  for (auto& g : gens_) ++g.listings;
+  gens_.erase(std::remove_if(gens_.begin(), gens_.end(), [](const Generation& g) { return g.listings > 2; }), gens_.end());
 }
 
 Stream* StreamTable::reporter(int worker, std::uint64_t key, std::uint64_t epoch) {
@@ -160,15 +208,7 @@ bool StreamTable::on_truncated(int worker, std::uint64_t key, std::uint64_t epoc
     ++dropped_;
     return false;
   }
-  if (!s->pos.fp.empty() && end > 0) {
-    gens_.push_back(Generation{s->pos.fp, end, s->pos.format});
-    if (gens_.size() > 256) gens_.erase(gens_.begin());
-  }
-  s->pos.offset = 0;
-  s->pos.fp.clear();
-  s->pos.format.clear();
-  s->mismatch_since = -1;
-  changed_ = true;
+  end_generation(s, end);
   return true;
 }
 
@@ -204,6 +244,8 @@ std::vector<Order> StreamTable::take_orders() {
       int best = workers_.front();
       for (int w : workers_)
         if (load[w] < load[best]) best = w;
+      if (s.prefer >= 0 && std::binary_search(workers_.begin(), workers_.end(), s.prefer)) best = s.prefer;
+      s.prefer = -1;
       ++load[best];
       s.owner = best;
       s.epoch = next_epoch_++;

@@ -35,8 +35,11 @@ struct SimWorker {
     std::uint64_t epoch;
     std::unique_ptr<FileFollower> f;
     bool ending;
+    int wait = 0;  // rounds an ending stream is still read before its final poll (--rotate-wait)
   };
   std::map<std::uint64_t, Held> held;
+  bool frozen = false;  // killed but not yet declared failed: listed live, polls nothing
+  int rotate_rounds = 0;
 };
 
 // One round: master observes, hands out orders; every worker polls; reports go back in order.
@@ -50,18 +53,21 @@ void round(MemEnv& env, StreamTable& t, std::map<int, SimWorker>& ws, double now
   for (const auto& o : t.take_orders()) {
     auto& w = ws.at(o.worker);
     if (o.kind == Order::kFollow)
-      w.held[o.key] = SimWorker::Held{o.epoch, std::make_unique<FileFollower>(&env, "/d/" + o.name, o.pos, dla::FormatSpec{}), o.ending};
-    else if (w.held.count(o.key))
-      w.held[o.key].ending = true;
+      w.held[o.key] = SimWorker::Held{o.epoch, std::make_unique<FileFollower>(&env, "/d/" + o.name, o.pos, dla::FormatSpec{}), o.ending,
+                                      w.rotate_rounds};
+    else if (w.held.count(o.key) && w.held[o.key].epoch == o.epoch && !w.held[o.key].ending)
+      w.held[o.key].ending = true, w.held[o.key].wait = w.rotate_rounds;
   }
   if (before_poll) before_poll();
   for (auto& [r, w] : ws) {
+    if (w.frozen) continue;
     for (auto it = w.held.begin(); it != w.held.end();) {
       auto& h = it->second;
-      auto st = h.f->poll(h.ending);
+      const bool last = h.ending && h.wait-- <= 0;
+      auto st = h.f->poll(last);
       if (st.truncated) t.on_truncated(r, it->first, h.epoch, st.end);
       else if (st.to > st.from || !st.fp.empty()) t.on_delta(r, it->first, h.epoch, st.from, st.to, st.counts, st.fp, h.f->position().format);
-      if (h.ending || st.lost) {
+      if (last || st.lost) {
         t.on_ended(r, it->first, h.epoch, st.lost);
         it = w.held.erase(it);
       } else {
@@ -209,21 +215,169 @@ TEST_CASE("stream table: the committed state round-trips through JSON; bad secti
   CHECK_FALSE(StreamTable::from_json(nlohmann::json::array()));
 }
 
-TEST_CASE("stream table: a reused inode (same identity, other first line) ends the old stream after the grace") {
+TEST_CASE("stream table: a reused inode (same identity, other first bytes) is a new generation of the same stream") {
   StreamTable t(1.0);
   t.observe({Listed{"a.log", 1, 7, 10, "old first\n"}}, 0);
-  t.set_workers({1});
+  t.set_workers({1, 2});
   auto o = t.take_orders();
   REQUIRE(o.size() == 1);
+  REQUIRE(t.on_delta(o[0].worker, o[0].key, o[0].epoch, 0, 10, Counts{}, "", ""));
   t.observe({Listed{"a.log", 1, 7, 10, "new first\n"}}, 0.5);
-  CHECK(t.take_orders().empty());
+  CHECK(t.take_orders().empty());  // the owner may still report the truncation itself
   t.observe({Listed{"a.log", 1, 7, 10, "new first\n"}}, 1.6);
   auto o2 = t.take_orders();
-  // the old stream is told to end, the new file under the same identity is a new stream
-  REQUIRE(o2.size() == 2);
-  CHECK(o2[0].kind == Order::kEnd);
-  CHECK(o2[1].kind == Order::kFollow);
-  CHECK(o2[1].pos.offset == 0);
+  // one stream for the identity, read again from 0 under a new epoch, by the same worker
+  REQUIRE(o2.size() == 1);
+  CHECK(o2[0].kind == Order::kFollow);
+  CHECK(o2[0].key == o[0].key);
+  CHECK(o2[0].worker == o[0].worker);
+  CHECK(o2[0].epoch != o[0].epoch);
+  CHECK(o2[0].pos.offset == 0);
+  CHECK(t.streams().size() == 1);
+  // the old owner's late reports drop: the old epoch
+  CHECK_FALSE(t.on_truncated(o[0].worker, o[0].key, o[0].epoch, 10));
+  CHECK_FALSE(t.on_delta(o[0].worker, o[0].key, o[0].epoch, 10, 20, Counts{}, "", ""));
+  CHECK(t.generations().size() == 1);
+}
+
+// Issue 13, defect 1 (a hostile review: 6 of 9 real runs over-counted with RESULT OK): a
+// copytruncate while the owner is dead but not yet declared failed. The owner's last report is
+// still in flight; the master sees the file's first line change, and the copy, long before it
+// declares the owner failed. Every line must still be counted once: the copy is the truncated
+// generation's continuation, the original's new generation is read once, the late reports drop.
+TEST_CASE("stream table: copytruncate + an owner killed before it saw the truncation: exactly once") {
+  for (int rotate_rounds : {0, 2}) {
+    INFO("rounds of rotate-wait: " << rotate_rounds);
+    MemEnv env;
+    REQUIRE(env.make_dir("/d"));
+    std::uint64_t written = 0;
+    auto line = [&](const std::string& f, const char* lv) {
+      append(env, "/d/" + f, "[t] [" + std::string(lv) + "] " + f + " line " + std::to_string(++written) + "\n");
+    };
+    for (int i = 0; i < 3; ++i) line("a.log", "INFO");
+    line("z.log", "INFO");
+    StreamTable t(2.0);
+    std::map<int, SimWorker> ws;
+    ws[1].rotate_rounds = ws[2].rotate_rounds = rotate_rounds;
+    round(env, t, ws, 0);
+    REQUIRE(t.totals().lines == 4);
+    const int owner = ws[1].held.size() == 1 && ws[1].held.begin()->second.f->position().ino == t.streams().begin()->second.pos.ino ? 1 : 2;
+    line("a.log", "WARN");
+    line("a.log", "ERROR");
+    // The owner reads them and dies; its report is in flight.
+    std::vector<std::function<void()>> late;
+    for (auto& [key, h] : ws[owner].held) {
+      auto st = h.f->poll(false);
+      const std::uint64_t k = key, e = h.epoch;
+      const std::string fmt = h.f->position().format;
+      if (st.to > st.from) late.push_back([&t, owner, k, e, st, fmt] { t.on_delta(owner, k, e, st.from, st.to, st.counts, st.fp, fmt); });
+    }
+    ws[owner].frozen = true;
+    // copytruncate of a.log, and the writer goes on in the truncated file.
+    auto whole = dla::read_file(env, "/d/a.log");
+    REQUIRE(whole);
+    append(env, "/d/a.log.1", *whole);
+    REQUIRE(dla::write_file(env, "/d/a.log", "", WriteMode::kTruncate, false));
+    line("a.log", "DEBUG");
+    line("a.log", "INFO");
+    // Seconds pass before the owner is declared failed (--timeout 3 > the 2 s grace).
+    for (double now : {1.0, 2.0, 3.5}) {
+      round(env, t, ws, now);
+      line("a.log", "INFO");
+    }
+    ws.erase(owner);
+    round(env, t, ws, 4.0, [&] {
+      for (auto& f : late) f();  // the dead owner's last words arrive late, twice
+      for (auto& f : late) f();
+    });
+    line("a.log", "WARN");
+    for (double now : {5.0, 6.0, 7.0, 8.0, 9.0}) round(env, t, ws, now);
+    CHECK(t.totals().lines == written);
+    CHECK(t.lost() == 0);
+  }
+}
+
+// Issue 13, defect 2: files whose first line is equal were taken for copies of each other and
+// never read. Identity is (dev, inode); the head only tells a copy of a truncated generation.
+TEST_CASE("stream table: equal first lines (banners, blank lines) never hide a file") {
+  MemEnv env;
+  REQUIRE(env.make_dir("/d"));
+  const std::string banner = "=== service log, format v2 ===\n";
+  std::uint64_t written = 0;
+  auto line = [&](const std::string& f) {
+    append(env, "/d/" + f, "[t] [INFO] " + f + " line " + std::to_string(++written) + "\n");
+  };
+  auto head = [&](const std::string& f, const std::string& h) {
+    append(env, "/d/" + f, h);
+    ++written;
+  };
+  StreamTable t(1.0);  // copy_wait 2
+  std::map<int, SimWorker> ws;
+  ws[1];
+  ws[2];
+  double now = 0;
+  auto rounds = [&](int n) {
+    for (int i = 0; i < n; ++i) round(env, t, ws, now += 0.5);
+  };
+  SECTION("rename rotation: the new generation starts with the same banner") {
+    head("a.log", banner);
+    line("a.log");
+    rounds(1);
+    REQUIRE(env.rename("/d/a.log", "/d/a.log.1"));
+    head("a.log", banner);  // only the banner for a while: it may be a copy in progress
+    rounds(2);
+    CHECK(t.waiting_copies() == std::vector<std::string>{"a.log"});
+    line("a.log");  // the heads differ now: a file of its own
+    rounds(1);
+    CHECK(t.waiting_copies().empty());
+  }
+  SECTION("a banner-only file that does not grow is read after copy_wait") {
+    head("a.log", banner);
+    line("a.log");
+    head("b.log", banner);
+    rounds(6);
+  }
+  SECTION("blank first lines") {
+    for (const char* f : {"a.log", "b.log", "c.log"}) {
+      head(f, "\n");
+      line(f);
+    }
+    rounds(1);
+    head("d.log", "\n");
+    rounds(6);
+    line("d.log");
+  }
+  SECTION("copytruncate, each generation starting with the banner") {
+    head("a.log", banner);
+    line("a.log");
+    rounds(1);
+    line("a.log");  // not yet read when copied: read from the copy
+    auto whole = dla::read_file(env, "/d/a.log");
+    REQUIRE(whole);
+    append(env, "/d/a.log.1", *whole);
+    REQUIRE(dla::write_file(env, "/d/a.log", "", WriteMode::kTruncate, false));
+    head("a.log", banner);
+    line("a.log");
+    // a new file with the same banner, later: not a copy
+    rounds(3);
+    head("b.log", banner);
+    line("b.log");
+  }
+  SECTION("a plain copy of a followed file, never truncated: a file of its own after copy_wait") {
+    head("a.log", banner);
+    line("a.log");
+    rounds(1);
+    auto whole = dla::read_file(env, "/d/a.log");
+    REQUIRE(whole);
+    append(env, "/d/copy.log", *whole);
+    written += 2;
+    rounds(2);
+    CHECK(t.waiting_copies() == std::vector<std::string>{"copy.log"});
+  }
+  rounds(8);
+  CHECK(t.waiting_copies().empty());
+  CHECK(t.totals().lines == written);
+  CHECK(t.lost() == 0);
 }
 
 // The random interleaving test: a writer appends (sometimes partial lines), rotates by rename
