@@ -68,7 +68,6 @@ class FollowMaster {
   std::set<int> failed_, done_;
   std::map<int, double> vanished_;  // SMPI: when a worker's actor was first seen gone
   std::set<std::string> warned_;
-  std::map<std::string, double> waiting_since_;
   int saves_ = 0;
   std::string load_note_;
   std::vector<GrowthStep> growth_;  // --sim-growth (SMPI): the script, carried out in order
@@ -197,18 +196,12 @@ void FollowMaster::scan() {
     return;
   }
   table_.observe(*l, now());
-  // A copytruncate copy waits only until its original's truncation is seen; one still waiting
-  // after a few seconds is more likely a file that merely starts like another: say so, once.
-  std::map<std::string, double> still;
-  for (const auto& n : table_.waiting_copies()) {
-    auto it = waiting_since_.find(n);
-    const double since = it == waiting_since_.end() ? now() : it->second;
-    still[n] = since;
-    if (now() - since > std::max(3.0, 4 * opt_.scan_interval) && warned_.insert(n).second)
-      std::fprintf(stderr, "warning: %s begins with the first line of a followed file: taken for its copy (copytruncate), "
-                   "not read while that file is followed\n", escape_name(n).c_str());
-  }
-  waiting_since_ = std::move(still);
+  // A possible copy (its head agrees with a followed file's) waits, at most the table's copy_wait,
+  // for its original's truncation; say once that it does.
+  for (const auto& n : table_.waiting_copies())
+    if (warned_.insert(n).second && !opt_.json)
+      std::fprintf(stderr, "[Follow] %s starts like a followed file: read once it differs, or once no truncation made it "
+                   "a copy (copytruncate)\n", escape_name(n).c_str());
 }
 
 // --sim-growth (SMPI only): the steps whose simulated time has come, in order. A step that fails
@@ -333,10 +326,9 @@ void FollowMaster::finish() {
   live_line(true);
   const Counts c = table_.totals();
   ResultLine r;
-  // INCOMPLETE: files nobody was reading at the end (no live worker), or tails that could not be read.
-  // ... or files never read because they were taken for copies (see scan()).
-  std::size_t copies = 0;
-  for (const auto& [n, since] : waiting_since_) copies += warned_.count(n);
+  // INCOMPLETE: files nobody was reading at the end (no live worker), tails that could not be read,
+  // or files still waiting to be told from a copy (see scan()): their lines were not read.
+  const std::size_t copies = table_.waiting_copies().size();
   if (table_.unowned() > 0 || table_.lost() > 0 || copies > 0) r.verdict = "INCOMPLETE";
   r.counts = c;
   r.files_processed = r.files_total = static_cast<int>(table_.streams().size());
@@ -347,7 +339,7 @@ void FollowMaster::finish() {
       {"Checkpoints saved", std::to_string(saves_)},
       {"Ended files whose tail could not be read", std::to_string(table_.lost())},
       {"Stale reports dropped", std::to_string(table_.dropped())},
-      {"Files not read (same first line as a followed file)", std::to_string(copies)}};
+      {"Files not read (still possible copies)", std::to_string(copies)}};
   if (opt_.json) {
     nlohmann::json j = {{"event", "final"}, {"counts", counts_json(c)}, {"lines", c.lines}, {"files", table_.streams().size()},
                         {"failed_workers", r.failed_workers}, {"checkpoints", saves_}, {"lost_tails", table_.lost()}};
