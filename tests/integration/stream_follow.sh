@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # needs: mpi
-# timeout: 240
+# timeout: 300
 # --follow, exactly once, on real Open MPI (issue 13). A writer (this script, in the background)
 # appends lines at a steady rate to six files through file descriptors it keeps open, like a
 # logger, and meanwhile: rotates a.log by rename into the pattern (a.log.1) and reopens a.log;
@@ -14,6 +14,16 @@
 # stops and the analyser has caught up, SIGTERM to the master ends it. The final RESULT counts must
 # equal an independent count: awk over the writer's own log of every line it wrote (the rotated
 # copies are kept in the directory). The pattern is '*.log*' so that the rotated copies are seen.
+#
+# Second part (issue 13's two defects found by a hostile review): copytruncate while a worker is
+# killed, and files with equal first lines. lib/follow_writer.py writes to four files it
+# copytruncates all at once every 1.5 s, two files beginning with the same banner, two with a blank
+# first line and one rotated by rename whose every generation begins with that banner; the harness
+# kill -9s one worker (rank drawn from the seed) 0.1 s before the first copytruncate, so the dead
+# worker owns copytruncated files for the 3 s before it is declared failed. The totals must equal
+# the writer's ledger exactly, RESULT OK. DLA_FOLLOW_ITERS=N repeats that part N times (default 1,
+# each ~16 s; seeds SEED, SEED+1, ...); DLA_FOLLOW_ONLY=ct runs that part only; FOLLOW_WRITER_FILES=ct
+# writes the copytruncated files only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
@@ -77,6 +87,39 @@ pid_of() {  # $1 = output file, $2 = rank (0 = master): waits up to 15 s for the
   echo "$p"
 }
 
+# ---- part 2: copytruncate + kill -9, equal banners (one iteration) ------------------------------
+ct_iteration() {  # $1 = seed
+  local D="$T/ct$1" ; mkdir -p "$D/in"
+  python3 "$SRC/tests/integration/lib/follow_writer.py" "$D/in" "$D/ledger" 8 "$1" "$D/go" >"$D/writer.out" 2>"$D/writer.err" &
+  local wp=$!
+  for _ in $(seq 1 100); do grep -q ready "$D/writer.out" 2>/dev/null && break; sleep 0.05; done
+  timeout -k 5 120 "$SRC/tools/dla-mpirun" -np 4 "$APP" --follow "$D/in" --pattern '*.log*' --format bracket \
+    --checkpoint-dir "$D/ck" --report-interval 1 --rotate-wait 1 >"$D/job.out" 2>"$D/job.err" &
+  local jp=$!
+  jobs_pids+=($jp)
+  local victim=$(( $1 % 3 + 1 ))
+  local m; m=$(pid_of "$D/job.out" 0)
+  local v; v=$(pid_of "$D/job.out" "$victim")
+  [ -n "$m" ] && [ -n "$v" ] || { echo "FAIL ct seed $1: the job did not start"; cat "$D/job.out" "$D/job.err"; fail=1; return; }
+  touch "$D/go"
+  sleep 1.4
+  kill -9 "$v"
+  wait "$wp"
+  sleep 5  # catch up: the dead worker declared failed, possible copies told apart (copy_wait 4 s)
+  kill -TERM "$m"
+  local rc=0
+  wait "$jp" || rc=$?
+  local exp
+  exp=$(awk '{c[$1]++; n++} END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d %slines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"],
+                                    c["-"] ? "unleveled=" c["-"] " " : "", n}' "$D/ledger")
+  local got; got=$(grep '^RESULT' "$D/job.out" | tail -n 1 | sed 's/ files=.*//')
+  echo "ct seed $1: killed worker $victim; $(cat "$D/writer.err"); $(grep -c 'declared failed' "$D/job.out") declared failed; got [$got]"
+  check "ct seed $1: copytruncate + kill -9 + equal banners, exact" "RESULT OK $exp" "$got"
+  check "ct seed $1: wrapper exit" 0 "$rc"
+  [ "$got" == "RESULT OK $exp" ] || { tail -n 15 "$D/job.out"; grep -v PMIX "$D/job.err" | tail -n 5; cp -r "$D" "/tmp/stream_follow_ct$1.$$" && echo "kept /tmp/stream_follow_ct$1.$$"; }
+}
+
+if [ "${DLA_FOLLOW_ONLY:-}" != ct ]; then
 printf '[2026-12-02 10:00:00] [INFO] before the start\n' >"$IN/a.log"
 echo INFO >"$T/written.txt"
 start_job "$T/job1.out"
@@ -121,4 +164,7 @@ timeout -k 5 60 "$SRC/tools/dla-mpirun" -np 2 "$APP" --follow "$T/sg" --follow-f
   >"$T/sg.out" 2>"$T/sg.err" || rc=$?
 check "--sim-growth refused on real MPI" "1 yes" "$rc $(grep -q '^RESULT ERROR --sim-growth is for simulated runs only' "$T/sg.out" && echo yes || echo no)"
 check "--sim-growth: DIR untouched" "1 a.log" "$(wc -l < "$T/sg/a.log") $(ls "$T/sg")"
+fi
+
+for i in $(seq 0 $(( ${DLA_FOLLOW_ITERS:-1} - 1 ))); do ct_iteration $(( SEED + i )); done
 exit $fail
