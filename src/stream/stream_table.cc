@@ -121,7 +121,7 @@ void StreamTable::check_listed(Stream* s, const Listed& l, double t) {
 
 // A new identity: the copy of a truncated generation, a possible copy still waiting, or a file
 // of its own.
-void StreamTable::place_new(const Listed& l, double t) {
+void StreamTable::place_new(const Listed& l, const std::vector<const std::string*>& heads, double t) {
   const auto id = std::make_pair(l.dev, l.ino);
   const double first = candidates_.emplace(id, t).first->second;
   bool maybe_copy = false;
@@ -140,6 +140,8 @@ void StreamTable::place_new(const Listed& l, double t) {
   }
   for (const auto& [k, s] : streams_)
     maybe_copy |= !s.ending && !s.pos.fp.empty() && fp_compatible(s.pos.fp, l.fp);
+  for (const std::string* h : heads)  // a followed file as listed now (its new generation not yet reported)
+    maybe_copy |= !h->empty() && fp_compatible(*h, l.fp);
   if (maybe_copy && t - first < copy_wait_) {
     waiting_.push_back(l.name);
     return;
@@ -152,12 +154,14 @@ void StreamTable::observe(const std::vector<Listed>& now, double t) {
   std::set<std::uint64_t> seen;
   std::set<std::pair<std::uint64_t, std::uint64_t>> listed;
   std::vector<const Listed*> fresh;
+  std::vector<const std::string*> heads;  // of the followed files listed
   waiting_.clear();
   for (const auto& l : now) {
     listed.insert({l.dev, l.ino});
     if (Stream* s = find_stream(l.dev, l.ino)) {
       check_listed(s, l, t);
       seen.insert(s->key);
+      heads.push_back(&l.fp);
     } else {
       fresh.push_back(&l);
     }
@@ -170,7 +174,7 @@ void StreamTable::observe(const std::vector<Listed>& now, double t) {
   for (auto it = candidates_.begin(); it != candidates_.end();)
     it = listed.count(it->first) ? std::next(it) : candidates_.erase(it);
   for (const Listed* l : fresh)
-    if (!l->fp.empty()) place_new(*l, t);  // no complete first line yet: nothing to count
+    if (!l->fp.empty()) place_new(*l, heads, t);  // no complete first line yet: nothing to count
   // A copy exists before its original's truncation: the listings after the truncation show it.
   for (auto& g : gens_) ++g.listings;
   gens_.erase(std::remove_if(gens_.begin(), gens_.end(), [](const Generation& g) { return g.listings > 2; }), gens_.end());

@@ -40,8 +40,9 @@
 //                            the generation had) continues that generation from min(end, its size):
 //                            the lines the owner had not yet read before the truncation are read
 //                            from the copy, and a generation is continued by one copy at most. A
-//                            new identity whose head agrees with a live stream's, or only with a
-//                            part of a generation's fingerprint, may be a copy made just before a
+//                            new identity whose head agrees with a live stream's (as committed, or
+//                            as listed now), or only with a part of a generation's fingerprint, may
+//                            be a copy made just before a
 //                            truncation (or still being written): it waits, at most `copy_wait`
 //                            seconds from when it was first listed; if meanwhile its head
 //                            diverges, or at the end of the wait, it is a file of its own and is
@@ -160,7 +161,7 @@ class StreamTable {
   void check_listed(Stream* s, const Listed& l, double t);
   void end_generation(Stream* s, std::uint64_t end);
   void revoke(Stream* s);
-  void place_new(const Listed& l, double t);
+  void place_new(const Listed& l, const std::vector<const std::string*>& heads, double t);
   Stream* reporter(int worker, std::uint64_t key, std::uint64_t epoch);
 
   double grace_, copy_wait_;

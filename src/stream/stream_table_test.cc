@@ -3,6 +3,7 @@
 // MemEnv, with an independent count of what the writer wrote).
 #include "stream/stream_table.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <functional>
@@ -99,6 +100,21 @@ void fail_with_late_reports(MemEnv& env, StreamTable& t, std::map<int, SimWorker
     for (auto& f : late) f();
     CHECK(t.dropped() == dropped + late.size());
   });
+}
+
+// A worker killed but not yet declared failed: it polls nothing more; its last reports (read
+// before it died) are returned, to be delivered later.
+std::vector<std::function<void()>> freeze(StreamTable& t, std::map<int, SimWorker>& ws, int dead) {
+  std::vector<std::function<void()>> late;
+  for (auto& [key, h] : ws.at(dead).held) {
+    auto st = h.f->poll(false);
+    const std::uint64_t k = key, e = h.epoch;
+    const std::string fmt = h.f->position().format;
+    if (st.to > st.from) late.push_back([&t, dead, k, e, st, fmt] { t.on_delta(dead, k, e, st.from, st.to, st.counts, st.fp, fmt); });
+    if (st.truncated) late.push_back([&t, dead, k, e, st] { t.on_truncated(dead, k, e, st.end); });
+  }
+  ws.at(dead).frozen = true;
+  return late;
 }
 
 }  // namespace
@@ -382,7 +398,9 @@ TEST_CASE("stream table: equal first lines (banners, blank lines) never hide a f
 
 // The random interleaving test: a writer appends (sometimes partial lines), rotates by rename
 // (into and out of the pattern), copytruncates, truncates, deletes and creates files, while
-// workers fail and their streams move; at the end the totals equal the writer's own count.
+// workers fail and their streams move (at once, or killed first and declared failed a few steps
+// later, their last reports arriving before or after that); at the end the totals equal the
+// writer's own count.
 TEST_CASE("stream table: random interleavings count every complete line exactly once") {
   const unsigned seed0 = 20261202u + Catch::rngSeed();
   for (unsigned run = 0; run < 40; ++run) {
@@ -417,11 +435,28 @@ TEST_CASE("stream table: random interleavings count every complete line exactly 
     int next_name = 0;
     std::vector<std::string> live_files = {"f0.log", "f1.log", "f2.log"};
     next_name = 3;
+    int frozen = -1, declare_at = 0;
+    bool late_first = false;
+    std::vector<std::function<void()>> late;
+    auto declare = [&](double now) {
+      if (late_first)
+        for (auto& l : late) l();  // arrived while it was not yet declared failed: applied or stale
+      ws.erase(frozen);
+      round(env, t, ws, now, [&] {
+        if (late_first) return;
+        const std::uint64_t dropped = t.dropped();
+        for (auto& l : late) l();
+        CHECK(t.dropped() == dropped + late.size());
+      });
+      frozen = -1;
+    };
     for (int step = 0; step < 120; ++step) {
       const int op = static_cast<int>(rng() % 20);
       const std::string f = live_files[rng() % live_files.size()];
       finish(f);
+      if (frozen >= 0 && step >= declare_at) declare(step + 0.1);
       if (op >= 12 && op <= 14 && !env.stat("/d/" + f)) continue;  // rotated away, not yet written again
+      if (frozen >= 0 && (op == 13 || op == 17)) continue;  // its successor could not open a name gone
       bool quiet_ending = false;
       for (const auto& [k, s] : t.streams()) quiet_ending |= s.ending;
       if (op < 12) {
@@ -430,19 +465,35 @@ TEST_CASE("stream table: random interleavings count every complete line exactly 
         REQUIRE(env.rename("/d/" + f, "/d/" + f + "." + std::to_string(step)));
       } else if (op == 13) {  // rotate by rename, out of the pattern: read through the open file
         REQUIRE(env.rename("/d/" + f, "/d/old-" + std::to_string(step)));
-      } else if (op == 14) {  // copytruncate
-        auto data = dla::read_file(env, "/d/" + f);
+      } else if (op == 14) {  // copytruncate (while a worker is dead, often one of its files)
+        std::string c = f;
+        if (frozen >= 0 && rng() % 2)
+          for (const auto& [k, h] : ws.at(frozen).held)
+            if (t.streams().count(k) && env.stat("/d/" + t.streams().at(k).name) &&
+                std::count(live_files.begin(), live_files.end(), t.streams().at(k).name))
+              c = t.streams().at(k).name;
+        finish(c);
+        auto data = dla::read_file(env, "/d/" + c);
         if (data && !data->empty()) {
-          append(env, "/d/" + f + ".c" + std::to_string(step), *data);
+          append(env, "/d/" + c + ".c" + std::to_string(step), *data);
           if (rng() % 2) round(env, t, ws, step + 0.5);
-          REQUIRE(dla::write_file(env, "/d/" + f, "", WriteMode::kTruncate, false));
+          REQUIRE(dla::write_file(env, "/d/" + c, "", WriteMode::kTruncate, false));
+          if (rng() % 2) write_line(c);  // the writer goes on in the truncated file
         }
-      } else if (op == 15 && !quiet_ending) {  // a worker fails (never while a file is being drained)
-        if (ws.size() > 1)
+      } else if (op == 15 && !quiet_ending && frozen < 0) {  // a worker fails (never while a file is being drained)
+        if (ws.size() > 1 && rng() % 2) {
           fail_with_late_reports(env, t, ws, rng() % ws.size(), step + 0.6, [&] {
             for (const auto& lf : live_files)  // the files grow before the successors read them
               if (env.stat("/d/" + lf)) write_line(lf);
           });
+        } else if (ws.size() > 1) {  // killed now, declared failed 2 to 4 steps later (> grace)
+          auto it = ws.begin();
+          std::advance(it, rng() % ws.size());
+          frozen = it->first;
+          declare_at = step + 2 + static_cast<int>(rng() % 3);
+          late_first = rng() % 2;
+          late = freeze(t, ws, frozen);
+        }
       } else if (op == 16) {  // a new file
         live_files.push_back("n" + std::to_string(next_name++) + ".log");
       } else if (op == 17) {  // delete a file (its lines were all written before)
@@ -454,6 +505,7 @@ TEST_CASE("stream table: random interleavings count every complete line exactly 
       }
       round(env, t, ws, step + 0.75);
     }
+    if (frozen >= 0) declare(999);
     for (auto& [n, rest] : pending) append(env, "/d/" + n, rest);
     for (int i = 0; i < 5; ++i) round(env, t, ws, 1000 + i);
     const Counts c = t.totals();
