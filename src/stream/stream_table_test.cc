@@ -401,116 +401,147 @@ TEST_CASE("stream table: equal first lines (banners, blank lines) never hide a f
 // workers fail and their streams move (at once, or killed first and declared failed a few steps
 // later, their last reports arriving before or after that); at the end the totals equal the
 // writer's own count.
-TEST_CASE("stream table: random interleavings count every complete line exactly once") {
-  const unsigned seed0 = 20261202u + Catch::rngSeed();
-  for (unsigned run = 0; run < 40; ++run) {
-    const unsigned seed = seed0 + run;
-    INFO("run " << run << " of seed " << seed0 << " (DLA_TEST_SEED=" << Catch::rngSeed() << ")");
-    std::mt19937 rng(seed);
-    MemEnv env;
+namespace {
+
+// One run of the random interleaving test: the writer, the master's table and four workers.
+struct RandomRun {
+  explicit RandomRun(unsigned seed) : rng(seed), t(0.5) {
     REQUIRE(env.make_dir("/d"));
-    StreamTable t(0.5);
-    std::map<int, SimWorker> ws;
     for (int r = 1; r <= 4; ++r) ws[r];
-    std::map<std::string, std::string> pending;  // name -> partial line not yet ended
-    std::uint64_t written = 0, gen = 0;
-    std::map<std::string, std::uint64_t> by_level;
-    const char* levels[] = {"INFO", "WARN", "ERROR", "DEBUG"};
-    auto finish = [&](const std::string& name) {
-      auto it = pending.find(name);
-      if (it == pending.end()) return;
-      append(env, "/d/" + name, it->second);
-      pending.erase(it);
-    };
-    auto write_line = [&](const std::string& name) {
-      finish(name);
-      const char* lv = levels[rng() % 4];
-      std::string line = "[t] [" + std::string(lv) + "] " + name + " g" + std::to_string(gen++) + "\n";
-      const std::size_t cut = rng() % 3 == 0 ? rng() % line.size() : line.size();
-      append(env, "/d/" + name, line.substr(0, cut));
-      if (cut < line.size()) pending[name] = line.substr(cut);
-      ++written;
-      ++by_level[lv];
-    };
-    int next_name = 0;
-    std::vector<std::string> live_files = {"f0.log", "f1.log", "f2.log"};
-    next_name = 3;
-    int frozen = -1, declare_at = 0;
-    bool late_first = false;
-    std::vector<std::function<void()>> late;
-    auto declare = [&](double now) {
-      if (late_first)
-        for (auto& l : late) l();  // arrived while it was not yet declared failed: applied or stale
-      ws.erase(frozen);
-      round(env, t, ws, now, [&] {
-        if (late_first) return;
-        const std::uint64_t dropped = t.dropped();
-        for (auto& l : late) l();
-        CHECK(t.dropped() == dropped + late.size());
+  }
+
+  void finish(const std::string& name) {
+    auto it = pending.find(name);
+    if (it == pending.end()) return;
+    append(env, "/d/" + name, it->second);
+    pending.erase(it);
+  }
+
+  void write_line(const std::string& name) {
+    static const char* levels[] = {"INFO", "WARN", "ERROR", "DEBUG"};
+    finish(name);
+    const char* lv = levels[rng() % 4];
+    std::string line = "[t] [" + std::string(lv) + "] " + name + " g" + std::to_string(gen++) + "\n";
+    const std::size_t cut = rng() % 3 == 0 ? rng() % line.size() : line.size();
+    append(env, "/d/" + name, line.substr(0, cut));
+    if (cut < line.size()) pending[name] = line.substr(cut);
+    ++written;
+    ++by_level[lv];
+  }
+
+  // The killed worker is declared failed; its last reports arrived before (applied or stale) or
+  // arrive now (all dropped).
+  void declare(double now) {
+    if (late_first)
+      for (auto& l : late) l();
+    ws.erase(frozen);
+    round(env, t, ws, now, [&] {
+      if (late_first) return;
+      const std::uint64_t dropped = t.dropped();
+      for (auto& l : late) l();
+      CHECK(t.dropped() == dropped + late.size());
+    });
+    frozen = -1;
+  }
+
+  // copytruncate (while a worker is dead, often one of its files)
+  void copytruncate(int step, std::string c) {
+    if (frozen >= 0 && rng() % 2)
+      for (const auto& [k, h] : ws.at(frozen).held)
+        if (t.streams().count(k) && env.stat("/d/" + t.streams().at(k).name) &&
+            std::count(live_files.begin(), live_files.end(), t.streams().at(k).name))
+          c = t.streams().at(k).name;
+    finish(c);
+    auto data = dla::read_file(env, "/d/" + c);
+    if (!data || data->empty()) return;
+    append(env, "/d/" + c + ".c" + std::to_string(step), *data);
+    if (rng() % 2) round(env, t, ws, step + 0.5);
+    REQUIRE(dla::write_file(env, "/d/" + c, "", WriteMode::kTruncate, false));
+    if (rng() % 2) write_line(c);  // the writer goes on in the truncated file
+  }
+
+  // A worker fails: at once (its late reports dropped), or killed now and declared failed 2 to 4
+  // steps later (longer than the grace).
+  void fail(int step) {
+    if (ws.size() < 2) return;
+    if (rng() % 2) {
+      fail_with_late_reports(env, t, ws, rng() % ws.size(), step + 0.6, [&] {
+        for (const auto& lf : live_files)  // the files grow before the successors read them
+          if (env.stat("/d/" + lf)) write_line(lf);
       });
-      frozen = -1;
-    };
-    for (int step = 0; step < 120; ++step) {
-      const int op = static_cast<int>(rng() % 20);
-      const std::string f = live_files[rng() % live_files.size()];
-      finish(f);
-      if (frozen >= 0 && step >= declare_at) declare(step + 0.1);
-      if (op >= 12 && op <= 14 && !env.stat("/d/" + f)) continue;  // rotated away, not yet written again
-      if (frozen >= 0 && (op == 13 || op == 17)) continue;  // its successor could not open a name gone
-      bool quiet_ending = false;
-      for (const auto& [k, s] : t.streams()) quiet_ending |= s.ending;
-      if (op < 12) {
-        for (int i = 0; i < 3; ++i) write_line(f);
-      } else if (op == 12) {  // rotate by rename, into the pattern; a new file takes the name
-        REQUIRE(env.rename("/d/" + f, "/d/" + f + "." + std::to_string(step)));
-      } else if (op == 13) {  // rotate by rename, out of the pattern: read through the open file
-        REQUIRE(env.rename("/d/" + f, "/d/old-" + std::to_string(step)));
-      } else if (op == 14) {  // copytruncate (while a worker is dead, often one of its files)
-        std::string c = f;
-        if (frozen >= 0 && rng() % 2)
-          for (const auto& [k, h] : ws.at(frozen).held)
-            if (t.streams().count(k) && env.stat("/d/" + t.streams().at(k).name) &&
-                std::count(live_files.begin(), live_files.end(), t.streams().at(k).name))
-              c = t.streams().at(k).name;
-        finish(c);
-        auto data = dla::read_file(env, "/d/" + c);
-        if (data && !data->empty()) {
-          append(env, "/d/" + c + ".c" + std::to_string(step), *data);
-          if (rng() % 2) round(env, t, ws, step + 0.5);
-          REQUIRE(dla::write_file(env, "/d/" + c, "", WriteMode::kTruncate, false));
-          if (rng() % 2) write_line(c);  // the writer goes on in the truncated file
-        }
-      } else if (op == 15 && !quiet_ending && frozen < 0) {  // a worker fails (never while a file is being drained)
-        if (ws.size() > 1 && rng() % 2) {
-          fail_with_late_reports(env, t, ws, rng() % ws.size(), step + 0.6, [&] {
-            for (const auto& lf : live_files)  // the files grow before the successors read them
-              if (env.stat("/d/" + lf)) write_line(lf);
-          });
-        } else if (ws.size() > 1) {  // killed now, declared failed 2 to 4 steps later (> grace)
-          auto it = ws.begin();
-          std::advance(it, rng() % ws.size());
-          frozen = it->first;
-          declare_at = step + 2 + static_cast<int>(rng() % 3);
-          late_first = rng() % 2;
-          late = freeze(t, ws, frozen);
-        }
-      } else if (op == 16) {  // a new file
-        live_files.push_back("n" + std::to_string(next_name++) + ".log");
-      } else if (op == 17) {  // delete a file (its lines were all written before)
-        if (!env.stat("/d/" + f)) continue;
-        round(env, t, ws, step + 0.25);
-        REQUIRE(env.remove_file("/d/" + f));
-      } else {
-        round(env, t, ws, step);
-      }
-      round(env, t, ws, step + 0.75);
+      return;
     }
+    auto it = ws.begin();
+    std::advance(it, rng() % ws.size());
+    frozen = it->first;
+    declare_at = step + 2 + static_cast<int>(rng() % 3);
+    late_first = rng() % 2;
+    late = freeze(t, ws, frozen);
+  }
+
+  void step(int step) {
+    const int op = static_cast<int>(rng() % 20);
+    const std::string f = live_files[rng() % live_files.size()];
+    finish(f);
+    if (frozen >= 0 && step >= declare_at) declare(step + 0.1);
+    if (op >= 12 && op <= 14 && !env.stat("/d/" + f)) return;  // rotated away, not yet written again
+    if (frozen >= 0 && (op == 13 || op == 17)) return;  // its successor could not open a name gone
+    bool quiet_ending = false;
+    for (const auto& [k, s] : t.streams()) quiet_ending |= s.ending;
+    if (op < 12) {
+      for (int i = 0; i < 3; ++i) write_line(f);
+    } else if (op == 12) {  // rotate by rename, into the pattern; a new file takes the name
+      REQUIRE(env.rename("/d/" + f, "/d/" + f + "." + std::to_string(step)));
+    } else if (op == 13) {  // rotate by rename, out of the pattern: read through the open file
+      REQUIRE(env.rename("/d/" + f, "/d/old-" + std::to_string(step)));
+    } else if (op == 14) {
+      copytruncate(step, f);
+    } else if (op == 15 && !quiet_ending && frozen < 0) {  // never while a file is being drained
+      fail(step);
+    } else if (op == 16) {  // a new file
+      live_files.push_back("n" + std::to_string(next_name++) + ".log");
+    } else if (op == 17) {  // delete a file (its lines were all written before)
+      if (!env.stat("/d/" + f)) return;
+      round(env, t, ws, step + 0.25);
+      REQUIRE(env.remove_file("/d/" + f));
+    } else {
+      round(env, t, ws, step);
+    }
+    round(env, t, ws, step + 0.75);
+  }
+
+  void end() {
     if (frozen >= 0) declare(999);
     for (auto& [n, rest] : pending) append(env, "/d/" + n, rest);
     for (int i = 0; i < 5; ++i) round(env, t, ws, 1000 + i);
-    const Counts c = t.totals();
-    CHECK(c.lines == written);
-    for (const auto& [lv, n] : by_level) CHECK(c.get(lv) == n);
-    CHECK(t.lost() == 0);
+  }
+
+  std::mt19937 rng;
+  MemEnv env;
+  StreamTable t;
+  std::map<int, SimWorker> ws;
+  std::map<std::string, std::string> pending;  // name -> partial line not yet ended
+  std::uint64_t written = 0, gen = 0;
+  std::map<std::string, std::uint64_t> by_level;
+  std::vector<std::string> live_files = {"f0.log", "f1.log", "f2.log"};
+  int next_name = 3;
+  int frozen = -1, declare_at = 0;  // a worker killed, not yet declared failed
+  bool late_first = false;
+  std::vector<std::function<void()>> late;
+};
+
+}  // namespace
+
+TEST_CASE("stream table: random interleavings count every complete line exactly once") {
+  const unsigned seed0 = 20261202u + Catch::rngSeed();
+  for (unsigned run = 0; run < 40; ++run) {
+    INFO("run " << run << " of seed " << seed0 << " (DLA_TEST_SEED=" << Catch::rngSeed() << ")");
+    RandomRun r(seed0 + run);
+    for (int step = 0; step < 120; ++step) r.step(step);
+    r.end();
+    const Counts c = r.t.totals();
+    CHECK(c.lines == r.written);
+    for (const auto& [lv, n] : r.by_level) CHECK(c.get(lv) == n);
+    CHECK(r.t.lost() == 0);
   }
 }
