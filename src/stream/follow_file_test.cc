@@ -2,6 +2,8 @@
 #include "stream/follow_file.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <utility>
 
 #include "base/mem_env.h"
 
@@ -17,6 +19,48 @@ void append(MemEnv& env, const std::string& p, const std::string& s) {
 }
 
 dla::FormatSpec automatic() { return dla::FormatSpec{}; }
+
+// An Env over a MemEnv whose files run `before_read` once, just before the first read_at past
+// offset 0 (after the follower checked the head, before it reads the new bytes).
+class RaceEnv final : public dla::Env {
+ public:
+  RaceEnv(MemEnv* base, std::function<void()> before_read) : b_(base), before_(std::move(before_read)) {}
+  dla::Result<std::unique_ptr<dla::ReadFile>> open_read(const std::string& p) override {
+    auto f = b_->open_read(p);
+    if (!f) return f;
+    return std::unique_ptr<dla::ReadFile>(new File(std::move(*f), this));
+  }
+  dla::Result<std::unique_ptr<dla::WritableFile>> open_write(const std::string& p, WriteMode m) override { return b_->open_write(p, m); }
+  dla::Result<dla::FileStat> stat(const std::string& p) override { return b_->stat(p); }
+  dla::Result<dla::FileStat> lstat(const std::string& p) override { return b_->lstat(p); }
+  dla::Result<std::vector<std::string>> list_dir(const std::string& p) override { return b_->list_dir(p); }
+  dla::Status make_dir(const std::string& p) override { return b_->make_dir(p); }
+  dla::Status remove_file(const std::string& p) override { return b_->remove_file(p); }
+  dla::Status remove_dir(const std::string& p) override { return b_->remove_dir(p); }
+  dla::Status rename(const std::string& a, const std::string& c) override { return b_->rename(a, c); }
+  dla::Status link(const std::string& a, const std::string& c) override { return b_->link(a, c); }
+  dla::Status symlink(const std::string& a, const std::string& c) override { return b_->symlink(a, c); }
+  dla::Status sync_dir(const std::string& p) override { return b_->sync_dir(p); }
+  dla::Status set_mtime(const std::string& p, std::int64_t t) override { return b_->set_mtime(p, t); }
+  dla::Result<std::unique_ptr<dla::FileLock>> lock(const std::string& p) override { return b_->lock(p); }
+  dla::Result<std::string> real_path(const std::string& p) override { return b_->real_path(p); }
+  std::uint64_t process_id() override { return b_->process_id(); }
+
+ private:
+  struct File final : dla::ReadFile {
+    File(std::unique_ptr<dla::ReadFile> f, RaceEnv* e) : f_(std::move(f)), e_(e) {}
+    dla::Result<std::size_t> read_at(std::uint64_t off, std::size_t n, char* dst) override {
+      if (off > 0 && e_->before_) std::exchange(e_->before_, nullptr)();
+      return f_->read_at(off, n, dst);
+    }
+    dla::Result<std::size_t> read(std::size_t n, char* dst) override { return f_->read(n, dst); }
+    dla::Result<dla::FileStat> stat() override { return f_->stat(); }
+    std::unique_ptr<dla::ReadFile> f_;
+    RaceEnv* e_;
+  };
+  MemEnv* b_;
+  std::function<void()> before_;
+};
 
 }  // namespace
 
@@ -172,4 +216,23 @@ TEST_CASE("follow: the format is not chosen from a head that is only a partial l
   CHECK(f.poll().counts.lines == 0);
   append(env, "/a.log", "OR] z\n");
   CHECK(f.poll().counts.get("ERROR") == 1);
+}
+
+TEST_CASE("follow: a truncation and rewrite between the head check and the read is not counted as the old generation") {
+  MemEnv mem;
+  append(mem, "/a.log", "[t] [INFO] old 1\n");
+  FileFollower first(&mem, "/a.log", {}, automatic());
+  REQUIRE(first.poll().counts.lines == 1);
+  append(mem, "/a.log", "[t] [INFO] old 2\n");  // 17 bytes more: the next poll reads from 17
+  const std::string gen1 = "[t] [WARN] new 1\n[t] [WARN] new 2\n[t] [WARN] new 3\n";
+  RaceEnv env(&mem, [&] { REQUIRE(dla::write_file(mem, "/a.log", gen1, WriteMode::kTruncate, false)); });
+  FileFollower f(&env, "/a.log", first.position(), automatic());
+  auto s = f.poll();  // head "old 1" checked, then the file is rewritten, then [17, 51) is read
+  CHECK(s.truncated);
+  CHECK(s.end == 17);
+  CHECK(s.counts.lines == 0);
+  s = f.poll();
+  CHECK(s.from == 0);
+  CHECK(s.counts.lines == 3);
+  CHECK(s.counts.get("WARN") == 3);
 }
