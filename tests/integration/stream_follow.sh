@@ -19,8 +19,9 @@
 # killed, and files with equal first lines. lib/follow_writer.py writes to four files it
 # copytruncates all at once every 1.5 s, two files beginning with the same banner, two with a blank
 # first line and one rotated by rename whose every generation begins with that banner; the harness
-# kill -9s one worker (rank drawn from the seed) 0.1 s before the first copytruncate, so the dead
-# worker owns copytruncated files for the 3 s before it is declared failed. The totals must equal
+# kill -9s one worker (rank and time drawn from the seed: 0.1 s before the first or the second
+# copytruncate, or between them), so the dead worker owns copytruncated files for the 3 s before
+# it is declared failed. The totals must equal
 # the writer's ledger exactly, RESULT OK. DLA_FOLLOW_ITERS=N repeats that part N times (default 1,
 # each ~16 s; seeds SEED, SEED+1, ...); DLA_FOLLOW_ONLY=ct runs that part only; FOLLOW_WRITER_FILES=ct
 # writes the copytruncated files only.
@@ -97,12 +98,13 @@ ct_iteration() {  # $1 = seed
     --checkpoint-dir "$D/ck" --report-interval 1 --rotate-wait 1 >"$D/job.out" 2>"$D/job.err" &
   local jp=$!
   jobs_pids+=($jp)
-  local victim=$(( $1 % 3 + 1 ))
+  local victim=$(( $1 % 3 + 1 )) delays=(1.4 2.9 2.2)
+  local delay=${delays[$(( ($1 / 3) % 3 ))]}
   local m; m=$(pid_of "$D/job.out" 0)
   local v; v=$(pid_of "$D/job.out" "$victim")
   [ -n "$m" ] && [ -n "$v" ] || { echo "FAIL ct seed $1: the job did not start"; cat "$D/job.out" "$D/job.err"; fail=1; return; }
   touch "$D/go"
-  sleep 1.4
+  sleep "$delay"
   kill -9 "$v"
   wait "$wp"
   sleep 5  # catch up: the dead worker declared failed, possible copies told apart (copy_wait 4 s)
@@ -113,7 +115,7 @@ ct_iteration() {  # $1 = seed
   exp=$(awk '{c[$1]++; n++} END{printf "DEBUG=%d ERROR=%d INFO=%d WARN=%d %slines=%d", c["DEBUG"], c["ERROR"], c["INFO"], c["WARN"],
                                     c["-"] ? "unleveled=" c["-"] " " : "", n}' "$D/ledger")
   local got; got=$(grep '^RESULT' "$D/job.out" | tail -n 1 | sed 's/ files=.*//')
-  echo "ct seed $1: killed worker $victim; $(cat "$D/writer.err"); $(grep -c 'declared failed' "$D/job.out") declared failed; got [$got]"
+  echo "ct seed $1: killed worker $victim at ${delay} s; $(cat "$D/writer.err"); $(grep -c 'declared failed' "$D/job.out") declared failed; got [$got]"
   check "ct seed $1: copytruncate + kill -9 + equal banners, exact" "RESULT OK $exp" "$got"
   check "ct seed $1: wrapper exit" 0 "$rc"
   [ "$got" == "RESULT OK $exp" ] || { tail -n 15 "$D/job.out"; grep -v PMIX "$D/job.err" | tail -n 5; cp -r "$D" "/tmp/stream_follow_ct$1.$$" && echo "kept /tmp/stream_follow_ct$1.$$"; }
