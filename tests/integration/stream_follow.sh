@@ -17,7 +17,7 @@
 #
 # Second part (issue 13's two defects found by a hostile review): copytruncate while a worker is
 # killed, and files with equal first lines. lib/follow_writer.py writes to four files it
-# copytruncates all at once every 1.5 s, two files beginning with the same banner, two with a blank
+# copytruncates all at once every 1.5 s (every generation of one of them begins with a banner), two files beginning with the same banner, two with a blank
 # first line and one rotated by rename whose every generation begins with that banner; the harness
 # kill -9s one worker (rank and time drawn from the seed: 0.1 s before the first or the second
 # copytruncate, or between them), so the dead worker owns copytruncated files for the 3 s before

@@ -8,7 +8,7 @@ It creates the files, prints "ready", waits for the file GO to exist, then write
 
 Files: c0..c3.log are rotated by copytruncate (shutil.copyfile to cN.log.K, then truncate; the
 writer writes nothing in between, so no line exists only between the copy and the truncation) at
-every 1.5 s; b0.log and b1.log begin with the same banner line; z0.log and z1.log with a blank
+every 1.5 s, and every generation of c3.log begins with the banner; b0.log and b1.log begin with the same banner line; z0.log and z1.log with a blank
 line; r.log is rotated by rename (r.log.K) and every generation begins with that same banner.
 Some lines are written in two halves with a pause between (a partial last line). Every complete
 line written is logged to LEDGER as its level, or '-' (banner, blank line): the independent count.
@@ -58,7 +58,7 @@ if os.environ.get("FOLLOW_WRITER_FILES") == "ct":
     names = names[:4]
 for nm in names:
     openf(nm)
-for nm in ["b0.log", "b1.log", "r.log"]:
+for nm in ["b0.log", "b1.log", "r.log", "c3.log"]:
     if nm in fds:
         put(nm, BANNER, "-")
 for nm in ["z0.log", "z1.log"]:
@@ -86,6 +86,8 @@ while time.time() - t0 < seconds:
             p = os.path.join(d, "c%d.log" % i)
             shutil.copyfile(p, "%s.%d" % (p, ct_k))
             os.truncate(p, 0)
+            if i == 3:
+                put("c3.log", BANNER, "-")
         next_ct += 1.5
     if step % 60 == 30 and "r.log" in fds:  # rename rotation; the new generation starts with the banner again
         rr_k += 1
