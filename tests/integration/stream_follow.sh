@@ -17,14 +17,14 @@
 #
 # Second part (issue 13's two defects found by a hostile review): copytruncate while a worker is
 # killed, and files with equal first lines. lib/follow_writer.py writes to four files it
-# copytruncates all at once every 1.5 s (every generation of one of them begins with a banner), two files beginning with the same banner, two with a blank
-# first line and one rotated by rename whose every generation begins with that banner; the harness
-# kill -9s one worker (rank and time drawn from the seed: 0.1 s before the first or the second
-# copytruncate, or between them), so the dead worker owns copytruncated files for the 3 s before
-# it is declared failed. The totals must equal
-# the writer's ledger exactly, RESULT OK. DLA_FOLLOW_ITERS=N repeats that part N times (default 1,
-# each ~16 s; seeds SEED, SEED+1, ...); DLA_FOLLOW_ONLY=ct runs that part only; FOLLOW_WRITER_FILES=ct
-# writes the copytruncated files only.
+# copytruncates all at once every 1.5 s (every generation of one of them begins with a banner),
+# two files beginning with the same banner, two with a blank first line and one rotated by rename
+# whose every generation begins with that banner; the harness kill -9s one worker (rank and time
+# drawn from the seed: 0.1 s before the first or the second copytruncate, or between them), so the
+# dead worker owns copytruncated files for the 3 s before it is declared failed. The totals must
+# equal the writer's ledger exactly, RESULT OK. DLA_FOLLOW_ITERS=N repeats that part N times
+# (default 1, each ~16 s; seeds SEED, SEED+1, ...); DLA_FOLLOW_ONLY=ct runs that part only;
+# FOLLOW_WRITER_FILES=ct writes the copytruncated files only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 B=$(cd "${DLA_BUILD:?DLA_BUILD must point at the build dir}" && pwd)
