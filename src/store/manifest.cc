@@ -66,6 +66,11 @@ Status parse_file(const json& jf, Manifest* m) {
     b.replicas = jb.at("replicas").get<std::vector<int>>();
     if (b.id != static_cast<int>(m->blocks.size())) return bad("block ids are not 0..n-1 in order at block " + std::to_string(b.id));
     if (b.offset != at || (b.length == 0 && f.size != 0)) return bad("the blocks of " + escape_name(f.name) + " do not tile it");
+    std::vector<int> reps = b.replicas;
+    std::sort(reps.begin(), reps.end());
+    if ((!reps.empty() && reps.front() < 0) || std::adjacent_find(reps.begin(), reps.end()) != reps.end()) {
+      return bad("block " + std::to_string(b.id) + " lists a replica rank twice or a negative one");
+    }
     at += b.length;
     m->blocks.push_back(std::move(b));
   }

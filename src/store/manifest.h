@@ -62,8 +62,9 @@ Manifest make_manifest(const std::string& source_dir, const std::vector<FileInfo
                        std::vector<RankHost> ranks);
 
 std::string encode_manifest(const Manifest& m);
-// Checks the text (see above) and every invariant (format, ids 0..n-1 in order, each file's blocks
-// consecutive and exactly covering [0, size) for a non-gzip file, k >= 1, ...). kCorruption on a
+// Checks the text (see above) and every invariant (format; ids 0..n-1 in order; each file's blocks
+// consecutive, tiling [0, size) exactly, empty only for an empty file, one block for a .gz file;
+// block_size >= 1, k >= 1; a block's replica ranks distinct and >= 0). kCorruption on a
 // bad checksum or shape, with a one-line message; kInvalid on a newer format number.
 Result<Manifest> decode_manifest(std::string_view text);
 

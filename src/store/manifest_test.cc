@@ -102,6 +102,9 @@ TEST_CASE("manifest: a newer format is refused as such; broken invariants are co
   m.blocks[1].id = 7;
   CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
   m = sample();
+  m.blocks[2].replicas = {3, 3};  // a replica listed twice
+  CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
+  m = sample();
   m.files[0].size = 11;  // blocks do not cover the file
   CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
 }
