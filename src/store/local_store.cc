@@ -12,11 +12,6 @@ namespace {
 
 constexpr const char* kMarkerText = "dla replicated store: this directory is managed by dla_store\n";
 
-std::string block_name(int block, std::uint32_t crc) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "block-%06d-%08x", block, static_cast<unsigned>(crc));
-  return buf;
-}
 
 bool parse_uint(std::string_view s, int base, std::uint64_t max, std::uint64_t* out) {
   if (s.empty()) return false;
@@ -63,6 +58,12 @@ Status claim(Env& env, const std::string& dir) {
 
 }  // namespace
 
+std::string block_file_name(int block, std::uint32_t crc) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "block-%06d-%08x", block, static_cast<unsigned>(crc));
+  return buf;
+}
+
 bool parse_block_name(std::string_view name, int* block, std::uint32_t* crc) {
   constexpr std::string_view kPrefix = "block-";
   if (name.substr(0, kPrefix.size()) != kPrefix) return false;
@@ -74,7 +75,7 @@ bool parse_block_name(std::string_view name, int* block, std::uint32_t* crc) {
     return false;
   }
   // Only the exact names we write (zero-padding and all): "block-7-1" is not ours.
-  if (block_name(static_cast<int>(b), static_cast<std::uint32_t>(c)) != name) return false;
+  if (block_file_name(static_cast<int>(b), static_cast<std::uint32_t>(c)) != name) return false;
   *block = static_cast<int>(b);
   *crc = static_cast<std::uint32_t>(c);
   return true;
@@ -106,7 +107,7 @@ Result<LocalStore> LocalStore::open(Env& env, const std::string& root, const std
   return store;
 }
 
-std::string LocalStore::path_of(int block, std::uint32_t crc) const { return join_path(dir_, block_name(block, crc)); }
+std::string LocalStore::path_of(int block, std::uint32_t crc) const { return join_path(dir_, block_file_name(block, crc)); }
 
 Status LocalStore::put(int block, std::uint32_t crc, std::string_view bytes) {
   const std::uint32_t got = block_crc(bytes);

@@ -36,6 +36,10 @@ TEST_CASE("LocalStore: open creates ROOT/<host>/<rank> with the marker, durably"
   CHECK(LocalStore::open(env, "/root", "..", 1, true).code() == Code::kInvalid);
   CHECK(LocalStore::open(env, "/root", "", 1, true).code() == Code::kInvalid);
   CHECK(*LocalStore::rank_dir("/r", "h", 0) == "/r/h/0");
+  auto rel = LocalStore::open(env, "rel", "h", 1, true);  // a relative ROOT stays relative
+  REQUIRE(rel);
+  CHECK(rel->dir() == "rel/h/1");
+  CHECK(rel->path_of(2, 0xab) == "rel/h/1/block-000002-000000ab");
 }
 
 TEST_CASE("LocalStore: a non-empty directory without our marker is never touched", "[store][local]") {
@@ -62,11 +66,10 @@ TEST_CASE("LocalStore: put and get, verified", "[store][local]") {
   const std::uint32_t crc = block_crc(data);
   CHECK(s.get(5, crc).code() == Code::kNotFound);
   REQUIRE(s.put(5, crc, data));
-  CHECK(s.path_of(5, crc) == "/root/hostA/3/" + [&] {
-    char b[32];
-    std::snprintf(b, sizeof b, "block-000005-%08x", crc);
-    return std::string(b);
-  }());
+  char name[32];
+  std::snprintf(name, sizeof name, "block-000005-%08x", crc);
+  CHECK(block_file_name(5, crc) == name);
+  CHECK(s.path_of(5, crc) == std::string("/root/hostA/3/") + name);  // the full path
   auto got = s.get(5, crc);
   REQUIRE(got);
   CHECK(*got == data);
@@ -187,7 +190,7 @@ TEST_CASE("LocalStore: drop removes our files of that block only", "[store][loca
   env.crash();          // the drop is durable
   auto names = env.list_dir("/root/hostA/3");
   REQUIRE(names);
-  CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", s.path_of(2, block_crc("b\n")).substr(14)});
+  CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", block_file_name(2, block_crc("b\n"))});
 }
 
 TEST_CASE("parse_block_name accepts exactly the names we write", "[store][local]") {
