@@ -49,10 +49,15 @@ Status claim(Env& env, const std::string& dir) {
   if (is_regular_file(env, marker)) return OkStatus();
   auto names = env.list_dir(dir);
   if (!names) return escape_name_in(names.err(), dir);
-  if (!names->empty()) {
-    return Error{escape_name(dir) + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it",
-                 Code::kInvalid};
+  // A temporary of our own marker (a claim cut short by a crash) does not make the dir foreign.
+  const std::string tmp_prefix = std::string(".") + kStoreMarker + ".tmp-";
+  for (const std::string& n : *names) {
+    if (n.compare(0, tmp_prefix.size(), tmp_prefix) != 0) {
+      return Error{escape_name(dir) + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it",
+                   Code::kInvalid};
+    }
   }
+  for (const std::string& n : *names) env.remove_file(join_path(dir, n));  // best effort
   return write_file_atomic(env, marker, kMarkerText);
 }
 

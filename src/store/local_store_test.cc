@@ -42,6 +42,29 @@ TEST_CASE("LocalStore: open creates ROOT/<host>/<rank> with the marker, durably"
   CHECK(rel->path_of(2, 0xab) == "rel/h/1/block-000002-000000ab");
 }
 
+TEST_CASE("LocalStore: a crash at any step of creating a store leaves one that opens again", "[store][local][crash]") {
+  long steps = 0;
+  {
+    MemEnv env;
+    const long before = env.mutations();
+    open_new(env);
+    steps = env.mutations() - before;
+  }
+  REQUIRE(steps >= 4);
+  for (long k = 1; k <= steps + 1; ++k) {
+    INFO("crash at mutating step " << k << " of " << steps);
+    MemEnv env;
+    env.crash_at(k);
+    auto first = LocalStore::open(env, "/root", "hostA", 3, true);
+    env.restart();
+    env.crash();
+    if (first) CHECK(is_regular_file(env, "/root/hostA/3/.dla-store"));  // reported created: durable
+    auto again = LocalStore::open(env, "/root", "hostA", 3, true);
+    REQUIRE(again);
+    CHECK(*env.list_dir("/root/hostA/3") == std::vector<std::string>{".dla-store"});
+  }
+}
+
 TEST_CASE("LocalStore: a non-empty directory without our marker is never touched", "[store][local]") {
   MemEnv env;
   REQUIRE(make_dirs(env, "/root/hostA/3"));
@@ -57,6 +80,11 @@ TEST_CASE("LocalStore: a non-empty directory without our marker is never touched
   // an empty existing directory is fine
   REQUIRE(make_dirs(env, "/root/hostA/4"));
   CHECK(LocalStore::open(env, "/root", "hostA", 4, true).ok());
+  // so is one holding only the temporary of our own marker (a claim cut short on a real disk)
+  REQUIRE(make_dirs(env, "/root/hostA/5"));
+  REQUIRE(write_file(env, "/root/hostA/5/.dla-store.tmp-99-0", "dla", WriteMode::kTruncate, false));
+  CHECK(LocalStore::open(env, "/root", "hostA", 5, true).ok());
+  CHECK(*env.list_dir("/root/hostA/5") == std::vector<std::string>{".dla-store"});
 }
 
 TEST_CASE("LocalStore: put and get, verified", "[store][local]") {
