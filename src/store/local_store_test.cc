@@ -80,9 +80,10 @@ TEST_CASE("LocalStore: a non-empty directory without our marker is never touched
   // an empty existing directory is fine
   REQUIRE(make_dirs(env, "/root/hostA/4"));
   CHECK(LocalStore::open(env, "/root", "hostA", 4, true).ok());
-  // so is one holding only the temporary of our own marker (a claim cut short on a real disk)
+  // so is one holding only the temporary of our own marker (a claim cut short on a real disk;
+  // write_file_atomic names it "." + ".dla-store" + ".tmp-...")
   REQUIRE(make_dirs(env, "/root/hostA/5"));
-  REQUIRE(write_file(env, "/root/hostA/5/.dla-store.tmp-99-0", "dla", WriteMode::kTruncate, false));
+  REQUIRE(write_file(env, "/root/hostA/5/..dla-store.tmp-99-0", "dla", WriteMode::kTruncate, false));
   CHECK(LocalStore::open(env, "/root", "hostA", 5, true).ok());
   CHECK(*env.list_dir("/root/hostA/5") == std::vector<std::string>{".dla-store"});
 }
