@@ -20,12 +20,9 @@
 #include "mpi/store_service.h"
 #include "mpi/store_wire.h"
 #include "mpi/transport.h"
-
-namespace dla {
-struct Manifest;
-struct RankHost;
-struct CopyOrder;
-}  // namespace dla
+#include "store/fsck.h"
+#include "store/manifest.h"
+#include "store/placement.h"
 
 namespace dla::mpi {
 
@@ -52,11 +49,12 @@ class StoreCoordinator {
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
   // answered or `timeout` passed since the last answer. Ranks that did not answer are absent.
-  std::map<int, std::vector<store_wire::InvEntry>> gather_inventories(const std::vector<int>& ranks, bool verify);
+  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify);
 
-  // Sends the encoded manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in
-  // own_dir too. Returns the ranks whose copy is saved (this rank included when own_dir is set).
-  std::set<int> push_manifest(const std::string& encoded, const std::vector<int>& ranks);
+  // Sends the manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in own_dir
+  // too. Returns the ranks whose copy is saved (this rank included when own_dir is set and the save
+  // worked).
+  std::set<int> push_manifest(const Manifest& m, const std::vector<int>& ranks);
 
   // The newest valid manifest among the copies of `ranks` (STORE_MANIFEST_REQ), for a coordinator
   // whose own copy is missing or corrupt. kNotFound when nobody has one.
@@ -72,7 +70,9 @@ class StoreCoordinator {
     std::uint64_t bytes = 0;
     std::set<int> silent;  // ranks that timed out
   };
-  CopyOutcome execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m, int window = 8);
+  // `deadline`: absolute time (now()) after which the orders still open are given up.
+  CopyOutcome execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m, int window = 8,
+                             double deadline = 1e300);
 
   // The ingest's chain traffic (store_ingest.cc reads these queues directly).
   std::vector<store_wire::Ack>& acks() { return acks_; }
@@ -102,6 +102,9 @@ struct RepairOptions {
   double deadline = 30;     // seconds for the whole repair (orders still open then are dropped)
 };
 struct RepairOutcome {
+  FsckReport found;                  // the check before the copies
+  FsckReport final_state;            // the check after them (the copies made counted as good)
+  std::set<int> live;                // the data ranks that took part (answered, with verify)
   std::vector<CopyOrder> done;       // copies made (apply_repairs applied them to the manifest)
   std::uint64_t bytes = 0;           // bytes copied
   std::vector<std::string> lines;    // "repaired BLOCK: rank A -> rank B" and failure lines

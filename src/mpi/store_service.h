@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/env.h"
 #include "base/status.h"
 #include "mpi/transport.h"
 
@@ -37,7 +38,8 @@ class BlockServer {
  public:
   // `store` may be null (a rank without a store dir: it answers FETCH "missing", refuses PUT with a
   // NACK, answers inventories empty). `coordinator`: where corruption reports go (rank 0).
-  BlockServer(int rank, LocalStore* store, Outbox* out, int coordinator = 0);
+  // `env`: where the manifest pushed to this rank is saved (the store's own Env).
+  BlockServer(int rank, LocalStore* store, Outbox* out, int coordinator = 0, Env* env = Env::posix());
 
   // True if `m` was a store message this server handles (and it was handled): STORE_PUT,
   // STORE_FETCH, STORE_COPY, STORE_INV_REQ, STORE_MANIFEST, STORE_MANIFEST_REQ, and on the
@@ -71,6 +73,7 @@ class BlockServer {
   LocalStore* store_;
   Outbox* out_;
   int coordinator_;
+  Env* env_;
   std::string pushed_manifest_;
   long long pushed_version_ = -1;
   std::vector<CorruptReport> corrupt_;
@@ -115,6 +118,7 @@ class BlockFetcher {
 
  private:
   struct Live {
+    long long id = 0;
     int block = -1;
     std::uint32_t crc = 0;
     std::vector<int> holders;
