@@ -219,6 +219,7 @@ int coordinate(Session& session, const StoreCli& c, Outbox& out, BlockServer& se
   auto own = open_store(c, 0, wants_create(c), true);
   if (!own) return store_error(own.error());
   server = BlockServer(0, &*own, &out);
+  coord.set_own_dir(own->dir());
   wait_for(coord, roll, c.timeout, [&] { return static_cast<int>(roll.hosts.size()) >= size - 1; });
   start_data_ranks(coord, c, roll);
   auto data = data_ranks(c, roll, size);

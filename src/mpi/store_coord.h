@@ -46,6 +46,7 @@ class StoreCoordinator {
   // pump() and a nap when nothing came.
   void step();
   const StoreLink& link() const { return link_; }
+  void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
   // answered or `timeout` passed since the last answer. Ranks that did not answer are absent.
