@@ -12,11 +12,11 @@
 // Healthy: no under, no corrupt, no missing. A block with a corrupt replica is usually also under.
 //
 // Text (format_fsck), one line per problem, then one per copy made, then the summary last:
-//   under-replicated BLOCK FILE [off,end) have H of K
-//   corrupt BLOCK FILE [off,end) on rank R
-//   missing BLOCK FILE [off,end) (no replica left)
-//   repaired BLOCK: rank A -> rank B
-//   note: K=3 but the live data ranks span 2 hosts: replicas of N blocks share a host
+//   corrupt BLOCK FILE [off,end) on rank R           (all corrupt lines first, by block and rank)
+//   under-replicated BLOCK FILE [off,end) have H of K (then these, by block)
+//   missing BLOCK FILE [off,end) (no replica left)    (then these, by block)
+//   repaired BLOCK: rank A -> rank B                  (with --repair: the copies made, in order)
+//   note: replicas of N blocks share a host (K=3, live data ranks on 2 hosts)   (only when N > 0)
 //   FSCK OK blocks=B replicas=R            (R = good replicas in all)
 //   FSCK PROBLEMS under=U corrupt=C missing=M
 // FILE is escape_name(file name); BLOCK the block id; [off,end) the byte range in the original file.
