@@ -130,7 +130,15 @@ bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<Copy
   for (BlockRef& b : m->blocks) {
     const std::vector<int>& good = report.good.at(b.id);
     if (good.empty() && !added.count(b.id)) continue;  // missing: keep the old list, its holders may come back
-    std::vector<int> now = good;
+    // The listed holders that are still good keep their order (the head stays the head), then the
+    // other good holders, then the new copies.
+    std::vector<int> now;
+    for (int r : b.replicas) {
+      if (std::count(good.begin(), good.end(), r) && !std::count(now.begin(), now.end(), r)) now.push_back(r);
+    }
+    for (int r : good) {
+      if (!std::count(now.begin(), now.end(), r)) now.push_back(r);
+    }
     for (int t : added[b.id]) {
       if (std::find(now.begin(), now.end(), t) == now.end()) now.push_back(t);
     }

@@ -77,8 +77,8 @@ struct CopyOrder {
 std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report,
                                    const std::vector<RankHost>& live_data, int k);
 
-// Records the state after repairs: each block's replicas become its good holders (report.good)
-// followed by the targets of the orders in `done` (carried out and acknowledged); a missing block
+// Records the state after repairs: each block's replicas become its good holders (those already
+// listed first, in their order, then the others ascending) followed by the targets of the orders in `done` (carried out and acknowledged); a missing block
 // keeps its old list (its holders may come back). The version grows by one if any list changed.
 // Returns whether anything changed.
 bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<CopyOrder>& done);
