@@ -7,6 +7,7 @@
 #include "mpi/console.h"
 #include "mpi/sim_hooks.h"
 #include "mpi/store_coord.h"
+#include "store/block.h"
 #include "mpi/tags.h"
 
 namespace dla::mpi {
@@ -22,6 +23,24 @@ std::optional<LocalStore> open_own(int rank, const std::string& root) {
 std::string where(const proto::TaskMsg& t) {
   return "block " + std::to_string(t.block) + " of " + escape_name(t.name) + " [" + std::to_string(t.offset) + "," +
          std::to_string(t.offset + t.length) + ")";
+}
+
+// LocalStore::get's bytes, read into one buffer of the file's size (get reads through read_file,
+// which grows a string 64 KiB at a time: measured 0.17 s per 100 MB here against ~0.03 s); any
+// problem (missing, unreadable, a crc mismatch) is left to get itself, which names it.
+Result<std::string> read_local(LocalStore& store, int block, std::uint32_t crc) {
+  auto f = Env::posix()->open_read(store.path_of(block, crc));
+  auto st = f ? (*f)->stat() : Result<FileStat>(Error{"unopened"});
+  if (!st) return store.get(block, crc);
+  std::string out(st->size, '\0');
+  std::size_t n = 0;
+  while (n < out.size()) {
+    auto got = (*f)->read_at(n, out.size() - n, &out[n]);
+    if (!got || *got == 0) return store.get(block, crc);
+    n += *got;
+  }
+  if (block_crc(out) != crc) return store.get(block, crc);
+  return out;
 }
 
 }  // namespace
@@ -42,7 +61,7 @@ Result<BlockReader::Read> BlockReader::read(const proto::TaskMsg& t, double now,
   const bool holder = std::find(t.holders.begin(), t.holders.end(), rank_) != t.holders.end();
   std::string local_problem;
   if (store_ && holder) {
-    auto got = store_->get(t.block, t.crc);
+    auto got = read_local(*store_, t.block, t.crc);
     if (got) {
       out.bytes = std::move(*got);
       out.local = true;
