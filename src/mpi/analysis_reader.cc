@@ -13,10 +13,10 @@
 namespace dla::mpi {
 namespace {
 
-std::optional<LocalStore> open_own(int rank, const std::string& root) {
+std::optional<LocalStore> open_own(int rank, const std::string& root, bool quiet) {
   auto s = LocalStore::open(*Env::posix(), root, sim::host_name(), rank, /*create=*/false);
   if (s) return std::move(*s);
-  std::fprintf(stderr, "[Worker %d] no local store (%s): every block is read remotely\n", rank, printable(s.error()).c_str());
+  if (!quiet) std::fprintf(stderr, "[Worker %d] no local store (%s): every block is read remotely\n", rank, printable(s.error()).c_str());
   return std::nullopt;
 }
 
@@ -45,8 +45,8 @@ Result<std::string> read_local(LocalStore& store, int block, std::uint32_t crc) 
 
 }  // namespace
 
-BlockReader::BlockReader(int rank, Outbox* out, const std::string& root, double timeout)
-    : rank_(rank), store_(open_own(rank, root)), server_(rank, store_ ? &*store_ : nullptr, out, 0, Env::posix()),
+BlockReader::BlockReader(int rank, Outbox* out, const std::string& root, double timeout, bool quiet)
+    : rank_(rank), store_(open_own(rank, root, quiet)), server_(rank, store_ ? &*store_ : nullptr, out, 0, Env::posix()),
       fetcher_(rank, out, timeout) {}
 
 bool BlockReader::handle(const Incoming& m, double now) {
@@ -91,11 +91,39 @@ Result<BlockReader::Read> BlockReader::read(const proto::TaskMsg& t, double now,
   return out;
 }
 
-Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size) {
+namespace {
+
+// Rank 0's own MANIFEST copy is missing or damaged: the newest valid copy among the data ranks
+// (they answer from wait_plan, before their PLAN), saved again in rank 0's dir.
+Result<Manifest> manifest_from_peers(const LocalStore& own, int size, double timeout, double poll, const std::string& why) {
+  std::fprintf(stderr, "[Master] own manifest copy unusable (%s): asking the data ranks for theirs\n", printable(why).c_str());
+  Outbox out;
+  StoreLink link;
+  link.out = &out;
+  link.timeout = timeout;
+  link.poll = poll;
+  StoreCoordinator coord(link);
+  std::vector<int> ranks;
+  for (int r = 1; r < size; ++r) ranks.push_back(r);
+  auto m = coord.fetch_manifest(ranks);
+  out.flush(1.0, poll);
+  out.abandon();
+  if (!m) return Error{why + "; " + m.error()};
+  std::fprintf(stderr, "[Master] using the data ranks' manifest (version %llu)\n", static_cast<unsigned long long>(m->version));
+  if (Status st = save_manifest(*Env::posix(), own.dir(), *m); !st)
+    std::fprintf(stderr, "[Master] could not save it in %s: %s\n", escape_name(own.dir()).c_str(), printable(st.error()).c_str());
+  return m;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size, double timeout, double poll) {
   auto st = std::make_unique<MasterStore>();
   auto own = LocalStore::open(*Env::posix(), root, sim::host_name(), 0, /*create=*/false);
   if (!own) return Error{"--store " + escape_name(root) + ": " + own.error()};
   auto m = load_manifest(*Env::posix(), own->dir());
+  if (!m && (m.code() == Code::kNotFound || m.code() == Code::kCorruption))
+    m = manifest_from_peers(*own, size, timeout, poll, m.error());
   if (!m) return Error{"--store " + escape_name(root) + ": " + m.error()};
   st->own = std::move(*own);
   st->manifest = std::move(*m);
