@@ -88,10 +88,26 @@ TEST_CASE("locality: a worker gets the first task it holds, else waits, then rea
   clk.t = 1.5;
   CHECK(p->next(2) == 0);  // waited 0.5 s: the oldest pending task, remotely
   clk.t = 1.6;
-  CHECK(p->next(2) == -1);  // the wait starts again after a hand-out
-  CHECK(p->next(1) == 2);
+  CHECK(p->next(2) == 2);  // still nothing local: it goes on reading remotely without a new wait
   CHECK(p->next(1) == -1);
   CHECK(p->pending().empty());
+}
+
+TEST_CASE("locality: a local hand-out starts the wait again", "[policy][locality]") {
+  Clock clk;
+  auto p = make_locality_policy({{1}, {1}, {2}, {1}}, 0.5);
+  p->bind(&clk);
+  p->init(tasks_n(4), {1, 2});
+  CHECK(p->next(2) == -1);  // (waiting since 0)
+  clk.t = 0.5;
+  CHECK(p->next(2) == 0);   // remote after the wait
+  CHECK(p->next(2) == 1);   // and again, no new wait
+  CHECK(p->next(2) == 2);   // its own: local, the wait is reset
+  CHECK(p->next(2) == -1);  // task 3 is 1's: wait again
+  clk.t = 0.9;
+  CHECK(p->next(2) == -1);
+  clk.t = 1.0;
+  CHECK(p->next(2) == 3);
 }
 
 TEST_CASE("locality: a task no live worker holds goes at once; a dead holder's tasks become such", "[policy][locality]") {
