@@ -105,7 +105,7 @@ std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report, 
     for (int rank : good) holders.push_back({rank, host_of(m.ranks, rank)});
     for (int rank : targets) holders.push_back({rank, host_of(m.ranks, rank)});
     while (static_cast<int>(good.size() + targets.size()) < k) {
-      const int t = pick_target(holders, live_data, load);
+      const int t = pick_target(holders, live_data, load, m.sites);
       if (t < 0) break;  // fewer live data ranks than K: as many copies as there are ranks
       targets.push_back(t);
       holders.push_back({t, host_of(live_data, t)});

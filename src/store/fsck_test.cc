@@ -127,6 +127,18 @@ TEST_CASE("fsck: a dead rank leaves its blocks under-replicated; the repair rest
   CHECK(after.replicas() == 12);
 }
 
+TEST_CASE("fsck: repairs follow the manifest's site map", "[store][fsck]") {
+  Cluster c;
+  c.m.sites = {{"h1", "x"}, {"h2", "x"}, {"h3", "y"}};
+  c.live.erase(3);  // h2 (site x) loses a rank
+  const FsckReport r = c.run_check();
+  REQUIRE_FALSE(r.under.empty());
+  for (const CopyOrder& o : plan_repair(c.m, r, c.data(), 2)) {
+    const int other = r.good[o.block].front();
+    CHECK(site_of(c.m.sites, host_of(c.ranks, o.to)) != site_of(c.m.sites, host_of(c.ranks, other)));
+  }
+}
+
 TEST_CASE("fsck: a corrupt replica is reported and overwritten in place from a good one", "[store][fsck]") {
   Cluster c;
   const BlockRef b = c.m.blocks[2];
