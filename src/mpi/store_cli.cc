@@ -82,7 +82,9 @@ Status claim_root(Env& env, const std::string& root, bool create) {
   return write_file_atomic(env, marker, "dla store root\n");
 }
 
-double idle_limit(const StoreCli& c) { return std::max(60.0, 12 * c.timeout); }
+// Long: rank 0 may spend minutes cutting a large DIR before its first PUT (real MPI cannot tell a
+// dead peer from a busy one; under SMPI peer_alive does).
+double idle_limit(const StoreCli& c) { return std::max(600.0, 12 * c.timeout); }
 
 // Opens this rank's store dir (claiming ROOT first when told to).
 Result<LocalStore> open_store(const StoreCli& c, int rank, bool create, bool claim) {
