@@ -1,12 +1,10 @@
 #include "store/block.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "base/names.h"
+#include "store/crc32c.h"
 #include "scan/gzip_file.h"
 
 namespace dla {
@@ -14,17 +12,7 @@ namespace {
 
 constexpr std::size_t kReadBuffer = std::size_t{4} << 20;  // 4 MiB: few calls, bounded memory
 
-// zlib's crc32 takes a uInt length: feed it in pieces that fit.
-std::uint32_t crc_pieces(std::uint32_t crc, const char* data, std::size_t n) {
-  constexpr std::size_t kMax = std::numeric_limits<uInt>::max();
-  while (n > 0) {
-    const std::size_t m = std::min(n, kMax);
-    crc = static_cast<std::uint32_t>(::crc32(crc, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(m)));
-    data += m;
-    n -= m;
-  }
-  return crc;
-}
+std::uint32_t crc_pieces(std::uint32_t crc, const char* data, std::size_t n) { return crc32c_extend(crc, data, n); }
 
 // The cutting of one file: block boundaries found while the file streams by in buffers.
 class Cutter {
