@@ -77,6 +77,10 @@ Status claim_root(Env& env, const std::string& root, bool create) {
   if (env.stat(marker)) return OkStatus();
   auto names = env.list_dir(root);
   if (!names) return names.err();
+  // (a claim cut short by a crash leaves only write_file_atomic's temporary of our marker)
+  const std::string ours = std::string(".") + kStoreMarker + ".tmp-";
+  names->erase(std::remove_if(names->begin(), names->end(), [&](const std::string& n) { return n.rfind(ours, 0) == 0; }),
+               names->end());
   if (!names->empty())
     return Error{root + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it"};
   if (!create) return Error{"no dla store at " + root, Code::kNotFound};
