@@ -58,7 +58,14 @@ void StoreCoordinator::route(Incoming& m) {
   if (link_.other) link_.other(m);
 }
 
-std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std::vector<int>& ranks, bool verify) {
+double verify_patience(const Manifest& m) {
+  std::uint64_t most = 0;
+  for (const auto& [rank, load] : load_by_rank(m)) most = std::max(most, load.bytes);
+  return static_cast<double>(most) / 50e6;
+}
+
+std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std::vector<int>& ranks, bool verify,
+                                                                      double patience) {
   const long long req = next_req();
   std::size_t asked = 0;
   for (int r : ranks)
@@ -66,7 +73,7 @@ std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std:
   auto& got = inventories_[req];
   double last = now();
   std::size_t seen = 0;
-  while (got.size() < asked && now() - last < link_.timeout) {
+  while (got.size() < asked && now() - last < link_.timeout + patience) {
     step();
     if (got.size() != seen) {
       seen = got.size();

@@ -49,8 +49,10 @@ class StoreCoordinator {
   void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
-  // answered or `timeout` passed since the last answer. Ranks that did not answer are absent.
-  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify);
+  // answered or `timeout` + `patience` seconds passed since the last answer (patience: what reading
+  // the most loaded rank's blocks may take, see verify_patience). Ranks that did not answer are absent.
+  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify,
+                                                      double patience = 0);
 
   // Sends the manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in own_dir
   // too. Returns the ranks whose copy is saved (this rank included when own_dir is set and the save
@@ -92,6 +94,10 @@ class StoreCoordinator {
   std::map<long long, std::map<int, bool>> manifest_acks_;                 // req -> rank -> saved
   std::map<long long, std::map<int, std::string>> manifest_copies_;        // req -> rank -> text
 };
+
+// Seconds a verified inventory may take beyond --timeout: the most bytes the manifest puts on one
+// rank, read at a pessimistic 50 MB/s (a rank answers only once it read all of its blocks).
+double verify_patience(const Manifest& m);
 
 // Restores K replicas of every block of `m` whose holders died or are corrupt (the analyser's
 // master calls it before STOP; dla_store fsck --repair does the same after its report):
