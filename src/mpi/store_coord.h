@@ -65,8 +65,9 @@ class StoreCoordinator {
 
   // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
   // `window` in flight. Returns the orders done; a failed order (holder's copy bad or missing,
-  // target refused, timeout) is reported in `failures` (one line each) and its holder/target
-  // recorded in corrupt/dead as applicable.
+  // target refused, timeout) is reported in `failures` (one line each), the ranks of a timed-out
+  // one in `silent`. When the holder itself says its copy is bad or missing, the order is tried
+  // again from another holder the manifest lists (each holder once per block).
   struct CopyOutcome {
     std::vector<CopyOrder> done;
     std::vector<std::string> failures;
@@ -83,7 +84,12 @@ class StoreCoordinator {
   double now() const;
 
  private:
+  struct OpenOrder {
+    CopyOrder order;
+    double sent = 0;
+  };
   void route(Incoming& m);
+  void expire(std::map<long long, OpenOrder>& open, CopyOutcome* res);
   long long next_req() { return ++req_; }
 
   StoreLink link_;
