@@ -53,7 +53,10 @@ std::uint32_t crc32c_portable(std::uint32_t crc, const char* data, std::size_t n
 
 #ifdef DLA_CRC32C_X86
 bool crc32c_hardware_available() {
-  static const bool has = __builtin_cpu_supports("sse4.2");
+  static const bool has = [] {
+    __builtin_cpu_init();  // (harmless if done; needed if we run before libgcc's constructor)
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
   return has;
 }
 

@@ -6,7 +6,7 @@
 //   good(b)    live ranks whose inventory has b with the manifest's crc, the block's length and
 //              ok == true (any live rank counts, listed in b.replicas or not)
 //   corrupt    a live rank with a file for b that is not good (wrong crc in its name, wrong size,
-//              or verification failed): one problem per (block, rank)
+//              or verification failed) and no good one beside it: one problem per (block, rank)
 //   under      0 < |good(b)| < K
 //   missing    |good(b)| == 0 (no replica left)
 // Healthy: no under, no corrupt, no missing. A block with a corrupt replica is usually also under.
