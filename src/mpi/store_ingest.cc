@@ -208,7 +208,7 @@ class Pipeline {
     }
     std::map<int, std::uint64_t> load;
     for (const auto& rh : run_.data) load[rh.rank] = placer_->load(rh.rank);
-    const int t = pick_target(holders, candidates, load);
+    const int t = pick_target(holders, candidates, load, m_.sites);
     if (t < 0) {
       error_ = Error{"ingest failed: no live data rank left to hold block " + std::to_string(b)};
       return false;
@@ -274,6 +274,17 @@ Result<std::vector<std::vector<int>>> plan(StoreRun& run, const Manifest& m, con
   return out;
 }
 
+// --sites: none (every host its own site), "prefix" (SITE-N host names), or a file of HOST SITE lines.
+Result<SiteMap> site_map(const StoreCli& c, const std::vector<RankHost>& ranks) {
+  if (c.sites.empty()) return SiteMap{};
+  if (c.sites == "prefix") return sites_by_prefix(ranks);
+  auto text = read_file(*Env::posix(), c.sites);
+  if (!text) return Error{"--sites " + c.sites + ": " + text.error()};
+  auto m = parse_site_map(*text);
+  if (!m) return Error{"--sites " + c.sites + ": " + m.error()};
+  return m;
+}
+
 void print_summary(StoreRun& run, const Manifest& m, int skipped, std::uint64_t sent, double secs,
                    const std::set<int>& failed, std::size_t saved) {
   std::uint64_t total = 0;
@@ -322,10 +333,12 @@ int run_ingest(StoreRun& run) {
                        " data ranks, only " + std::to_string(run.data.size()) + " available");
   auto blocks = cut_blocks(c.dir, *files, c.block_size, env);
   if (!blocks) return store_error(blocks.error());
-  Manifest m = make_manifest(*real, *files, std::move(*blocks), c.block_size, c.replicas, run.ranks);
+  auto sites = site_map(c, run.ranks);
+  if (!sites) return store_error(sites.error());
+  Manifest m = make_manifest(*real, *files, std::move(*blocks), c.block_size, c.replicas, run.ranks, *sites);
   auto old = previous_manifest(run, m);
   if (!old) return store_error(old.error());
-  Placer placer(run.data);
+  Placer placer(run.data, m.sites);
   auto planned = plan(run, m, *old, &placer);
   if (!planned) return store_error(planned.error());
   auto inv = run.coord->gather_inventories(ranks_of(run.data), true, *old ? verify_patience(**old) : 0);
