@@ -1,0 +1,190 @@
+#include "store/fsck.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "base/names.h"
+
+namespace dla {
+namespace {
+
+using nlohmann::json;
+
+// Per block id: the files live ranks hold for it, as (rank, Held).
+std::vector<std::vector<std::pair<int, Held>>> held_by_block(const Manifest& m,
+                                                             const std::map<int, std::vector<Held>>& inventories,
+                                                             const std::set<int>& live) {
+  std::vector<std::vector<std::pair<int, Held>>> out(m.blocks.size());
+  for (const auto& [rank, held] : inventories) {
+    if (!live.count(rank)) continue;
+    for (const Held& h : held) {
+      if (h.block >= 0 && h.block < static_cast<int>(m.blocks.size())) out[h.block].emplace_back(rank, h);
+    }
+  }
+  return out;
+}
+
+std::string block_head(const Manifest& m, int block) {
+  const BlockRef& b = m.blocks.at(block);
+  return std::to_string(block) + " " + escape_name(m.files.at(b.file).name) + " " + range_text(b);
+}
+
+json block_entry(const Manifest& m, const FsckReport& r, int block) {
+  const BlockRef& b = m.blocks.at(block);
+  return json{{"block", block}, {"file", escape_name(m.files.at(b.file).name)}, {"offset", b.offset},
+              {"end", b.end()}, {"have", r.good.at(block).size()}};
+}
+
+json state_json(const Manifest& m, const FsckReport& r) {
+  json under = json::array(), missing = json::array(), corrupt = json::array();
+  for (int b : r.under) under.push_back(block_entry(m, r, b));
+  for (int b : r.missing) missing.push_back(block_entry(m, r, b));
+  for (const auto& c : r.corrupt) {
+    json e = block_entry(m, r, c.block);
+    e["rank"] = c.rank;
+    corrupt.push_back(e);
+  }
+  return json{{"under", under}, {"corrupt", corrupt}, {"missing", missing}, {"ok", r.healthy()},
+              {"blocks", r.blocks}, {"replicas", r.replicas()}};
+}
+
+}  // namespace
+
+int FsckReport::replicas() const {
+  int n = 0;
+  for (const auto& g : good) n += static_cast<int>(g.size());
+  return n;
+}
+
+FsckReport check(const Manifest& m, const std::map<int, std::vector<Held>>& inventories, const std::set<int>& live_ranks) {
+  FsckReport r;
+  r.blocks = static_cast<int>(m.blocks.size());
+  r.k = m.k;
+  r.good.resize(m.blocks.size());
+  std::set<std::string> hosts;
+  for (int rank : live_ranks) {
+    if (rank != 0) hosts.insert(host_of(m.ranks, rank));
+  }
+  r.hosts = static_cast<int>(hosts.size());
+  const auto held = held_by_block(m, inventories, live_ranks);
+  for (const BlockRef& b : m.blocks) {
+    std::set<int> good, bad;
+    for (const auto& [rank, h] : held[b.id]) {
+      if (h.ok && h.crc == b.crc && h.size == b.length) good.insert(rank);
+      else bad.insert(rank);
+    }
+    for (int rank : bad) {
+      if (!good.count(rank)) r.corrupt.push_back({b.id, rank});  // (a stale file beside a good one is no problem)
+    }
+    r.good[b.id].assign(good.begin(), good.end());
+    if (good.empty()) r.missing.push_back(b.id);
+    else if (static_cast<int>(good.size()) < m.k) r.under.push_back(b.id);
+    std::set<std::string> block_hosts;
+    for (int rank : good) block_hosts.insert(host_of(m.ranks, rank));
+    if (block_hosts.size() < good.size()) ++r.shared_host_blocks;
+  }
+  return r;
+}
+
+std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report, const std::vector<RankHost>& live_data, int k) {
+  std::map<int, std::uint64_t> load;
+  for (const auto& [rank, l] : load_by_rank(m)) load[rank] = l.bytes;
+  std::map<int, int> used_as_source;
+  std::vector<CopyOrder> orders;
+  std::set<int> live;
+  for (const RankHost& r : live_data) live.insert(r.rank);
+  std::map<int, std::vector<int>> corrupt_at;
+  for (const auto& c : report.corrupt) corrupt_at[c.block].push_back(c.rank);
+  for (const BlockRef& b : m.blocks) {
+    const std::vector<int>& good = report.good.at(b.id);
+    if (good.empty()) continue;
+    std::vector<int> targets;
+    for (int rank : corrupt_at[b.id]) targets.push_back(rank);  // in place: the planned placement stays
+    std::vector<RankHost> holders;
+    for (int rank : good) holders.push_back({rank, host_of(m.ranks, rank)});
+    for (int rank : targets) holders.push_back({rank, host_of(m.ranks, rank)});
+    while (static_cast<int>(good.size() + targets.size()) < k) {
+      const int t = pick_target(holders, live_data, load);
+      if (t < 0) break;  // fewer live data ranks than K: as many copies as there are ranks
+      targets.push_back(t);
+      holders.push_back({t, host_of(live_data, t)});
+    }
+    for (int t : targets) {
+      int src = good.front();
+      for (int g : good) {
+        if (used_as_source[g] < used_as_source[src]) src = g;
+      }
+      ++used_as_source[src];
+      load[t] += b.length;
+      orders.push_back({b.id, src, t});
+    }
+  }
+  return orders;
+}
+
+bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<CopyOrder>& done) {
+  std::map<int, std::vector<int>> added;
+  for (const CopyOrder& c : done) added[c.block].push_back(c.to);
+  bool changed = false;
+  for (BlockRef& b : m->blocks) {
+    const std::vector<int>& good = report.good.at(b.id);
+    if (good.empty() && !added.count(b.id)) continue;  // missing: keep the old list, its holders may come back
+    std::vector<int> now = good;
+    for (int t : added[b.id]) {
+      if (std::find(now.begin(), now.end(), t) == now.end()) now.push_back(t);
+    }
+    if (now != b.replicas) {
+      b.replicas = std::move(now);
+      changed = true;
+    }
+  }
+  if (changed) ++m->version;
+  return changed;
+}
+
+std::vector<std::string> problem_lines(const Manifest& m, const FsckReport& r) {
+  std::vector<std::string> out;
+  for (const auto& c : r.corrupt) out.push_back("corrupt " + block_head(m, c.block) + " on rank " + std::to_string(c.rank));
+  for (int b : r.under) {
+    out.push_back("under-replicated " + block_head(m, b) + " have " + std::to_string(r.good.at(b).size()) + " of " +
+                  std::to_string(r.k));
+  }
+  for (int b : r.missing) out.push_back("missing " + block_head(m, b) + " (no replica left)");
+  return out;
+}
+
+std::string repaired_line(const CopyOrder& c) {
+  return "repaired " + std::to_string(c.block) + ": rank " + std::to_string(c.from) + " -> rank " + std::to_string(c.to);
+}
+
+std::string summary_line(const FsckReport& r) {
+  if (r.healthy()) return "FSCK OK blocks=" + std::to_string(r.blocks) + " replicas=" + std::to_string(r.replicas());
+  return "FSCK PROBLEMS under=" + std::to_string(r.under.size()) + " corrupt=" + std::to_string(r.corrupt.size()) +
+         " missing=" + std::to_string(r.missing.size());
+}
+
+std::string format_fsck(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
+                        const FsckReport& final_state) {
+  std::string out;
+  for (const std::string& l : problem_lines(m, found)) out += l + "\n";
+  for (const CopyOrder& c : done) out += repaired_line(c) + "\n";
+  if (final_state.shared_host_blocks > 0) {
+    out += "note: replicas of " + std::to_string(final_state.shared_host_blocks) + " blocks share a host (K=" +
+           std::to_string(final_state.k) + ", live data ranks on " + std::to_string(final_state.hosts) + " hosts)\n";
+  }
+  return out + summary_line(final_state) + "\n";
+}
+
+std::string fsck_json(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
+                      const FsckReport& final_state) {
+  json repaired = json::array();
+  for (const CopyOrder& c : done) repaired.push_back(json{{"block", c.block}, {"from", c.from}, {"to", c.to}});
+  return json{{"found", state_json(m, found)},         {"repaired", repaired},
+              {"final", state_json(m, final_state)},   {"ok", final_state.healthy()},
+              {"blocks", final_state.blocks},          {"replicas", final_state.replicas()},
+              {"version", m.version}}
+      .dump();
+}
+
+}  // namespace dla

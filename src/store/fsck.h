@@ -1,0 +1,101 @@
+// fsck: compare the manifest with what the live ranks really hold, plan the copies that restore K
+// replicas, and record the copies made. Pure: the inventories come in as values (the MPI side,
+// src/mpi/store_fsck.cc, gathers them with deadlines and carries out the copy orders).
+//
+// Definitions (per block b of the manifest):
+//   good(b)    live ranks whose inventory has b with the manifest's crc, the block's length and
+//              ok == true (any live rank counts, listed in b.replicas or not)
+//   corrupt    a live rank with a file for b that is not good (wrong crc in its name, wrong size,
+//              or verification failed): one problem per (block, rank)
+//   under      0 < |good(b)| < K
+//   missing    |good(b)| == 0 (no replica left)
+// Healthy: no under, no corrupt, no missing. A block with a corrupt replica is usually also under.
+//
+// Text (format_fsck), one line per problem, then one per copy made, then the summary last:
+//   corrupt BLOCK FILE [off,end) on rank R           (all corrupt lines first, by block and rank)
+//   under-replicated BLOCK FILE [off,end) have H of K (then these, by block)
+//   missing BLOCK FILE [off,end) (no replica left)    (then these, by block)
+//   repaired BLOCK: rank A -> rank B                  (with --repair: the copies made, in order)
+//   note: replicas of N blocks share a host (K=3, live data ranks on 2 hosts)   (only when N > 0)
+//   FSCK OK blocks=B replicas=R            (R = good replicas in all)
+//   FSCK PROBLEMS under=U corrupt=C missing=M
+// FILE is escape_name(file name); BLOCK the block id; [off,end) the byte range in the original file.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "store/local_store.h"
+#include "store/manifest.h"
+#include "store/placement.h"
+
+namespace dla {
+
+struct FsckReport {
+  struct Corrupt {
+    int block = 0;
+    int rank = 0;
+  };
+  int blocks = 0;                      // in the manifest
+  int k = 0;                           // the manifest's K
+  std::vector<std::vector<int>> good;  // per block id: the ranks with a good copy, ascending
+  std::vector<int> under;              // block ids, ascending
+  std::vector<Corrupt> corrupt;        // by block, then rank
+  std::vector<int> missing;            // block ids, ascending
+  int shared_host_blocks = 0;          // blocks whose good replicas share a host (K > hosts)
+  int hosts = 0;                       // distinct hosts among the live data ranks
+  int replicas() const;                // good replicas in all
+  bool healthy() const { return under.empty() && corrupt.empty() && missing.empty(); }
+};
+
+// `inventories`: rank -> what LocalStore::inventory(verify=true) returned there, for the ranks
+// that answered; `live_ranks`: the ranks considered alive (a rank without an inventory holds
+// nothing; a rank not live is ignored even if it has an inventory). Rank 0 is no data rank but
+// is counted like any other if it holds blocks.
+FsckReport check(const Manifest& m, const std::map<int, std::vector<Held>>& inventories,
+                 const std::set<int>& live_ranks);
+
+// One copy: rank `from` sends block `block` to rank `to`, which stores it (LocalStore::put).
+struct CopyOrder {
+  int block = 0;
+  int from = 0;
+  int to = 0;
+  bool operator==(const CopyOrder& o) const { return block == o.block && from == o.from && to == o.to; }
+};
+
+// The copies that bring every block that still has a good replica back to K good ones:
+//   * a corrupt replica on a live rank is overwritten in place (to = that rank: the placement
+//     stays as planned and no corrupt file remains);
+//   * the rest of the shortfall goes to pick_target over `live_data` (hosts that hold no good
+//     copy first, then the least loaded by the manifest plus the copies planned so far, lower
+//     rank): never a rank that already holds a good copy.
+// The source is a good holder, the one used least so far as a source (spreads the reads), ties by
+// lower rank. Missing blocks get no order (nothing to copy from). When fewer than K live data
+// ranks remain, a block gets as many copies as there are ranks. Deterministic.
+std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report,
+                                   const std::vector<RankHost>& live_data, int k);
+
+// Records the state after repairs: each block's replicas become its good holders (report.good)
+// followed by the targets of the orders in `done` (carried out and acknowledged); a missing block
+// keeps its old list (its holders may come back). The version grows by one if any list changed.
+// Returns whether anything changed.
+bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<CopyOrder>& done);
+
+// The lines above. `found`: the check before repairing; `done`: copies made (empty without
+// --repair); `final_state`: the check after repairing (== found without --repair). Each line ends
+// with '\n'.
+std::string format_fsck(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
+                        const FsckReport& final_state);
+// The pieces, for callers that print as they go.
+std::vector<std::string> problem_lines(const Manifest& m, const FsckReport& r);  // without '\n'
+std::string repaired_line(const CopyOrder& c);
+std::string summary_line(const FsckReport& r);
+// The same as JSON: {"found": {"under": [...], "corrupt": [{"block","rank"}], "missing": [...]},
+// "repaired": [{"block","from","to"}], "final": {...}, "ok": bool, "blocks": B, "replicas": R}
+// where each block entry is {"block", "file", "offset", "end", "have"}.
+std::string fsck_json(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
+                      const FsckReport& final_state);
+
+}  // namespace dla

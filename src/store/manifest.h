@@ -1,0 +1,86 @@
+// The manifest: what a store holds (file -> blocks -> replicas, sizes, checksums) and its version.
+// Rank 0 (the coordinator) owns it; every rank keeps a copy named MANIFEST in its own store dir.
+//
+// On disk: one JSON object {"crc": "xxxxxxxx", "manifest": {...}} written by nlohmann's dump(1)
+// (keys sorted), where crc is block_crc of manifest.dump() (compact) in 8 lowercase hex digits.
+// decode_manifest accepts only that exact text: it checks the crc AND that re-encoding what it read
+// gives the same bytes, so any torn, truncated or edited copy (even a flipped byte in whitespace)
+// is kCorruption. The manifest's JSON:
+//   {"format": 1, "block_size": B, "replicas": K, "version": V, "source_dir": "DIR",
+//    "ranks": [{"rank": 0, "host": "h"}, ...],            // every rank of the ingest, rank 0 too
+//    "files": [{"name": "a.log", "size": S, "mtime_ns": T,
+//               "blocks": [{"id": 0, "offset": 0, "length": L, "crc": C, "replicas": [1, 2]}, ...]}]}
+// File names and source_dir are stored as escape_name(raw) (base/names.h: valid UTF-8 for any
+// bytes) and unescaped on decode: in memory they are raw.
+//
+// Writes are atomic through the Env (temporary file, fsync, rename, fsync of the dir): a crash or
+// a failing call leaves the previous MANIFEST or the new one, never a mix.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/env.h"
+#include "base/status.h"
+#include "store/block.h"
+#include "store/placement.h"
+
+namespace dla {
+
+inline constexpr int kManifestFormat = 1;
+inline constexpr const char* kManifestName = "MANIFEST";
+
+// One input file as ingested. Its blocks are Manifest::blocks[first_block, first_block + nblocks).
+struct StoredFile {
+  std::string name;  // as discovered, relative to the source dir ("web/a.log" with --recursive)
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  int first_block = 0;
+  int nblocks = 0;
+};
+
+struct Manifest {
+  int format = kManifestFormat;
+  std::uint64_t block_size = 0;
+  int k = 0;                  // replication factor asked for at ingest
+  std::uint64_t version = 0;  // grows by one with every change (ingest = 1, each repair + 1)
+  std::string source_dir;     // the DIR given to ingest
+  std::vector<RankHost> ranks;  // every rank of the ingest (rank -> host), ascending by rank
+  std::vector<StoredFile> files;
+  std::vector<BlockRef> blocks;  // blocks[i].id == i; a file's blocks are consecutive
+
+  // The FileInfo list the blocks index (path = join_path(source_dir, name)), for make_tasks-like use.
+  std::vector<FileInfo> file_infos() const;
+};
+
+// A new manifest (version 1) for `files` cut into `blocks` (from cut_blocks, replicas filled in
+// by the caller or later). Files get first_block/nblocks from the blocks' `file` fields.
+Manifest make_manifest(const std::string& source_dir, const std::vector<FileInfo>& files,
+                       std::vector<BlockRef> blocks, std::uint64_t block_size, int k,
+                       std::vector<RankHost> ranks);
+
+std::string encode_manifest(const Manifest& m);
+// Checks the text (see above) and every invariant (format, ids 0..n-1 in order, each file's blocks
+// consecutive and exactly covering [0, size) for a non-gzip file, k >= 1, ...). kCorruption on a
+// bad checksum or shape, with a one-line message; kInvalid on a newer format number.
+Result<Manifest> decode_manifest(std::string_view text);
+
+// MANIFEST in `rank_dir`, written atomically (see above). The dir must exist.
+Status save_manifest(Env& env, const std::string& rank_dir, const Manifest& m);
+// kNotFound if there is none; kCorruption (naming the path) if it does not decode.
+Result<Manifest> load_manifest(Env& env, const std::string& rank_dir);
+
+// Whether two manifests describe the same dataset: same source_dir and the same files (name, size,
+// mtime). Ingest into a ROOT whose manifest is not the same dataset is an error.
+bool same_dataset(const Manifest& a, const Manifest& b);
+
+// Per rank: the blocks and bytes the manifest says it holds (ranks holding nothing are absent).
+struct RankLoad {
+  int blocks = 0;
+  std::uint64_t bytes = 0;
+};
+std::map<int, RankLoad> load_by_rank(const Manifest& m);
+
+}  // namespace dla
