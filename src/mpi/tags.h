@@ -71,14 +71,35 @@ enum Tag : int {
   kRejoin = 116,
   kDone = 117,
   kLog = 118,
+  // Replicated store (issue 14, src/mpi/store_wire.h): 120..139. Every store message is "text":
+  // one header line of decimal numbers, then (some) raw bytes (a block, a manifest, an inventory).
+  kStorePut = 120,           // -> chain member   block crc attempt ack_to pos n r0..r(n-1) | bytes
+  kStoreAck = 121,           // member -> ack_to  block attempt rank pos (pos n-1: the tail: all stored)
+  kStoreNack = 122,          // member -> ack_to  block attempt rank code | message
+  kStoreFetch = 123,         // client -> holder  req block crc
+  kStoreData = 124,          // holder -> client  req block status | bytes (status: store_wire.h)
+  kStoreCopy = 125,          // rank 0 -> holder  order block crc to (the holder PUTs to `to`, ack_to 0)
+  kStoreInvReq = 126,        // rank 0 -> rank    req verify
+  kStoreInv = 127,           // rank -> rank 0    req | lines "block crc size ok"
+  kStoreManifest = 128,      // rank 0 -> rank    req | the encoded manifest (save it)
+  kStoreManifestAck = 129,   // rank -> rank 0    req version ok | message
+  kStoreCorrupt = 130,       // holder -> rank 0  block | message (a corrupt local replica, found on a read)
+  kStoreManifestReq = 131,   // rank 0 -> rank    req (send me your copy)
+  kStoreManifestCopy = 132,  // rank -> rank 0    req ok | the encoded manifest
+  kStoreHello = 133,         // dla_store: rank -> rank 0   | host
+  kStoreStart = 134,         // dla_store: rank 0 -> rank   create (open your store dir)
+  kStoreOpened = 135,        // dla_store: rank -> rank 0   ok | message
+  kStoreQuit = 136,          // dla_store: rank 0 -> rank   code (leave)
 };
 
 inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (failover only)
 
 inline constexpr int kWireLen = 10;
 
-// PLAN, HELLO, ASSIGN, RESULT and REJOIN carry text (MPI_CHAR, any length); the others kWireLen numbers.
-inline bool carries_text(int tag) { return tag == kPlan || tag == kHello || tag == kAssign || tag == kResult || tag == kRejoin || tag == kLog; }
+// PLAN, HELLO, ASSIGN, RESULT, REJOIN, LOG and the store messages carry text (MPI_CHAR, any length;
+// store messages binary-safe); the others kWireLen numbers.
+inline bool is_store_tag(int tag) { return tag >= 120 && tag <= 139; }
+inline bool carries_text(int tag) { return is_store_tag(tag) || tag == kPlan || tag == kHello || tag == kAssign || tag == kResult || tag == kRejoin || tag == kLog; }
 
 inline const char* tag_name(int tag) {
   switch (tag) {
@@ -101,6 +122,23 @@ inline const char* tag_name(int tag) {
     case kRejoin: return "REJOIN";
     case kDone: return "DONE";
     case kLog: return "LOG";
+    case kStorePut: return "STORE_PUT";
+    case kStoreAck: return "STORE_ACK";
+    case kStoreNack: return "STORE_NACK";
+    case kStoreFetch: return "STORE_FETCH";
+    case kStoreData: return "STORE_DATA";
+    case kStoreCopy: return "STORE_COPY";
+    case kStoreInvReq: return "STORE_INV_REQ";
+    case kStoreInv: return "STORE_INV";
+    case kStoreManifest: return "STORE_MANIFEST";
+    case kStoreManifestAck: return "STORE_MANIFEST_ACK";
+    case kStoreCorrupt: return "STORE_CORRUPT";
+    case kStoreManifestReq: return "STORE_MANIFEST_REQ";
+    case kStoreManifestCopy: return "STORE_MANIFEST_COPY";
+    case kStoreHello: return "STORE_HELLO";
+    case kStoreStart: return "STORE_START";
+    case kStoreOpened: return "STORE_OPENED";
+    case kStoreQuit: return "STORE_QUIT";
   }
   return "?";
 }

@@ -1,0 +1,58 @@
+// dla:uses-mpi
+// dla_store: the replicated log store (issue 14). Rank 0 coordinates (the manifest, placement,
+// repairs); ranks 1..N-1 hold the blocks in ROOT/<host>/<rank>.
+//   mpirun -np 5 build/dla_store ingest --store /data/store --replicas 2 sample_logs
+//   mpirun -np 5 build/dla_store status --store /data/store
+//   mpirun -np 5 build/dla_store fsck --store /data/store [--repair]
+//   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8
+//       build/dla_store_smpi ingest --store ROOT --replicas 2 DIR
+// Exit: 0 ok; 1 bad usage or failure (one `error:` line on stderr); 2 fsck found problems that remain.
+#include <boost/program_options.hpp>
+#include <iostream>
+
+#include "base/names.h"
+#include "mpi/runtime.h"
+#include "mpi/store_cli.h"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  if (dla::mpi::answer_version(argc, argv, "dla_store")) return 0;  // before MPI_Init
+  dla::mpi::Session session(&argc, &argv);
+  dla::mpi::StoreCli c;
+  po::options_description desc(
+      "Usage: dla_store ingest --store ROOT --replicas K [--block-size BYTES] [--pattern GLOB] [--timeout S] [--json] DIR\n"
+      "       dla_store status --store ROOT [--json]\n"
+      "       dla_store fsck   --store ROOT [--repair] [--json] [--timeout S]\n"
+      "(an MPI program: mpirun -np N, N-1 data ranks)\nOptions");
+  desc.add_options()("help,h", "show this help")(
+      "store", po::value(&c.root), "the store's ROOT directory (each rank keeps ROOT/<host>/<rank>)")(
+      "replicas", po::value(&c.replicas), "ingest: K, the copies of every block (on distinct ranks, distinct hosts first)")(
+      "block-size", po::value(&c.block_size)->default_value(c.block_size), "ingest: block size in bytes (blocks are line-aligned)")(
+      "pattern", po::value(&c.pattern)->default_value(c.pattern), "ingest: which files of DIR (a glob on the file name)")(
+      "timeout", po::value(&c.timeout)->default_value(c.timeout), "seconds a rank may stay silent before it counts as failed")(
+      "window", po::value(&c.window)->default_value(c.window), "ingest: blocks in flight down their chains")(
+      "repair", po::bool_switch(&c.repair), "fsck: copy blocks until every block has K verified replicas")(
+      "json", po::bool_switch(&c.json), "output as JSON")(
+      "command", po::value(&c.command), "ingest | status | fsck")("dir", po::value(&c.dir), "ingest: the input directory");
+  po::positional_options_description pos;
+  pos.add("command", 1).add("dir", 1);
+  po::variables_map vm;
+  std::string bad;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+    if (!vm.count("help")) bad = dla::mpi::validate_store_cli(c);
+  } catch (const std::exception& e) {
+    bad = e.what();
+  }
+  if (!bad.empty() || vm.count("help")) {
+    if (session.rank() == 0) {
+      if (bad.empty()) std::cout << desc << std::endl;
+      else std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+    }
+    session.startup_done();
+    return bad.empty() ? 0 : dla::mpi::kStoreExitError;
+  }
+  return dla::mpi::run_store(session, c);
+}

@@ -1,0 +1,269 @@
+// dla_store's start-up, the data ranks' serving loop and rank 0's dispatch (store_cli.h).
+#include "mpi/store_cli.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <optional>
+
+#include "base/names.h"
+#include "mpi/sim_hooks.h"
+#include "mpi/store_run.h"
+#include "mpi/tags.h"
+#include "mpi/transport.h"
+#include "scan/discovery.h"
+
+namespace dla::mpi {
+
+namespace w = store_wire;
+
+int store_error(const std::string& message) {
+  std::cerr << "error: " << escape_name(message) << std::endl;
+  return kStoreExitError;
+}
+
+std::vector<int> ranks_of(const std::vector<RankHost>& v) {
+  std::vector<int> out;
+  for (const auto& rh : v) out.push_back(rh.rank);
+  return out;
+}
+
+std::string validate_store_cli(const StoreCli& c) {
+  if (c.command != "ingest" && c.command != "status" && c.command != "fsck")
+    return "unknown command '" + c.command + "' (ingest, status or fsck)";
+  if (c.root.empty()) return "--store ROOT is required";
+  if (!(c.timeout > 0)) return "--timeout must be a positive number of seconds";
+  if (c.command == "ingest") {
+    if (c.dir.empty()) return "ingest needs the input DIR";
+    if (c.replicas < 1) return "--replicas K (K >= 1) is required for ingest";
+    if (c.block_size < 1) return "--block-size must be at least 1 byte";
+    if (c.window < 1) return "--window must be at least 1";
+  } else if (!c.dir.empty()) {
+    return c.command + " takes no DIR";
+  }
+  if (c.repair && c.command != "fsck") return "--repair is for fsck";
+  return "";
+}
+
+Result<Manifest> load_current_manifest(StoreRun& run) {
+  auto own = load_manifest(*Env::posix(), run.own->dir());
+  if (own || own.code() != Code::kNotFound) {
+    if (own) return own;
+    std::fprintf(stderr, "[Store 0] own manifest unusable (%s): asking the data ranks\n", own.error().c_str());
+  }
+  auto other = run.coord->fetch_manifest(ranks_of(run.data));
+  if (other && !own) std::fprintf(stderr, "[Store 0] using the manifest copy (version %llu) of a data rank\n",
+                                  static_cast<unsigned long long>(other->version));
+  if (!other && own.code() == Code::kCorruption) return own.err();
+  return other;
+}
+
+namespace {
+
+// The ROOT of this host: a dir that does not exist yet, or is empty, becomes ours (marker); one
+// with our marker is ours; anything else is a user's directory and is never written into.
+Status claim_root(Env& env, const std::string& root, bool create) {
+  const std::string marker = join_path(root, kStoreMarker);
+  auto st = env.stat(root);
+  if (!st) {
+    if (st.code() != Code::kNotFound) return st.err();
+    if (!create) return Error{"no dla store at " + root, Code::kNotFound};
+    if (auto md = make_dirs(env, root, true); !md) return md;
+    return write_file_atomic(env, marker, "dla store root\n");
+  }
+  if (env.stat(marker)) return OkStatus();
+  auto names = env.list_dir(root);
+  if (!names) return names.err();
+  if (!names->empty())
+    return Error{root + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it"};
+  if (!create) return Error{"no dla store at " + root, Code::kNotFound};
+  return write_file_atomic(env, marker, "dla store root\n");
+}
+
+double idle_limit(const StoreCli& c) { return std::max(60.0, 12 * c.timeout); }
+
+// Opens this rank's store dir (claiming ROOT first when told to).
+Result<LocalStore> open_store(const StoreCli& c, int rank, bool create, bool claim) {
+  Env& env = *Env::posix();
+  if (claim || !create) {
+    auto st = claim_root(env, c.root, create);
+    if (!st) return st.err();
+  }
+  return LocalStore::open(env, c.root, sim::host_name(), rank, create);
+}
+
+bool wants_create(const StoreCli& c) { return c.command == "ingest" || (c.command == "fsck" && c.repair); }
+
+// A data rank: HELLO, wait for START (open the store) or QUIT, then serve until QUIT.
+int run_data_rank(Session& session, const StoreCli& c) {
+  const int rank = session.rank();
+  Outbox out;
+  out.send_text(0, wire::kStoreHello, w::encode({}, sim::host_name()));
+  session.startup_done();
+  std::optional<LocalStore> store;
+  BlockServer server(rank, nullptr, &out);
+  double heard = wtime();
+  int code = kStoreExitOk;
+  for (bool quit = false; !quit;) {
+    out.progress();
+    Incoming m;
+    bool any = false;
+    while (!quit && try_recv(MPI_ANY_SOURCE, &m)) {
+      any = true;
+      if (m.source == 0) heard = wtime();
+      if (m.tag == wire::kStoreQuit) {
+        auto q = w::decode(m.text, 1);
+        code = q ? static_cast<int>(q->head[0]) : kStoreExitError;
+        quit = true;
+      } else if (m.tag == wire::kStoreStart) {
+        auto s = w::decode(m.text, 2);
+        auto opened = open_store(c, rank, s && s->head[0] != 0, s && s->head[1] != 0);
+        if (opened) store.emplace(std::move(*opened));
+        server = BlockServer(rank, store ? &*store : nullptr, &out);
+        out.send_text(0, wire::kStoreOpened,
+                      opened ? w::encode({1, 0}) : w::encode({0, static_cast<long long>(opened.code())}, opened.error()));
+      } else {
+        server.handle(m);
+      }
+      m = Incoming{};
+    }
+    if (quit) break;
+    if (!sim::peer_alive(0) || wtime() - heard > idle_limit(c)) {
+      std::fprintf(stderr, "[Store %d] rank 0 is gone or silent: leaving\n", rank);
+      code = kStoreExitError;
+      break;
+    }
+    if (!any) sleep_seconds(0.0005);
+  }
+  out.flush(c.timeout, 0.001);
+  out.abandon();
+  return code;
+}
+
+// What the data ranks said at start-up (rank 0).
+struct Roll {
+  std::map<int, std::string> hosts;                     // HELLO: rank -> host
+  std::map<int, std::pair<bool, std::string>> opened;  // OPENED: rank -> ok, error line
+};
+
+// Waits until `done()` or nothing new came for --timeout.
+template <class F>
+void wait_for(StoreCoordinator& coord, const Roll& roll, double timeout, F done) {
+  double last = wtime();
+  std::size_t seen = roll.hosts.size() + roll.opened.size();
+  while (!done() && wtime() - last < timeout) {
+    coord.step();
+    const std::size_t n = roll.hosts.size() + roll.opened.size();
+    if (n != seen) {
+      seen = n;
+      last = wtime();
+    }
+  }
+}
+
+// START to the first rank of every other host (it claims that host's ROOT), then to the rest.
+void start_data_ranks(StoreCoordinator& coord, const StoreCli& c, Roll& roll) {
+  std::map<std::string, int> first;
+  first[sim::host_name()] = 0;  // rank 0 claimed its host's ROOT already
+  std::vector<int> phase_a, phase_b;
+  for (const auto& [r, h] : roll.hosts) (first.emplace(h, r).second ? phase_a : phase_b).push_back(r);
+  const long long create = wants_create(c) ? 1 : 0;
+  for (auto* phase : {&phase_a, &phase_b}) {
+    std::size_t asked = 0;
+    for (int r : *phase)
+      if (coord.link().out->send_text(r, wire::kStoreStart, w::encode({create, phase == &phase_a ? 1 : 0}))) ++asked;
+    std::size_t want = roll.opened.size() + asked;
+    wait_for(coord, roll, c.timeout, [&] { return roll.opened.size() >= want; });
+  }
+}
+
+// The data ranks whose store opened; a start-up problem is an error for ingest, a note otherwise.
+Result<std::vector<RankHost>> data_ranks(const StoreCli& c, const Roll& roll, int size) {
+  std::vector<RankHost> data;
+  for (int r = 1; r < size; ++r) {
+    auto h = roll.hosts.find(r);
+    auto o = roll.opened.find(r);
+    std::string why;
+    if (h == roll.hosts.end()) why = "did not start within --timeout";
+    else if (o == roll.opened.end()) why = "did not open its store within --timeout";
+    else if (!o->second.first) why = o->second.second;
+    if (why.empty()) {
+      data.push_back({r, h->second});
+      continue;
+    }
+    if (c.command == "ingest") return Error{"rank " + std::to_string(r) + ": " + why};
+    std::fprintf(stderr, "[Store 0] note: rank %d left out: %s\n", r, why.c_str());
+  }
+  return data;
+}
+
+// Rank 0's checks that need no other rank, before any data rank creates anything.
+Status precheck(const StoreCli& c, int size) {
+  if (c.command != "ingest") return OkStatus();
+  DiscoverOptions d;
+  d.pattern = c.pattern;
+  auto files = discover_logs(c.dir, d, *Env::posix());
+  if (!files) return files.err();
+  if (c.replicas > size - 1)
+    return Error{"K=" + std::to_string(c.replicas) + " replicas need " + std::to_string(c.replicas) +
+                 " data ranks, only " + std::to_string(size - 1) + " in this job (ranks 1.." +
+                 std::to_string(size - 1) + ")"};
+  return OkStatus();
+}
+
+int coordinate(Session& session, const StoreCli& c, Outbox& out, BlockServer& server, StoreCoordinator& coord,
+               Roll& roll) {
+  const int size = session.size();
+  if (auto st = precheck(c, size); !st) return store_error(st.error());
+  auto own = open_store(c, 0, wants_create(c), true);
+  if (!own) return store_error(own.error());
+  server = BlockServer(0, &*own, &out);
+  coord.set_own_dir(own->dir());
+  wait_for(coord, roll, c.timeout, [&] { return static_cast<int>(roll.hosts.size()) >= size - 1; });
+  start_data_ranks(coord, c, roll);
+  auto data = data_ranks(c, roll, size);
+  if (!data) return store_error(data.error());
+  StoreRun run(c);
+  run.size = size;
+  run.ranks.push_back({0, sim::host_name()});
+  for (const auto& [r, h] : roll.hosts) run.ranks.push_back({r, h});
+  run.data = std::move(*data);
+  run.own = &*own;
+  run.coord = &coord;
+  run.t0 = wtime();
+  if (c.command == "ingest") return run_ingest(run);
+  if (c.command == "status") return run_status(run);
+  return run_fsck(run);
+}
+
+int run_rank0(Session& session, const StoreCli& c) {
+  session.startup_done();
+  Outbox out;
+  BlockServer server(0, nullptr, &out);
+  Roll roll;
+  StoreLink link;
+  link.out = &out;
+  link.server = &server;
+  link.timeout = c.timeout;
+  link.other = [&roll](const Incoming& m) {
+    auto d = w::decode(m.text);
+    if (!d) return;
+    if (m.tag == wire::kStoreHello) roll.hosts[m.source] = d->body;
+    if (m.tag == wire::kStoreOpened && !d->head.empty()) roll.opened[m.source] = {d->head[0] != 0, d->body};
+  };
+  StoreCoordinator coord(link);
+  const int code = coordinate(session, c, out, server, coord, roll);
+  for (int r = 1; r < session.size(); ++r) out.send_text(r, wire::kStoreQuit, w::encode({code}));
+  out.flush(c.timeout, 0.001);
+  out.abandon();
+  return code;
+}
+
+}  // namespace
+
+int run_store(Session& session, const StoreCli& c) {
+  return session.rank() == 0 ? run_rank0(session, c) : run_data_rank(session, c);
+}
+
+}  // namespace dla::mpi

@@ -1,0 +1,46 @@
+// dla_store (src/apps/dla_store.cc): the replicated store's commands, run by every rank of an MPI
+// job (mpirun -np N: rank 0 coordinates, ranks 1..N-1 hold the blocks; /work/brief/store.md):
+//   ingest --store ROOT --replicas K [--block-size B] [--pattern GLOB] [--timeout S] [--json] DIR
+//   status --store ROOT [--json]
+//   fsck   --store ROOT [--repair] [--json] [--timeout S]
+// Start-up (no collective): every data rank says STORE_HELLO (its host) and waits for STORE_START or
+// STORE_QUIT; rank 0 validates the command (bad input: QUIT to everyone, one `error:` line, exit 1),
+// prepares its own store dir, then starts the first rank of every other host (which claims that
+// host's ROOT: a foreign non-empty ROOT is refused, never written into) and then the rest; each
+// answers STORE_OPENED. Then the data ranks serve (BlockServer) until QUIT; rank 0 runs the command
+// (store_ingest.cc, store_fsck.cc) and sends QUIT. A data rank also leaves when rank 0 is gone
+// (SMPI) or silent for max(60, 12 x --timeout) seconds (real MPI cannot tell a dead peer).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "mpi/runtime.h"
+
+namespace dla::mpi {
+
+struct StoreCli {
+  std::string command;                       // ingest | status | fsck
+  std::string root;                          // --store
+  std::string dir;                           // ingest: the input directory
+  int replicas = 0;                          // ingest: K
+  std::uint64_t block_size = 8ull << 20;     // ingest: B
+  std::string pattern = "*.log";             // ingest: which files (scan/discovery.h glob)
+  double timeout = 5;                        // a peer silent this long counts as gone
+  bool json = false;
+  bool repair = false;                       // fsck
+  int window = 8;                            // ingest: blocks in flight
+};
+
+// Exit codes.
+inline constexpr int kStoreExitOk = 0;
+inline constexpr int kStoreExitError = 1;     // bad usage, bad input, failure
+inline constexpr int kStoreExitProblems = 2;  // fsck: under-replicated / corrupt / missing remain
+
+// Checks what can be checked without MPI (every rank does, identically). "" = fine.
+std::string validate_store_cli(const StoreCli& c);
+
+// Runs the command on this rank; returns its exit status (rank 0's is the command's).
+int run_store(Session& session, const StoreCli& c);
+
+}  // namespace dla::mpi

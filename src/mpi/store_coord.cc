@@ -1,0 +1,183 @@
+#include "mpi/store_coord.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "mpi/runtime.h"
+#include "mpi/tags.h"
+#include "store/block.h"
+
+namespace dla::mpi {
+
+namespace w = store_wire;
+
+StoreCoordinator::StoreCoordinator(StoreLink link) : link_(std::move(link)) {}
+
+double StoreCoordinator::now() const { return wtime(); }
+
+bool StoreCoordinator::pump() {
+  link_.out->progress();
+  bool any = false;
+  Incoming m;
+  while (try_recv(MPI_ANY_SOURCE, &m)) {
+    any = true;
+    route(m);
+    m = Incoming{};
+  }
+  return any;
+}
+
+void StoreCoordinator::step() {
+  if (!pump()) sleep_seconds(link_.poll);
+}
+
+void StoreCoordinator::route(Incoming& m) {
+  switch (m.tag) {
+    case wire::kStoreAck:
+      if (auto a = w::decode_ack(m.text)) acks_.push_back(*a);
+      return;
+    case wire::kStoreNack:
+      if (auto n = w::decode_nack(m.text)) nacks_.push_back(std::move(*n));
+      return;
+    case wire::kStoreInv:
+      if (auto inv = w::decode_inventory(m.text)) inventories_[inv->req][m.source] = std::move(*inv);
+      return;
+    case wire::kStoreManifestAck:
+      if (auto a = w::decode(m.text, 3)) {
+        if (a->head[2] == 0) std::fprintf(stderr, "[Store 0] rank %d could not save the manifest: %s\n", m.source, a->body.c_str());
+        manifest_acks_[a->head[0]][m.source] = a->head[2] != 0;
+      }
+      return;
+    case wire::kStoreManifestCopy:
+      if (auto c = w::decode(m.text, 2)) manifest_copies_[c->head[0]][m.source] = c->head[1] ? c->body : std::string();
+      return;
+    default:
+      break;
+  }
+  if (link_.server && link_.server->handle(m)) return;
+  if (link_.other) link_.other(m);
+}
+
+std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std::vector<int>& ranks, bool verify) {
+  const long long req = next_req();
+  std::size_t asked = 0;
+  for (int r : ranks)
+    if (link_.out->send_text(r, wire::kStoreInvReq, w::encode({req, verify ? 1 : 0}))) ++asked;
+  auto& got = inventories_[req];
+  double last = now();
+  std::size_t seen = 0;
+  while (got.size() < asked && now() - last < link_.timeout) {
+    step();
+    if (got.size() != seen) {
+      seen = got.size();
+      last = now();
+    }
+  }
+  std::map<int, std::vector<Held>> out;
+  for (auto& [rank, inv] : got) {
+    auto& v = out[rank];
+    for (const auto& e : inv.held) v.push_back(Held{e.block, e.crc, e.size, e.ok});
+  }
+  inventories_.erase(req);
+  return out;
+}
+
+std::set<int> StoreCoordinator::push_manifest(const Manifest& m, const std::vector<int>& ranks) {
+  std::set<int> saved;
+  if (!link_.own_dir.empty()) {
+    auto st = save_manifest(*Env::posix(), link_.own_dir, m);
+    if (st) saved.insert(link_.rank);
+    else std::fprintf(stderr, "[Store %d] could not save the manifest: %s\n", link_.rank, st.error().c_str());
+  }
+  const long long req = next_req();
+  const std::string body = encode_manifest(m);
+  std::size_t asked = 0;
+  for (int r : ranks)
+    if (r != link_.rank && link_.out->send_text(r, wire::kStoreManifest, w::encode({req}, body))) ++asked;
+  auto& acks = manifest_acks_[req];
+  const double start = now();
+  while (acks.size() < asked && now() - start < link_.timeout) step();
+  for (auto& [r, ok] : acks)
+    if (ok) saved.insert(r);
+  manifest_acks_.erase(req);
+  return saved;
+}
+
+Result<Manifest> StoreCoordinator::fetch_manifest(const std::vector<int>& ranks) {
+  const long long req = next_req();
+  std::size_t asked = 0;
+  for (int r : ranks)
+    if (r != link_.rank && link_.out->send_text(r, wire::kStoreManifestReq, w::encode({req}))) ++asked;
+  auto& got = manifest_copies_[req];
+  const double start = now();
+  while (got.size() < asked && now() - start < link_.timeout) step();
+  Result<Manifest> best = Error{"no rank has a valid manifest", Code::kNotFound};
+  for (auto& [r, text] : got) {
+    if (text.empty()) continue;
+    auto m = decode_manifest(text);
+    if (m && (!best || m->version > best->version)) best = std::move(*m);
+  }
+  manifest_copies_.erase(req);
+  return best;
+}
+
+namespace {
+struct OpenOrder {
+  CopyOrder order;
+  double sent = 0;
+};
+std::string copy_text(const CopyOrder& c) {
+  return "block " + std::to_string(c.block) + ": rank " + std::to_string(c.from) + " -> rank " + std::to_string(c.to);
+}
+}  // namespace
+
+StoreCoordinator::CopyOutcome StoreCoordinator::execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m,
+                                                               int window, double deadline) {
+  CopyOutcome res;
+  std::map<long long, OpenOrder> open;
+  std::size_t next = 0;
+  while ((next < orders.size() || !open.empty()) && now() < deadline) {
+    while (next < orders.size() && static_cast<int>(open.size()) < std::max(1, window)) {
+      const CopyOrder& c = orders[next++];
+      const long long id = next_req();
+      const BlockRef& b = m.blocks[static_cast<std::size_t>(c.block)];
+      if (!link_.out->send_text(c.from, wire::kStoreCopy, w::encode_copy({id, c.block, b.crc, c.to}))) {
+        res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(c.from) + " cannot be reached");
+        continue;
+      }
+      open[id] = OpenOrder{c, now()};
+    }
+    step();
+    for (const auto& a : acks_) {
+      auto it = open.find(a.attempt);
+      if (it == open.end() || a.rank != it->second.order.to) continue;
+      res.done.push_back(it->second.order);
+      res.bytes += m.blocks[static_cast<std::size_t>(a.block)].length;
+      open.erase(it);
+    }
+    acks_.clear();
+    for (const auto& n : nacks_) {
+      auto it = open.find(n.attempt);
+      if (it == open.end()) continue;
+      res.failures.push_back("copy failed, " + copy_text(it->second.order) + ": " + n.message);
+      open.erase(it);
+    }
+    nacks_.clear();
+    for (auto it = open.begin(); it != open.end();) {
+      if (now() - it->second.sent < link_.timeout) {
+        ++it;
+        continue;
+      }
+      res.failures.push_back("copy failed, " + copy_text(it->second.order) + ": no answer within " +
+                             std::to_string(link_.timeout) + " s");
+      res.silent.insert(it->second.order.from);
+      res.silent.insert(it->second.order.to);
+      it = open.erase(it);
+    }
+  }
+  for (auto& [id, o] : open) res.failures.push_back("copy given up (repair deadline), " + copy_text(o.order));
+  for (; next < orders.size(); ++next) res.failures.push_back("copy not tried (repair deadline), " + copy_text(orders[next]));
+  return res;
+}
+
+}  // namespace dla::mpi

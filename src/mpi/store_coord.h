@@ -1,0 +1,118 @@
+// Rank 0's side of the replicated store (issue 14): the coordinator ("name node") talks to the data
+// ranks' BlockServers (store_service.h) and never waits on one without a deadline. Used by
+// dla_store (ingest, status, fsck; store_cli.h) and, at the end of an analysis, by the analyser's
+// master (run_repair).
+//
+// Every wait here is a loop of pump(): receive everything already arrived (try_recv, any source),
+// give STORE_ACK/NACK/INV/MANIFEST_ACK/MANIFEST_COPY to the operation under way, let this rank's own
+// BlockServer serve what is addressed to it, hand every other message to `other` (the analyser's
+// master keeps its own protocol going: RESULTs, heartbeats), then nap `poll` seconds if nothing came.
+// Main thread only (MPI).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "mpi/store_service.h"
+#include "mpi/store_wire.h"
+#include "mpi/transport.h"
+#include "store/fsck.h"
+#include "store/manifest.h"
+#include "store/placement.h"
+
+namespace dla::mpi {
+
+struct StoreLink {
+  int rank = 0;                    // this rank (the coordinator: 0)
+  Outbox* out = nullptr;
+  BlockServer* server = nullptr;   // this rank's own server (may be null)
+  std::string own_dir;             // this rank's store dir (its MANIFEST copy); "" = keeps none
+  double timeout = 5;              // seconds a peer may stay silent before it counts as gone
+  double poll = 0.001;             // nap between empty polls (simulated under SMPI)
+  // Messages that are not for the coordinator nor for `server` (nullptr: dropped).
+  std::function<void(const Incoming&)> other;
+};
+
+class StoreCoordinator {
+ public:
+  explicit StoreCoordinator(StoreLink link);
+
+  // Receives what has arrived and routes it (see above). Returns whether anything came.
+  bool pump();
+  // pump() and a nap when nothing came.
+  void step();
+  const StoreLink& link() const { return link_; }
+  void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
+
+  // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
+  // answered or `timeout` passed since the last answer. Ranks that did not answer are absent.
+  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify);
+
+  // Sends the manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in own_dir
+  // too. Returns the ranks whose copy is saved (this rank included when own_dir is set and the save
+  // worked).
+  std::set<int> push_manifest(const Manifest& m, const std::vector<int>& ranks);
+
+  // The newest valid manifest among the copies of `ranks` (STORE_MANIFEST_REQ), for a coordinator
+  // whose own copy is missing or corrupt. kNotFound when nobody has one.
+  Result<Manifest> fetch_manifest(const std::vector<int>& ranks);
+
+  // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
+  // `window` in flight. Returns the orders done; a failed order (holder's copy bad or missing,
+  // target refused, timeout) is reported in `failures` (one line each) and its holder/target
+  // recorded in corrupt/dead as applicable.
+  struct CopyOutcome {
+    std::vector<CopyOrder> done;
+    std::vector<std::string> failures;
+    std::uint64_t bytes = 0;
+    std::set<int> silent;  // ranks that timed out
+  };
+  // `deadline`: absolute time (now()) after which the orders still open are given up.
+  CopyOutcome execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m, int window = 8,
+                             double deadline = 1e300);
+
+  // The ingest's chain traffic (store_ingest.cc reads these queues directly).
+  std::vector<store_wire::Ack>& acks() { return acks_; }
+  std::vector<store_wire::Nack>& nacks() { return nacks_; }
+  double now() const;
+
+ private:
+  void route(Incoming& m);
+  long long next_req() { return ++req_; }
+
+  StoreLink link_;
+  long long req_ = 0;
+  std::vector<store_wire::Ack> acks_;
+  std::vector<store_wire::Nack> nacks_;
+  std::map<long long, std::map<int, store_wire::Inventory>> inventories_;  // req -> rank -> answer
+  std::map<long long, std::map<int, bool>> manifest_acks_;                 // req -> rank -> saved
+  std::map<long long, std::map<int, std::string>> manifest_copies_;        // req -> rank -> text
+};
+
+// Restores K replicas of every block of `m` whose holders died or are corrupt (the analyser's
+// master calls it before STOP; dla_store fsck --repair does the same after its report):
+// inventories of `live` (verified if opt.verify, else trusted from the manifest), fsck's
+// check/plan_repair, COPY orders executed, apply_repairs, the new manifest pushed to every live
+// rank (and saved in link.own_dir). `live`: the live data ranks with their hosts.
+struct RepairOptions {
+  bool verify = false;      // read every replica (fsck) instead of trusting the manifest
+  double deadline = 30;     // seconds for the whole repair (orders still open then are dropped)
+};
+struct RepairOutcome {
+  FsckReport found;                  // the check before the copies
+  FsckReport final_state;            // the check after them (the copies made counted as good)
+  std::set<int> live;                // the data ranks that took part (answered, with verify)
+  std::vector<CopyOrder> done;       // copies made (apply_repairs applied them to the manifest)
+  std::uint64_t bytes = 0;           // bytes copied
+  std::vector<std::string> lines;    // "repaired BLOCK: rank A -> rank B" and failure lines
+  std::vector<int> lost;             // blocks with no replica left
+  bool manifest_changed = false;
+};
+Result<RepairOutcome> run_repair(Manifest* m, const std::vector<RankHost>& live, StoreCoordinator* coord,
+                                 const RepairOptions& opt);
+
+}  // namespace dla::mpi

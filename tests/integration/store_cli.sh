@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# needs: mpi
+# timeout: 300
+# dla_store on Open MPI (issue 14): ingest K=2 at -np 5 (4 data ranks), status, fsck OK; a re-ingest
+# sends nothing (every block skipped, manifest version unchanged); one replica file deleted and
+# another corrupted (bytes flipped in place): fsck reports both and exits 2, fsck --repair copies
+# them back, fsck again exits 0 with 2 replicas of every block. Independent counts: the number of
+# blocks is computed with awk from the line starts (block k = lines starting in [kB, (k+1)B), empty
+# ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
+# its block files (cmp). Bad input: K > data ranks, a missing DIR, a ROOT that is a user's non-empty
+# directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+enter_test_dir
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fail=0
+ST="$B/dla_store"
+BS=65536
+
+run() {  # np args... -> $T/out $T/err $rc (plain mpirun: the exit status comes through)
+  local np=$1
+  shift
+  rc=0
+  timeout -k 5 60 mpirun -np "$np" --oversubscribe "$ST" "$@" >"$T/out" 2>"$T/err" || rc=$?
+}
+one_error_line() {  # the stderr of a failed run: exactly one line starting "error: " (mpirun's own lines aside)
+  grep -v -e '^---' -e 'mpirun\|MPI_\|PMIX\|prterun\|Primary job\|process\|exit code\|Node:\|^ *$\|^\s' "$T/err" | grep -c '^error: ' || true
+}
+block_files() { find "$1" -type f -name 'block-*' | wc -l; }
+
+"$B/generate_logs" --out "$T/logs" --files 6 --lines 4000 --skew 0.5 --seed 14 >/dev/null
+: >"$T/logs/empty.log"  # an empty file: one empty block
+# Independent block count: per file, the distinct floor(line start / BS), at least 1.
+nblocks=$(for f in "$T"/logs/*.log; do
+  awk -v B=$BS 'BEGIN{off=0; n=0} {k=int(off/B); if (!(k in seen)) {seen[k]=1; n++} off += length($0) + 1} END{print (n ? n : 1)}' "$f"
+done | awk '{s+=$1} END{print s}')
+nbytes=$(cat "$T"/logs/*.log | wc -c)
+echo "input: $(ls "$T"/logs | wc -l) files, $nbytes bytes, $nblocks blocks of <= $BS (awk)"
+
+# ---- ingest, status, fsck --------------------------------------------------------------------
+run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/logs"
+check "ingest: exit" 0 "$rc"
+check "ingest: summary" "files=7 blocks=$nblocks skipped=0 bytes=$nbytes K=2" \
+  "$(grep -o 'files=.* K=[0-9]*' "$T/out" || true)"
+check "ingest: replica files (K x blocks)" "$((2 * nblocks))" "$(block_files "$T/root")"
+check "ingest: a MANIFEST in every rank's dir" 5 "$(find "$T/root" -name MANIFEST | wc -l)"
+check "ingest: every block on 2 distinct ranks" "$nblocks 2" \
+  "$(find "$T/root" -name 'block-*' | sed 's|.*/\([0-9]*\)/block-\([0-9]*\)-.*|\2 \1|' | sort -u |
+     awk '{n[$1]++} END{m=0; mx=0; for (b in n) {m++; if (n[b] > mx) mx = n[b]} print m, mx}')"
+# Rebuild every file from its blocks (the manifest lists them; any replica will do) and compare.
+man=$(find "$T/root" -path '*/1/MANIFEST')
+rebuilt=0
+for name in $(jq -r '.manifest.files[].name' "$man"); do
+  jq -r --arg n "$name" '.manifest.files[] | select(.name == $n) | .blocks[] | "\(.id) \(.crc)"' "$man" |
+    while read -r id crc; do
+      f=$(find "$T/root" -name "$(printf 'block-%06d-%08x' "$id" "$crc")" | head -n 1)
+      cat "$f"
+    done >"$T/rebuilt"
+  cmp -s "$T/rebuilt" "$T/logs/$name" && rebuilt=$((rebuilt + 1))
+done
+check "ingest: every file equals the concatenation of its blocks" 7 "$rebuilt"
+
+run 5 status --store "$T/root"
+check "status: exit" 0 "$rc"
+check "status: files / blocks / bytes / K / version" "Files: 7|Blocks: $nblocks|Bytes: $nbytes|Replicas (K): 2|Manifest version: 1" \
+  "$(grep -E '^(Files|Blocks|Bytes|Replicas \(K\)|Manifest version):' "$T/out" | paste -sd '|')"
+check "status: blocks held per rank add up to K x blocks" "$((2 * nblocks))" \
+  "$(sed -n 's/^Rank [0-9]* (.*): blocks=\([0-9]*\) .*/\1/p' "$T/out" | awk '{s+=$1} END{print s}')"
+
+run 5 fsck --store "$T/root"
+check "fsck: exit" 0 "$rc"
+check "fsck: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+
+# ---- idempotent re-ingest --------------------------------------------------------------------
+run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/logs"
+check "re-ingest: exit" 0 "$rc"
+check "re-ingest: every block skipped" "skipped=$nblocks" "$(grep -o 'skipped=[0-9]*' "$T/out" || true)"
+check "re-ingest: manifest version unchanged" "Manifest: version 1" "$(grep -o '^Manifest: version [0-9]*' "$T/out" || true)"
+check "re-ingest: replica files" "$((2 * nblocks))" "$(block_files "$T/root")"
+
+# ---- a lost replica and a corrupt one --------------------------------------------------------
+lost=$(find "$T/root" -path '*/1/block-*' | sort | head -n 1)
+lost_id=$((10#$(basename "$lost" | cut -d- -f2)))
+bad=$(find "$T/root" -path '*/2/block-*' | sort | while read -r f; do
+  id=$((10#$(basename "$f" | cut -d- -f2)))
+  [ "$id" != "$lost_id" ] && [ "$(stat -c %s "$f")" -gt 100 ] && { echo "$f"; break; }
+done)
+bad_id=$((10#$(basename "$bad" | cut -d- -f2)))
+rm "$lost"
+printf '\x00\xff\x00' | dd of="$bad" bs=1 seek=50 conv=notrunc status=none
+echo "deleted block $lost_id on rank 1, corrupted block $bad_id on rank 2"
+run 5 fsck --store "$T/root"
+check "fsck after damage: exit" 2 "$rc"
+check "fsck after damage: the lost replica" 1 "$(grep -c "^under-replicated $lost_id .* have 1 of 2$" "$T/out" || true)"
+check "fsck after damage: the corrupt replica" 1 "$(grep -c "^corrupt $bad_id .* on rank 2$" "$T/out" || true)"
+check "fsck after damage: last line" "FSCK PROBLEMS under=2 corrupt=1 missing=0" "$(tail -n 1 "$T/out")"
+
+run 5 fsck --store "$T/root" --repair
+check "fsck --repair: exit" 0 "$rc"
+check "fsck --repair: copies made" 2 "$(grep -c '^repaired ' "$T/out" || true)"
+check "fsck --repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+run 5 fsck --store "$T/root"
+check "fsck after repair: exit" 0 "$rc"
+check "fsck after repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+check "fsck after repair: replica files" "$((2 * nblocks))" "$(block_files "$T/root")"
+run 5 status --store "$T/root"
+check "status after repair: manifest version grew" "Manifest version: 2" "$(grep '^Manifest version:' "$T/out")"
+
+# ---- bad input ---------------------------------------------------------------------------------
+run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
+check "K > data ranks: exit" 1 "$rc"
+check "K > data ranks: one error line" 1 "$(one_error_line)"
+check "K > data ranks: nothing created" no "$([ -e "$T/root2" ] && echo yes || echo no)"
+run 5 ingest --store "$T/root2" --replicas 2 "$T/no-such-dir"
+check "missing DIR: exit" 1 "$rc"
+check "missing DIR: one error line" 1 "$(one_error_line)"
+mkdir "$T/user"
+echo "precious" >"$T/user/notes.txt"
+run 5 ingest --store "$T/user" --replicas 2 "$T/logs"
+check "foreign ROOT: exit" 1 "$rc"
+check "foreign ROOT: one error line naming it" 1 "$(grep -c '^error: .*not a dla store' "$T/err" || true)"
+check "foreign ROOT: left as it was" "notes.txt precious" "$(ls -A "$T/user" | paste -sd ' ') $(cat "$T/user/notes.txt")"
+mkdir "$T/other"
+cp "$T"/logs/*.log "$T/other/"
+echo "extra line" >>"$T/other/empty.log"
+run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/other"
+check "ROOT of another DIR: exit" 1 "$rc"
+check "ROOT of another DIR: error" 1 "$(grep -c '^error: ROOT already holds a store of .*use another ROOT' "$T/err" || true)"
+run 5 fsck --store "$T/nothing-here"
+check "fsck of no store: exit" 1 "$rc"
+run 5 frobnicate --store "$T/root"
+check "unknown command: exit" 1 "$rc"
+exit $fail
