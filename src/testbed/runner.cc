@@ -7,6 +7,7 @@
 #include "base/trace.h"
 #include "scan/discovery.h"
 #include "scan/gzip_file.h"
+#include "testbed/store_run.h"
 
 namespace dla::scen {
 namespace {
@@ -176,6 +177,7 @@ Result<RunSetup> set_up_scenario_run(const Scenario& s, const RunPaths& paths, c
 
 Result<RunResult> run_scenario(const Scenario& s, const RunPaths& paths, const RunRequest& req, const SpawnFn& spawn,
                                Env& env) {
+  if (s.store.on) return run_store_scenario(s, paths, req, spawn, env);  // several programs in turn
   RunResult rr;
   rr.run_dir = req.run_dir;
   const std::string program = paths.build + "/distributed_log_analyser_smpi";
