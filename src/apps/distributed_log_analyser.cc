@@ -94,6 +94,19 @@ dla::Status finish_follow(dla::mpi::FollowOptions* f, const dla::mpi::Distribute
   return dla::OkStatus();
 }
 
+// --store ROOT: no DIR, no follow; no standbys (a standby master would need the manifest and the
+// coordinator's state: not yet) and no checkpoints (not yet: a store run is re-run from the store);
+// policy locality unless another is asked for. "" when all is well, else the error line.
+std::string check_store_options(const po::variables_map& vm, dla::mpi::DistributedOptions* opt) {
+  if (vm.count("follow")) return "--store and --follow cannot be used together";
+  if (!opt->dir.empty()) return "--store ROOT takes no DIR (the store knows its files)";
+  if (!vm["standbys"].defaulted()) return "--standbys is not available with --store yet (use the default: 0 with --store)";
+  if (!vm["checkpoint-dir"].defaulted()) return "--checkpoint-dir is not available with --store yet";
+  opt->standbys = 0;
+  if (vm["policy"].defaulted()) opt->policy = "locality";
+  return "";
+}
+
 // Validates the options of the mode asked for; "" when all is well, else the error line.
 std::string check_options(bool following, dla::mpi::DistributedOptions* opt, dla::mpi::CheckpointCli* ckpt,
                           dla::mpi::FollowOptions* follow, int size) {
@@ -139,7 +152,11 @@ int main(int argc, char** argv) {
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "announce-start", po::bool_switch(&opt.announce_start), "print 'dla: run clock started' on stderr at time 0 of the run")(
-      "dir", po::value(&opt.dir), "directory holding *.log files");
+      "dir", po::value(&opt.dir), "directory holding *.log files")(
+      "store", po::value(&opt.store_root),
+      "analyse the replicated store at ROOT (made by dla_store ingest) instead of a DIR; policy locality by default")(
+      "locality-wait", po::value(&opt.locality_wait)->default_value(opt.locality_wait),
+      "--store, policy locality: seconds a worker waits for a block it holds before reading one remotely");
   add_input_options(desc, &opt);
   add_failover_options(desc, &opt);
   dla::mpi::FollowOptions follow;
@@ -164,6 +181,7 @@ int main(int argc, char** argv) {
       if (bad.empty() && vm.count("follow") && !dash.listen.empty()) bad = "--dashboard is not available with --follow yet";
       if (bad.empty() && vm.count("follow") && !vm["standbys"].defaulted())
         bad = "--standbys is not available with --follow yet (a follow run's master is not replicated)";
+      if (bad.empty() && vm.count("store")) bad = check_store_options(vm, &opt);
     }
   } catch (const std::exception& e) {
     bad = e.what();
@@ -184,7 +202,7 @@ int main(int argc, char** argv) {
   if (vm.count("follow")) return dla::mpi::run_follow(session, follow);
   ckpt.cfg.log_format = opt.format.empty() ? "auto" : opt.format;
   dla::mpi::CheckpointHooks hooks(ckpt.cfg, session.rank());
-  hooks.install(&opt);
+  if (opt.store_root.empty()) hooks.install(&opt);  // (--store: no checkpoints, see check_store_options)
   dla::mpi::DashHooks dash_hooks(dash, session.rank());  // after the checkpoint hooks: chains onto them
   dash_hooks.install(&opt);
   return dla::mpi::run_distributed(session, opt);

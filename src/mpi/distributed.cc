@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "base/names.h"
+#include "mpi/analysis_reader.h"
 #include "mpi/console.h"
 #include "mpi/election.h"
 #include "mpi/master.h"
@@ -92,7 +93,9 @@ int standby_count(const DistributedOptions& opt, int size) {
 
 Status validate(const DistributedOptions& opt, int size) {
   if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format); !spec) return Error{"--format: " + spec.error()};
-  if (opt.dir.empty()) return Error{"missing DIR"};
+  if (opt.dir.empty() && opt.store_root.empty()) return Error{"missing DIR"};
+  if (!opt.store_root.empty() && (!std::isfinite(opt.locality_wait) || opt.locality_wait < 0))
+    return Error{"--locality-wait must be a finite number of seconds >= 0"};
   if (!make_policy(opt.policy)) {
     std::string names;
     for (const auto& n : policy_names()) names += (names.empty() ? "" : ", ") + n;
@@ -159,7 +162,28 @@ std::string wait_plan(const DistributedOptions& opt) {
   }
 }
 
+// --store: the manifest instead of discovery (rank 0's own copy).
+int run_rank0_store(const Session& s, const DistributedOptions& opt) {
+  auto st = validate(opt, s.size());
+  Result<std::unique_ptr<MasterStore>> store = st ? open_master_store(opt.store_root, s.size()) : Error{st.error()};
+  if (store && (*store)->manifest.blocks.size() > kMaxTasks)
+    store = Error{"the store holds " + std::to_string((*store)->manifest.blocks.size()) + " blocks (at most " +
+                  std::to_string(kMaxTasks) + " tasks)"};
+  if (!store) {
+    const std::string msg = printable(store.error());
+    Outbox out;
+    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, proto::encode_plan({"", msg}));
+    s.startup_done();
+    std::cerr << "error: " << msg << std::endl;
+    say("RESULT ERROR " + msg);
+    out.abandon();
+    return 1;
+  }
+  return run_master_store(s, opt, std::move(*store));
+}
+
 int run_rank0(const Session& s, const DistributedOptions& opt) {
+  if (!opt.store_root.empty()) return run_rank0_store(s, opt);
   auto files = prepare(opt, s.size());
   if (!files) {
     const std::string msg = printable(files.error());

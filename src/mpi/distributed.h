@@ -102,6 +102,11 @@ struct DistributedOptions {
   // --standbys K: ranks 1..K also watch the master and elect a successor when it dies (election.h);
   // -1 = the default (1 with >= 3 ranks, else 0); 0 = no failover at all (the protocol as before).
   int standbys = -1;
+  // --store ROOT (issue 14): analyse the replicated store instead of `dir` (empty: not a store run).
+  // Tasks are the manifest's blocks; with policy locality a worker first gets blocks it holds and
+  // reads another rank's replica only after waiting `locality_wait` seconds (sched/policy.h).
+  std::string store_root;
+  double locality_wait = 0.5;
 
   // ---- hooks for checkpointing / resume (run on the master only) ----
   // After discovery, before the first task is handed out: may fill so.files_done / so.base_counts

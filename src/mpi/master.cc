@@ -19,10 +19,10 @@
 namespace dla::mpi {
 
 Master::Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files,
-               std::optional<TakeoverInfo> takeover)
+               std::optional<TakeoverInfo> takeover, std::unique_ptr<MasterStore> store)
     : session_(s), size_(s.size()), opt_(opt), files_(std::move(files)), host_(sim::host_name()),
       chatty_(!opt.quiet && !opt.json), rank_(s.rank()), standbys_(standby_count(opt, s.size())),
-      takeover_(std::move(takeover)) {
+      takeover_(std::move(takeover)), store_(std::move(store)) {
   if (auto spec = parse_format_spec(opt.format.empty() ? "auto" : opt.format)) format_ = *spec;  // (checked by the app)
 }
 
@@ -54,7 +54,7 @@ void Master::send_plans(const std::string& plan) {
 
 // Builds the scheduler (after the on_start hook: resume) and prints the run's header.
 Status Master::start() {
-  auto tasks = make_tasks(files_, static_cast<std::uint64_t>(opt_.split_bytes));
+  auto tasks = store_ ? block_tasks(store_->manifest) : make_tasks(files_, static_cast<std::uint64_t>(opt_.split_bytes));
   std::vector<int> workers;
   for (int r = 0; r < size_; ++r)
     if (is_worker(r)) workers.push_back(r);
@@ -65,7 +65,7 @@ Status Master::start() {
   so.detector.first_interval = opt_.heartbeat;
   so.speculate = opt_.speculate;
   so.speculation.heartbeat = opt_.heartbeat;
-  for (const auto& f : files_) so.unsplittable.push_back(is_gzip_name(f.path) ? 1 : 0);  // (guided never cuts a .gz)
+  for (const auto& f : files_) so.unsplittable.push_back(store_ || is_gzip_name(f.path) ? 1 : 0);  // (guided never cuts a .gz, nor a block)
   file_format_.assign(files_.size(), std::string());
   so.trace = &trace_;
   for (const auto& f : files_) so.file_names.push_back(escape_name(f.name));  // trace details: one line each
@@ -83,7 +83,7 @@ Status Master::start() {
     std::fflush(stderr);
   }
   const int already = static_cast<int>(so.files_done.size());
-  auto policy = make_policy(opt_.policy);
+  auto policy = store_ ? store_policy() : make_policy(opt_.policy);
   if (opt_.wrap_policy) policy = opt_.wrap_policy(std::move(policy));
   sched_ = std::make_unique<Scheduler>(tasks, static_cast<int>(files_.size()), workers, std::move(policy), so, t0_);
   initially_done_ = sched_->tasks_done();
@@ -176,6 +176,10 @@ void Master::handle(const Incoming& m) {
   const double now = wtime();
   const int w = m.source;
   if (standbys_ > 0 && control(m, now)) return;
+  if (store_ && wire::is_store_tag(m.tag)) {  // (corruption reports from the holders)
+    store_->server->handle(m);
+    return;
+  }
   if (!is_worker(w)) return;
   ++received_;
   switch (m.tag) {
@@ -242,8 +246,10 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
   if (r.kind == proto::ResultMsg::Ok) {
     o = sched_->on_result(w, r.task, r.counts, now, r.started_us >= 0 ? static_cast<double>(r.started_us) / 1e6 : -1);
     note_format(r.task, r.format, o.kind);
+    if (store_) note_store_result(w, r, o.kind);
   } else {
     o = sched_->on_task_error(w, r.task, printable(r.error), now);
+    if (store_) note_store_result(w, r, o.kind);
     if (o.kind != Scheduler::ResultOutcome::Duplicate && o.kind != Scheduler::ResultOutcome::Rejected)
       say("[Master] Worker " + std::to_string(w) + " could not read " + label(r.task) + " - file not counted");
   }
@@ -259,6 +265,8 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
 void Master::note_format(int task, const std::string& format, Scheduler::ResultOutcome::Kind kind) {
   if (kind != Scheduler::ResultOutcome::Applied && kind != Scheduler::ResultOutcome::LateApplied) return;
   if (task < 0 || task >= static_cast<int>(sched_->tasks().size())) return;
+  // (--store: only a file's first block saw the file's head; the others' formats are not hints)
+  if (store_ && sched_->tasks()[static_cast<std::size_t>(task)].range.offset != 0) return;
   auto& slot = file_format_[static_cast<std::size_t>(sched_->tasks()[static_cast<std::size_t>(task)].file)];
   if (slot.empty()) slot = format;
 }
@@ -310,6 +318,7 @@ void Master::answer(int w, std::vector<Scheduler::Reply> given, Scheduler::Reply
   if (!given.empty()) {
     send_assign(w, given, /*answer=*/true);
   } else if (last.kind == Scheduler::Reply::Stop) {
+    if (store_ && !store_->repaired && sched_->all_done()) store_repair();
     told_stop_[static_cast<std::size_t>(w)] = 1;
     out_.send(w, wire::kStop, {0});
   } else {
@@ -365,6 +374,14 @@ void Master::send_assign(int w, const std::vector<Scheduler::Reply>& given, bool
       say(std::string("[Master] ") + what + task_label(files_, t) + " to worker " + std::to_string(w));
     }
     a.tasks.push_back({t.id, t.range.offset, t.range.length, f.size, r.attempt, f.path, f.name});
+    if (store_) {  // (task id = block id: block_tasks)
+      const BlockRef& b = store_->manifest.blocks[static_cast<std::size_t>(t.id)];
+      auto& m = a.tasks.back();
+      m.block = b.id;
+      m.crc = b.crc;
+      m.holders = store_->holders[static_cast<std::size_t>(t.id)];
+      m.format = file_format_[static_cast<std::size_t>(t.file)];
+    }
   }
   out_.send_text(w, wire::kAssign, proto::encode_assign(a));
 }
@@ -400,6 +417,17 @@ void Master::self_work() {
   }
   const Task& task = sched_->tasks()[static_cast<std::size_t>(t)];
   const FileInfo& file = files_[static_cast<std::size_t>(task.file)];
+  if (store_) {  // rank 0 holds no blocks, and with no worker left no replica can be read
+    proto::ResultMsg r;
+    r.task = t;
+    r.kind = proto::ResultMsg::Err;
+    r.error = "no live data rank left to read block " + std::to_string(t) + " of " + task_label(files_, task);
+    std::cerr << "error: " << printable(r.error) << std::endl;
+    const auto o = sched_->on_task_error(0, t, r.error, wtime());
+    note_store_result(0, r, o.kind);
+    send_orders(sched_->take_orders());
+    return;
+  }
   if (chatty_) say("[Master] Processing " + task_label(files_, task));
   std::uint64_t charged = 0;
   ScanOptions so;
@@ -424,6 +452,50 @@ void Master::self_work() {
 
 int run_master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files) {
   return Master(s, opt, std::move(files)).run();
+}
+
+int run_master_store(const Session& s, const DistributedOptions& opt, std::unique_ptr<MasterStore> store) {
+  auto files = store->manifest.file_infos();
+  return Master(s, opt, std::move(files), std::nullopt, std::move(store)).run();
+}
+
+// --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for.
+std::unique_ptr<SchedulingPolicy> Master::store_policy() {
+  store_->server = std::make_unique<BlockServer>(0, store_->own ? &*store_->own : nullptr, &out_, 0, Env::posix());
+  if (opt_.policy == "locality") return make_locality_policy(store_->holders, opt_.locality_wait);
+  return make_policy(opt_.policy);
+}
+
+// Bytes moved are counted for every result (a duplicate's bytes moved too); a repaired replica and a
+// lost block once.
+void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::ResultOutcome::Kind kind) {
+  if (r.task < 0 || r.task >= static_cast<int>(store_->manifest.blocks.size())) return;
+  StoreTotals& t = store_->totals;
+  t.local_bytes += r.local_bytes;
+  t.remote_bytes += r.remote_bytes;
+  const BlockRef& b = store_->manifest.blocks[static_cast<std::size_t>(r.task)];
+  const std::string where = files_[static_cast<std::size_t>(b.file)].name + " " + range_text(b);
+  if (r.repaired >= 0)
+    t.corrupt_repaired.push_back("block " + std::to_string(b.id) + " " + where + " on rank " + std::to_string(w));
+  if (r.kind == proto::ResultMsg::Err && kind != Scheduler::ResultOutcome::Duplicate &&
+      kind != Scheduler::ResultOutcome::Rejected)
+    t.lost.push_back(where + ": " + r.error);
+}
+
+// Every task is done and a STOP is about to go out: first restore K replicas (the workers still
+// serve the copies; requests meanwhile are answered WAIT), then the STOPs.
+void Master::store_repair() {
+  std::vector<RankHost> live;
+  for (int w : sched_->workers())
+    if (sched_->worker_state(w) != Scheduler::WorkerState::Failed && !wh_[static_cast<std::size_t>(w)].empty())
+      live.push_back({w, wh_[static_cast<std::size_t>(w)]});
+  auto other = [this](const Incoming& m) {
+    if (!is_worker(m.source)) return;
+    ++received_;
+    if (m.tag == wire::kRequest || m.tag == wire::kResult) out_.send(m.source, wire::kWait, {0});
+  };
+  // (a worker waiting for its answer leaves after --master-timeout: the repair must end before)
+  final_repair(*store_, &out_, live, opt_.timeout, opt_.poll, std::max(1.0, 0.8 * opt_.master_timeout), other, chatty_);
 }
 
 }  // namespace dla::mpi

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/trace.h"
+#include "mpi/analysis_reader.h"
 #include "mpi/distributed.h"
 #include "mpi/election.h"
 #include "obs/report.h"
@@ -41,7 +42,7 @@ struct Summary {
 class Master {
  public:
   Master(const Session& s, const DistributedOptions& opt, std::vector<FileInfo> files,
-         std::optional<TakeoverInfo> takeover = std::nullopt);
+         std::optional<TakeoverInfo> takeover = std::nullopt, std::unique_ptr<MasterStore> store = nullptr);
   int run();
 
  private:
@@ -66,6 +67,10 @@ class Master {
   void declare_failed(const Scheduler::Failure& f, double now);
   void self_work();
   int live_workers() const;
+  // --store (master.cc): the policy, the totals of a result, the repair before the first STOP
+  std::unique_ptr<SchedulingPolicy> store_policy();
+  void note_store_result(int w, const proto::ResultMsg& r, Scheduler::ResultOutcome::Kind kind);
+  void store_repair();
 
   // ---- takeover.cc: failover (--standbys > 0) ----
   int run_takeover();
@@ -137,6 +142,7 @@ class Master {
   double recovered_at_ = -1;
   int recovered_ = 0, dropped_ = 0, known_ = 0;  // kept results applied / matching no task / done already
   int released_ = -1;                // release_standbys: DONEs not yet acknowledged
+  std::unique_ptr<MasterStore> store_;  // --store (null: a directory run)
 };
 
 }  // namespace dla::mpi

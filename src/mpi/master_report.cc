@@ -126,6 +126,7 @@ void Master::print_json(const Summary& s) const {
   j["failed_workers"] = s.failed;
   j["workers"] = sched_->workers().size();
   if (standbys_ > 0) j["failover"] = failover_json();
+  if (store_) j["store"] = store_json(store_->totals);
   j["tasks"] = sched_->tasks().size();
   j["tasks_reassigned"] = sched_->tasks_reassigned();
   j["tasks_by_master"] = sched_->tasks_by_master();
@@ -171,6 +172,8 @@ void Master::print_text(const Summary& s) const {
     footer.emplace_back("Tasks done by the master", std::to_string(sched_->tasks_by_master() - recovered_));
   for (auto& e : failover_footer()) footer.push_back(e);
   if (!s.bad_files.empty()) footer.emplace_back("Unreadable files", std::to_string(s.bad_files.size()));
+  if (store_)
+    for (auto& e : store_footer(store_->totals)) footer.push_back(e);
   for (auto& e : s.extra) footer.push_back(e);
   if (opt_.per_file) std::fputs(("\n" + format_per_file(per_file_rows()) + "\n").c_str(), stdout);
   std::fputs(("\n" + format_results(s.counts, footer)).c_str(), stdout);

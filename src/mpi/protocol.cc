@@ -93,10 +93,32 @@ std::string encode_assign(const Assignment& a) {
   for (const auto& t : a.tasks) {
     s += std::to_string(t.id) + '\t' + std::to_string(t.offset) + '\t' + std::to_string(t.length) + '\t' +
          std::to_string(t.size) + '\t' + std::to_string(t.attempt) + '\t' + escape_name(t.path) + '\t' +
-         escape_name(t.name) + '\n';
+         escape_name(t.name);
+    if (t.block >= 0) {
+      std::string hs;
+      for (int h : t.holders) hs += (hs.empty() ? "" : ",") + std::to_string(h);
+      s += '\t' + std::to_string(t.block) + '\t' + std::to_string(t.crc) + '\t' + hs + '\t' + escape_name(t.format);
+    }
+    s += '\n';
   }
   return s;
 }
+
+namespace {
+
+// The --store fields of an ASSIGN task line: block crc holders format.
+bool store_fields(const std::vector<std::string_view>& f, TaskMsg* t) {
+  if (!number(f[7], &t->block) || t->block < 0 || !number(f[8], &t->crc) || !unescape(f[10], &t->format)) return false;
+  if (f[9].empty()) return true;
+  for (auto h : split(f[9], ',')) {
+    int r = 0;
+    if (!number(h, &r) || r < 0) return false;
+    t->holders.push_back(r);
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<Assignment> decode_assign(std::string_view text) {
   auto lines = lines_of(text);
@@ -112,9 +134,9 @@ Result<Assignment> decode_assign(std::string_view text) {
     const auto line = (*lines)[i];
     const auto f = split(line, '\t');
     TaskMsg t;
-    if (f.size() != 7 || !number(f[0], &t.id) || !number(f[1], &t.offset) || !number(f[2], &t.length) ||
+    if ((f.size() != 7 && f.size() != 11) || !number(f[0], &t.id) || !number(f[1], &t.offset) || !number(f[2], &t.length) ||
         !number(f[3], &t.size) || !number(f[4], &t.attempt) || !unescape(f[5], &t.path) || !unescape(f[6], &t.name) ||
-        t.id < 0 || t.attempt < 1)
+        t.id < 0 || t.attempt < 1 || (f.size() == 11 && !store_fields(f, &t)))
       return bad("assignment");
     out.tasks.push_back(std::move(t));
   }
@@ -128,6 +150,8 @@ std::string encode_results(const std::vector<ResultMsg>& results) {
          escape_name(r.format) + '\t';
     if (r.kind == ResultMsg::Ok) s += counts_field(r.counts);
     else if (r.kind == ResultMsg::Err) s += escape_name(r.error);
+    if (r.store)
+      s += '\t' + std::to_string(r.local_bytes) + ',' + std::to_string(r.remote_bytes) + ',' + std::to_string(r.repaired);
     s += '\n';
   }
   return s;
@@ -135,10 +159,18 @@ std::string encode_results(const std::vector<ResultMsg>& results) {
 
 namespace {
 
-// The five RESULT fields f[0..4] of one line.
+// "local,remote,repaired" (--store).
+bool store_stats(std::string_view s, ResultMsg* r) {
+  const auto p = split(s, ',');
+  r->store = true;
+  return p.size() == 3 && number(p[0], &r->local_bytes) && number(p[1], &r->remote_bytes) && number(p[2], &r->repaired) &&
+         r->repaired >= -1;
+}
+
+// The five RESULT fields f[0..4] of one line (and the --store stats, f[5]).
 Result<ResultMsg> result_fields(const std::vector<std::string_view>& f) {
   ResultMsg r;
-  if (f.size() != 5 || !number(f[0], &r.task) || !parse_kind(f[1], &r.kind) || !number(f[2], &r.started_us) ||
+  if ((f.size() != 5 && f.size() != 6) || (f.size() == 6 && !store_stats(f[5], &r)) || !number(f[0], &r.task) || !parse_kind(f[1], &r.kind) || !number(f[2], &r.started_us) ||
       !unescape(f[3], &r.format))
     return bad("result");
   if (r.kind == ResultMsg::Ok) {
@@ -187,7 +219,7 @@ Result<Rejoin> decode_rejoin(std::string_view text) {
   for (std::size_t i = 1; i < lines->size(); ++i) {
     auto f = split((*lines)[i], '\t');
     KeptResult k;
-    if (f.size() != 8 || !number(f[0], &k.offset) || !number(f[1], &k.length) || !unescape(f[2], &k.name))
+    if ((f.size() != 8 && f.size() != 9) || !number(f[0], &k.offset) || !number(f[1], &k.length) || !unescape(f[2], &k.name))
       return bad("rejoin");
     auto r = result_fields({f.begin() + 3, f.end()});
     if (!r || r->kind == ResultMsg::Cancelled || r->task < 0) return bad("rejoin");

@@ -8,10 +8,13 @@
 //
 //   PLAN    one line: "plan\t<format spec>"  or  "error\t<message>"   (options, never the file list)
 //   ASSIGN  "assign\t<refill>\t<answer>", then one line per task: id offset length size attempt path name
+//           [block crc holders format]  (--store only: the block id, its crc, the ranks holding a
+//           replica "1,3" (may be empty), the file's format if the master knows it, else "")
 //   RESULT  one line per task result: id kind started_us format payload
 //           kind ok:     payload = the counts (counts_to_wire: "lines LEVEL=n ...")
 //           kind err:    payload = the error message
 //           kind cancel: payload empty (the task was cancelled or released: nothing to apply)
+//           [store]  (--store only) "local_bytes,remote_bytes,repaired_block" (-1: none repaired)
 //   REJOIN  "rejoin\t<term>\t<pid>\t<host>", then one line per result the worker produced in this
 //           run: offset length name, then the RESULT fields (id kind started_us format payload)
 #pragma once
@@ -40,6 +43,12 @@ struct TaskMsg {
   int attempt = 1;
   std::string path;  // as the worker opens it
   std::string name;  // for printed lines
+  // --store: the block this task reads (-1: a plain byte range of `path`), its crc, the ranks that
+  // hold a replica (in the manifest's order) and the file's format when the master knows it.
+  int block = -1;
+  std::uint32_t crc = 0;
+  std::vector<int> holders;
+  std::string format;
 };
 struct Assignment {
   // The worker reports its results (which asks for more) once it holds this many tasks or fewer;
@@ -61,6 +70,11 @@ struct ResultMsg {
   std::string format;         // the format the scanner used ("" = default)
   Counts counts;              // Ok
   std::string error;          // Err
+  // --store (store = true): bytes read from the local replica / fetched from another rank, and the
+  // block whose corrupt local replica was repaired in place (-1: none).
+  bool store = false;
+  std::uint64_t local_bytes = 0, remote_bytes = 0;
+  int repaired = -1;
 };
 std::string encode_results(const std::vector<ResultMsg>& results);
 Result<std::vector<ResultMsg>> decode_results(std::string_view text);

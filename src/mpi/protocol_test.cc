@@ -160,4 +160,59 @@ TEST_CASE("protocol: a REJOIN carries every kept result with its range and file,
   CHECK_FALSE(decode_rejoin("3\tok\t-1\t\t5\n"));                                       // no header
 }
 
+TEST_CASE("protocol: --store fields of ASSIGN and RESULT round-trip; plain lines stay as they were") {
+  Assignment a;
+  TaskMsg t;
+  t.id = 4;
+  t.offset = 8388608;
+  t.length = 100;
+  t.size = 9000000;
+  t.path = "/d/a\tb.log";
+  t.name = "a\tb.log";
+  t.block = 17;
+  t.crc = 4294967295u;
+  t.holders = {3, 1};
+  t.format = "log4j";
+  a.tasks.push_back(t);
+  TaskMsg plain;
+  plain.id = 5;
+  plain.path = plain.name = "c.log";
+  a.tasks.push_back(plain);
+  auto out = decode_assign(encode_assign(a));
+  REQUIRE(out);
+  REQUIRE(out->tasks.size() == 2);
+  const auto& u = out->tasks[0];
+  CHECK((u.block == 17 && u.crc == 4294967295u && u.holders == std::vector<int>{3, 1} && u.format == "log4j" &&
+         u.path == t.path && u.offset == t.offset));
+  CHECK((out->tasks[1].block == -1 && out->tasks[1].holders.empty()));
+  t.holders.clear();  // a block nobody holds any more: still a valid line
+  auto none = decode_assign(encode_assign({0, true, {t}}));
+  REQUIRE(none);
+  CHECK(none->tasks[0].holders.empty());
+  CHECK_FALSE(decode_assign("assign\t0\t1\n1\t0\t5\t5\t1\ta\ta\t-2\t0\t\t\n"));   // negative block
+  CHECK_FALSE(decode_assign("assign\t0\t1\n1\t0\t5\t5\t1\ta\ta\t2\t0\t1,x\t\n"));  // bad holder
+  CHECK_FALSE(decode_assign("assign\t0\t1\n1\t0\t5\t5\t1\ta\ta\t2\t0\n"));          // 9 fields
+
+  ResultMsg r;
+  r.task = 4;
+  r.counts.lines = 3;
+  r.store = true;
+  r.local_bytes = 0;
+  r.remote_bytes = 8388608;
+  r.repaired = 17;
+  ResultMsg e;
+  e.task = 5;
+  e.kind = ResultMsg::Err;
+  e.error = "no replica";
+  e.store = true;
+  auto rs = decode_results(encode_results({r, e, ResultMsg{}}));
+  REQUIRE(rs);
+  REQUIRE(rs->size() == 3);
+  CHECK(((*rs)[0].store && (*rs)[0].remote_bytes == 8388608 && (*rs)[0].repaired == 17 && (*rs)[0].counts == r.counts));
+  CHECK(((*rs)[1].store && (*rs)[1].repaired == -1 && (*rs)[1].error == "no replica"));
+  CHECK_FALSE((*rs)[2].store);
+  CHECK_FALSE(decode_results("4\tok\t-1\t\t3\t1,2\n"));      // two stats, not three
+  CHECK_FALSE(decode_results("4\tok\t-1\t\t3\t1,2,-2\n"));   // repaired < -1
+}
+
 }  // namespace dla::mpi::proto

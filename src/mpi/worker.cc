@@ -10,6 +10,8 @@
 #include <optional>
 
 #include "base/names.h"
+#include "mpi/analysis_reader.h"
+#include "mpi/analysis_store.h"
 #include "mpi/console.h"
 #include "mpi/election.h"
 #include "mpi/protocol.h"
@@ -17,6 +19,7 @@
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 #include "mpi/transport.h"
+#include "scan/gzip_file.h"
 #include "scan/scanner.h"
 
 namespace dla::mpi {
@@ -48,6 +51,7 @@ class Worker {
     for (const auto& s : opt.slow)
       if (s.rank == rank) slow_ = s.factor;
     if (auto spec = parse_format_spec(plan_.format.empty() ? "auto" : plan_.format)) format_ = *spec;  // (checked by the app)
+    if (!opt.store_root.empty()) reader_ = std::make_unique<BlockReader>(rank, &out_, opt.store_root, opt.timeout);
   }
 
   int run() {
@@ -70,7 +74,7 @@ class Worker {
       if (outstanding_ > 0) nap(opt_.poll);  // waiting for the answer (read_master bounds the wait)
       else if (now >= ask_at_) request();
       // Told WAIT: nothing comes unasked unless the protocol has orders (steals, copies).
-      else nap(listen_ || lingering_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
+      else nap(listen_ || lingering_ || reader_ ? std::min(ask_at_ - now, opt_.poll) : ask_at_ - now);
     }
     out_.abandon();
     return 0;
@@ -146,6 +150,14 @@ class Worker {
   // failover: COORDINATOR, ELECTION, and the standby's silence detection).
   void read_inbox() {
     Incoming m;
+    if (reader_) {  // --store: the other ranks' store requests are served from this loop too
+      while (try_recv(MPI_ANY_SOURCE, &m)) {
+        if (!reader_->handle(m, now_) && m.source == 0) on_message(m);
+        m = Incoming{};
+      }
+      reader_->poll(now_);
+      return;
+    }
     if (!watch_.enabled()) {
       while (try_recv(0, &m)) {
         on_message(m);
@@ -328,11 +340,11 @@ class Worker {
     while (true) {
       check_crash();
       maybe_heartbeat();
-      if ((listen_ || watch_.enabled()) && task_ >= 0) read_inbox();
+      if (reader_ || ((listen_ || watch_.enabled()) && task_ >= 0)) read_inbox();
       if (cancel_running_) break;  // (the scan's progress callback stops the task)
       const double left = end - now_;
       if (left <= 0) break;
-      double slice = std::min(left, opt_.heartbeat / 2);
+      double slice = std::min(left, reader_ ? opt_.poll : opt_.heartbeat / 2);  // (--store: serve promptly)
       if (crash_ && crash_->at > now_) slice = std::min(slice, crash_->at - now_);
       sleep_seconds(std::max(slice, 1e-6));
       clock();
@@ -353,15 +365,15 @@ class Worker {
     cancel_running_ = false;
     started_us_ = std::llround(now_ * 1e6);  // (read_master's reading, just before)
     std::optional<Result<Counts>> scanned;
+    proto::ResultMsg res;
     try {
-      scanned.emplace(scan(f, task.range));
+      scanned.emplace(t.block >= 0 && reader_ ? scan_block(t, &res) : scan(f, task.range));
     } catch (const TaskCancelled&) {
       // (its counts are never sent: the master applied another runner's)
     }
     task_ = -1;
     if (!scanned) return;
     const Result<Counts>& r = *scanned;
-    proto::ResultMsg res;
     res.task = t.id;
     res.started_us = started_us_;
     if (r) {
@@ -379,12 +391,35 @@ class Worker {
 
   // Scans one byte range, charging the modelled cost, applying the injected slowness and
   // throttle, and heartbeating between 64 KiB chunks.
-  Result<Counts> scan(const FileInfo& f, const ByteRange& range) {
+  // --store: the task's block, read locally or fetched (still serving the others meanwhile), then
+  // counted from memory. The format: --format if fixed; else the file's, when the master knows it
+  // (a block other than the first cannot see the file's head); else detected from the block's head
+  // (the file's head for its first block: what scan_file does).
+  Result<Counts> scan_block(const proto::TaskMsg& t, proto::ResultMsg* res) {
+    res->store = true;
+    auto got = reader_->read(t, now_, [&] {
+      nap(opt_.poll);
+      return cancel_running_ ? -1.0 : now_;
+    });
+    if (cancel_running_) throw TaskCancelled{};
+    if (!got) return got.err();
+    (got->local ? res->local_bytes : res->remote_bytes) = got->bytes.size();
+    res->repaired = got->repaired;
+    FormatSpec fmt = format_;
+    if (format_.automatic && !t.format.empty() && t.offset != 0)
+      if (auto spec = parse_format_spec(t.format)) fmt = *spec;
+    const FileInfo f{t.path, t.name, t.length, 0};
+    return scan(f, {0, t.length}, &got->bytes, &fmt);
+  }
+
+  // (bytes: count these from memory instead of reading f.path - a store block)
+  Result<Counts> scan(const FileInfo& f, const ByteRange& range, const std::string* bytes = nullptr,
+                      const FormatSpec* fmt = nullptr) {
     std::uint64_t charged = 0;
     const bool modelled = opt_.throttle > 0 || slow_ > 1;
     double chunk_start = modelled ? clock() : 0;
     ScanOptions so;
-    so.format = format_;
+    so.format = fmt ? *fmt : format_;
     so.format_used = &format_used_;
     so.chunk_bytes = 64u << 10;
     so.expected_size = f.size;
@@ -411,6 +446,7 @@ class Worker {
       nap(0);
       if (cancel_running_) throw TaskCancelled{};
     };
+    if (bytes) return count_block(*bytes, is_gzip_name(f.name), so);
     return scan_file(f.path, range, so);
   }
 
@@ -456,6 +492,7 @@ class Worker {
   std::vector<proto::KeptResult> kept_;    // failover: every result of this run (for a REJOIN)
   bool lingering_ = false;                 // a standby told STOP, waiting for DONE (tags.h)
   std::string log_;                        // a standby: the master's LOG so far (text)
+  std::unique_ptr<BlockReader> reader_;    // --store: this rank's replicas, its server and fetches
 };
 
 }  // namespace

@@ -300,7 +300,7 @@ std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch, double prefetc
   return std::make_unique<LptPolicy>("steal", t);
 }
 
-std::vector<std::string> policy_names() { return {"static", "dynamic", "lpt", "guided", "steal"}; }
+std::vector<std::string> policy_names() { return {"static", "dynamic", "lpt", "guided", "steal", "locality"}; }
 
 std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name) {
   if (name == "dynamic") return make_dynamic_policy();
@@ -308,6 +308,7 @@ std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name) {
   if (name == "lpt") return make_lpt_policy();
   if (name == "guided") return make_guided_policy();
   if (name == "steal") return make_steal_policy();
+  if (name == "locality") return make_locality_policy({});
   return nullptr;
 }
 

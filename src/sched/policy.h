@@ -16,6 +16,8 @@
 //             shrink as the remaining work shrinks (guided self-scheduling)
 //   steal     lpt order; workers prefetch a deque of tasks; an idle        prefetch, steal
 //             worker steals a not-yet-started task, brokered by the master
+//   locality  FIFO, a worker first gets a task it holds (a replica); a     none
+//             remote one only after waiting `wait` s (delay scheduling)
 // See src/sched/README.md for one paragraph per policy (idea and cost).
 //
 // Steals are brokered by the master, not peer to peer: the master already holds the only
@@ -105,7 +107,16 @@ std::unique_ptr<SchedulingPolicy> make_lpt_policy();
 std::unique_ptr<SchedulingPolicy> make_guided_policy(double split_k = 2, std::uint64_t split_floor = 1 << 17);
 std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch = 4, double prefetch_seconds = 1.0,
                                                     std::uint64_t prefetch_bytes = 256u << 10);
-// By name ("static" | "dynamic" | "lpt" | "guided" | "steal"); nullptr if unknown.
+// "locality" (delay scheduling, src/sched/locality.cc): FIFO order; next(w) gives the first pending
+// task w holds (holders_by_task[task id] = the workers that can read it locally); else the first
+// task no live worker holds; else, once w has found nothing local for `wait_seconds` (counted per
+// worker from the first such request, reset when it gets a task), the oldest pending task; else -1
+// (WAIT). worker_gone removes the worker from every holder list. Generic: knows no store. Task ids
+// beyond holders_by_task have no holder. Without a PolicyContext it never waits.
+std::unique_ptr<SchedulingPolicy> make_locality_policy(std::vector<std::vector<int>> holders_by_task,
+                                                       double wait_seconds = 0.5);
+// By name ("static" | "dynamic" | "lpt" | "guided" | "steal" | "locality"); nullptr if unknown.
+// "locality" by name has no holders: it behaves as dynamic (the store mode builds its own).
 std::unique_ptr<SchedulingPolicy> make_policy(const std::string& name);
 // The names make_policy accepts, in that order (for --help and "unknown policy" errors).
 std::vector<std::string> policy_names();

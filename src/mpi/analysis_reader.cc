@@ -1,0 +1,138 @@
+#include "mpi/analysis_reader.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/names.h"
+#include "mpi/console.h"
+#include "mpi/sim_hooks.h"
+#include "mpi/store_coord.h"
+#include "mpi/tags.h"
+
+namespace dla::mpi {
+namespace {
+
+std::optional<LocalStore> open_own(int rank, const std::string& root) {
+  auto s = LocalStore::open(*Env::posix(), root, sim::host_name(), rank, /*create=*/false);
+  if (s) return std::move(*s);
+  std::fprintf(stderr, "[Worker %d] no local store (%s): every block is read remotely\n", rank, printable(s.error()).c_str());
+  return std::nullopt;
+}
+
+std::string where(const proto::TaskMsg& t) {
+  return "block " + std::to_string(t.block) + " of " + escape_name(t.name) + " [" + std::to_string(t.offset) + "," +
+         std::to_string(t.offset + t.length) + ")";
+}
+
+}  // namespace
+
+BlockReader::BlockReader(int rank, Outbox* out, const std::string& root, double timeout)
+    : rank_(rank), store_(open_own(rank, root)), server_(rank, store_ ? &*store_ : nullptr, out, 0, Env::posix()),
+      fetcher_(rank, out, timeout) {}
+
+bool BlockReader::handle(const Incoming& m, double now) {
+  if (!wire::is_store_tag(m.tag)) return false;
+  if (server_.handle(m)) return true;
+  fetcher_.handle(m, now);
+  return true;  // (a store message for nobody here: dropped)
+}
+
+Result<BlockReader::Read> BlockReader::read(const proto::TaskMsg& t, double now, const std::function<double()>& pump) {
+  Read out;
+  const bool holder = std::find(t.holders.begin(), t.holders.end(), rank_) != t.holders.end();
+  std::string local_problem;
+  if (store_ && holder) {
+    auto got = store_->get(t.block, t.crc);
+    if (got) {
+      out.bytes = std::move(*got);
+      out.local = true;
+      return out;
+    }
+    local_problem = got.error();
+    std::fprintf(stderr, "[Worker %d] local replica of %s unusable (%s): reading another replica\n", rank_, where(t).c_str(),
+                 printable(got.error()).c_str());
+  }
+  const long long id = fetcher_.start(t.block, t.crc, t.holders, now);
+  while (!fetcher_.done(id)) {
+    now = pump();
+    if (now < 0) return Error{where(t) + ": cancelled", Code::kInvalid};
+    fetcher_.poll(now);
+  }
+  BlockFetcher::Result r = fetcher_.take(id);
+  if (!r.ok) {
+    std::string why = r.error.empty() ? "no holder left" : r.error;
+    if (!local_problem.empty()) why = "local replica: " + local_problem + "; " + why;
+    return Error{"no reachable replica of " + where(t) + ": " + why, Code::kNotFound};
+  }
+  out.bytes = std::move(r.bytes);
+  if (!local_problem.empty()) {  // repair in place: the fetched bytes were verified against the crc
+    if (Status st = store_->put(t.block, t.crc, out.bytes); st) out.repaired = t.block;
+    else std::fprintf(stderr, "[Worker %d] could not repair %s: %s\n", rank_, where(t).c_str(), printable(st.error()).c_str());
+  }
+  return out;
+}
+
+Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size) {
+  auto st = std::make_unique<MasterStore>();
+  auto own = LocalStore::open(*Env::posix(), root, sim::host_name(), 0, /*create=*/false);
+  if (!own) return Error{"--store " + escape_name(root) + ": " + own.error()};
+  auto m = load_manifest(*Env::posix(), own->dir());
+  if (!m) return Error{"--store " + escape_name(root) + ": " + m.error()};
+  st->own = std::move(*own);
+  st->manifest = std::move(*m);
+  st->holders = block_holders(st->manifest, size);
+  return st;
+}
+
+namespace {
+
+// Replicas a holder reported corrupt while serving a fetch leave the manifest's lists, so that
+// run_repair counts their blocks under-replicated and copies them again (onto the same rank
+// possibly: a put replaces the bad file).
+void forget_corrupt(MasterStore& st) {
+  if (!st.server) return;
+  for (const CorruptReport& c : st.server->corrupt_reports()) {
+    if (c.block < 0 || c.block >= static_cast<int>(st.manifest.blocks.size())) continue;
+    BlockRef& b = st.manifest.blocks[static_cast<std::size_t>(c.block)];
+    auto it = std::find(b.replicas.begin(), b.replicas.end(), c.rank);
+    if (it == b.replicas.end()) continue;
+    b.replicas.erase(it);
+    st.totals.corrupt_repaired.push_back("block " + std::to_string(b.id) + " " +
+                                         st.manifest.files[static_cast<std::size_t>(b.file)].name + " " + range_text(b) +
+                                         " on rank " + std::to_string(c.rank) + " (copied again)");
+  }
+}
+
+}  // namespace
+
+void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& live, double timeout, double poll,
+                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty) {
+  st.repaired = true;
+  forget_corrupt(st);
+  StoreLink link;
+  link.rank = 0;
+  link.out = out;
+  link.server = st.server.get();
+  link.own_dir = st.own ? st.own->dir() : "";
+  link.timeout = timeout;
+  link.poll = poll;
+  link.other = other;
+  StoreCoordinator coord(link);
+  RepairOptions ro;
+  ro.verify = false;
+  ro.deadline = deadline;
+  auto r = run_repair(&st.manifest, live, &coord, ro);
+  if (!r) {
+    st.totals.repair_notes.push_back("repair not done: " + r.error());
+    if (chatty) say("[Master] Store repair not done: " + printable(r.error()));
+    return;
+  }
+  st.totals.rereplicated_blocks = r->done.size();
+  st.totals.rereplicated_bytes = r->bytes;
+  for (const auto& line : r->lines) {
+    if (line.rfind("repaired ", 0) != 0) st.totals.repair_notes.push_back(line);
+    if (chatty) say("[Master] " + printable(line));
+  }
+}
+
+}  // namespace dla::mpi

@@ -1,0 +1,80 @@
+#include "mpi/analysis_store.h"
+
+#include <cstdio>
+
+#include "base/mem_env.h"
+#include "base/names.h"
+
+namespace dla::mpi {
+
+std::vector<Task> block_tasks(const Manifest& m) {
+  std::vector<Task> out;
+  out.reserve(m.blocks.size());
+  for (const BlockRef& b : m.blocks) {
+    Task t;
+    t.id = b.id;
+    t.file = b.file;
+    t.range = {b.offset, b.length};
+    out.push_back(t);
+  }
+  return out;
+}
+
+std::vector<std::vector<int>> block_holders(const Manifest& m, int size) {
+  std::vector<std::vector<int>> out;
+  out.reserve(m.blocks.size());
+  for (const BlockRef& b : m.blocks) {
+    std::vector<int> h;
+    for (int r : b.replicas)
+      if (r > 0 && r < size) h.push_back(r);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+// The bytes go into an in-memory file and scan_file counts it whole: the very code that counts a
+// file on disk, so a block is counted exactly as its range of the original file.
+Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so) {
+  MemEnv env;
+  const std::string path = gzip ? "/block.gz" : "/block.log";
+  if (Status st = write_file(env, path, bytes, WriteMode::kTruncate, false); !st) return st.err();
+  ScanOptions o = so;
+  o.expected_size = bytes.size();
+  return scan_file(path, ByteRange{0, bytes.size()}, o, env);
+}
+
+double StoreTotals::locality() const {
+  const std::uint64_t all = local_bytes + remote_bytes;
+  return all == 0 ? 100.0 : 100.0 * static_cast<double>(local_bytes) / static_cast<double>(all);
+}
+
+std::vector<std::pair<std::string, std::string>> store_footer(const StoreTotals& t) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%.1f%% of bytes read locally (%llu local, %llu remote bytes moved)", t.locality(),
+                static_cast<unsigned long long>(t.local_bytes), static_cast<unsigned long long>(t.remote_bytes));
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("Store locality", buf);
+  out.emplace_back("Re-replicated", std::to_string(t.rereplicated_blocks) + " blocks (" + std::to_string(t.rereplicated_bytes) + " bytes)");
+  if (!t.corrupt_repaired.empty()) out.emplace_back("Corrupt replicas repaired", std::to_string(t.corrupt_repaired.size()));
+  if (!t.lost.empty()) out.emplace_back("Blocks lost", std::to_string(t.lost.size()));
+  return out;
+}
+
+nlohmann::json store_json(const StoreTotals& t) {
+  nlohmann::json j;
+  j["local_bytes"] = t.local_bytes;
+  j["remote_bytes"] = t.remote_bytes;
+  j["locality"] = t.locality();  // percent, as printed
+  j["rereplicated_blocks"] = t.rereplicated_blocks;
+  j["rereplicated_bytes"] = t.rereplicated_bytes;
+  nlohmann::json c = nlohmann::json::array(), l = nlohmann::json::array(), n = nlohmann::json::array();
+  for (const auto& s : t.corrupt_repaired) c.push_back(escape_name(s));
+  for (const auto& s : t.lost) l.push_back(escape_name(s));
+  for (const auto& s : t.repair_notes) n.push_back(escape_name(s));
+  j["corrupt_repaired"] = c;
+  j["lost"] = l;
+  j["repair_notes"] = n;
+  return j;
+}
+
+}  // namespace dla::mpi
