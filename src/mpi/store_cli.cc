@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "base/names.h"
 #include "mpi/sim_hooks.h"
@@ -81,7 +82,9 @@ Status claim_root(Env& env, const std::string& root, bool create) {
   return write_file_atomic(env, marker, "dla store root\n");
 }
 
-double idle_limit(const StoreCli& c) { return std::max(60.0, 12 * c.timeout); }
+// Long: rank 0 may spend minutes cutting a large DIR before its first PUT (real MPI cannot tell a
+// dead peer from a busy one; under SMPI peer_alive does).
+double idle_limit(const StoreCli& c) { return std::max(600.0, 12 * c.timeout); }
 
 // Opens this rank's store dir (claiming ROOT first when told to).
 Result<LocalStore> open_store(const StoreCli& c, int rank, bool create, bool claim) {
@@ -105,6 +108,7 @@ int run_data_rank(Session& session, const StoreCli& c) {
   BlockServer server(rank, nullptr, &out);
   double heard = wtime();
   int code = kStoreExitOk;
+  bool last_look = false;
   for (bool quit = false; !quit;) {
     out.progress();
     Incoming m;
@@ -113,9 +117,10 @@ int run_data_rank(Session& session, const StoreCli& c) {
       any = true;
       if (m.source == 0) heard = wtime();
       if (m.tag == wire::kStoreQuit) {
-        auto q = w::decode(m.text, 1);
-        code = q ? static_cast<int>(q->head[0]) : kStoreExitError;
+        // (the command's status is rank 0's: mpirun and smpirun report a non-zero rank's)
+        code = kStoreExitOk;
         quit = true;
+        out.send_text(0, wire::kStoreBye, w::encode({}));
       } else if (m.tag == wire::kStoreStart) {
         auto s = w::decode(m.text, 2);
         auto opened = open_store(c, rank, s && s->head[0] != 0, s && s->head[1] != 0);
@@ -129,7 +134,12 @@ int run_data_rank(Session& session, const StoreCli& c) {
       m = Incoming{};
     }
     if (quit) break;
-    if (!sim::peer_alive(0) || wtime() - heard > idle_limit(c)) {
+    const bool gone = !any && !sim::peer_alive(0);  // (after one more look at what arrived)
+    if (gone && !last_look) {
+      last_look = true;
+      continue;
+    }
+    if (gone || wtime() - heard > idle_limit(c)) {
       std::fprintf(stderr, "[Store %d] rank 0 is gone or silent: leaving\n", rank);
       code = kStoreExitError;
       break;
@@ -145,6 +155,7 @@ int run_data_rank(Session& session, const StoreCli& c) {
 struct Roll {
   std::map<int, std::string> hosts;                     // HELLO: rank -> host
   std::map<int, std::pair<bool, std::string>> opened;  // OPENED: rank -> ok, error line
+  std::set<int> bye;                                    // BYE: rank -> left
 };
 
 // Waits until `done()` or nothing new came for --timeout.
@@ -251,10 +262,17 @@ int run_rank0(Session& session, const StoreCli& c) {
     if (!d) return;
     if (m.tag == wire::kStoreHello) roll.hosts[m.source] = d->body;
     if (m.tag == wire::kStoreOpened && !d->head.empty()) roll.opened[m.source] = {d->head[0] != 0, d->body};
+    if (m.tag == wire::kStoreBye) roll.bye.insert(m.source);
   };
   StoreCoordinator coord(link);
   const int code = coordinate(session, c, out, server, coord, roll);
-  for (int r = 1; r < session.size(); ++r) out.send_text(r, wire::kStoreQuit, w::encode({code}));
+  std::size_t asked = 0;
+  for (int r = 1; r < session.size(); ++r)
+    if (out.send_text(r, wire::kStoreQuit, w::encode({code})) && roll.hosts.count(r)) ++asked;
+  // Each started rank says BYE: then nothing is in flight to it (SMPI loses a message whose sender
+  // ended). Bounded: a dead rank never answers.
+  const double until = wtime() + c.timeout;
+  while (roll.bye.size() < asked && wtime() < until) coord.step();
   out.flush(c.timeout, 0.001);
   out.abandon();
   return code;

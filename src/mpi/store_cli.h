@@ -9,7 +9,8 @@
 // host's ROOT: a foreign non-empty ROOT is refused, never written into) and then the rest; each
 // answers STORE_OPENED. Then the data ranks serve (BlockServer) until QUIT; rank 0 runs the command
 // (store_ingest.cc, store_fsck.cc) and sends QUIT. A data rank also leaves when rank 0 is gone
-// (SMPI) or silent for max(60, 12 x --timeout) seconds (real MPI cannot tell a dead peer).
+// (SMPI) or silent for max(600, 12 x --timeout) seconds (real MPI cannot tell a dead peer from
+// one busy cutting a large DIR).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -33,11 +33,13 @@ class Pipeline {
   }
 
   // Sends `block` to the ranks of `need` (a chain, head first); `have`: live ranks that hold it.
+  // With `need` empty the block is done already (kept in case one of `have` fails during the ingest).
   void enqueue(int block, std::vector<int> need, std::vector<int> have) {
     State& s = state_[block];
     s.chain = std::move(need);
     s.have = std::move(have);
-    queue_.push_back(block);
+    if (s.chain.empty()) done_.insert(block);
+    else queue_.push_back(block);
   }
 
   // Runs until every block is acknowledged by its whole chain; error when a block cannot get K
@@ -117,7 +119,10 @@ class Pipeline {
       State& s = it->second;
       s.acked.insert(a.pos);
       s.since = wtime();
-      if (static_cast<std::size_t>(a.pos) + 1 == s.chain.size()) flight_.erase(a.block);  // the tail: all stored
+      if (static_cast<std::size_t>(a.pos) + 1 == s.chain.size()) {  // the tail: all stored
+        flight_.erase(a.block);
+        done_.insert(a.block);
+      }
     }
     acks.clear();
     auto nacks = std::move(run_.coord->nacks());
@@ -134,20 +139,24 @@ class Pipeline {
   // (members ack in chain order). In SMPI a vanished member is known at once.
   void check_timeouts() {
     const double now = wtime();
-    std::vector<int> suspects;
+    std::map<int, std::string> suspects;
     for (int b : flight_) {
       const State& s = state_[b];
       for (std::size_t i = 0; i < s.chain.size(); ++i)
-        if (!sim::peer_alive(s.chain[i])) suspects.push_back(s.chain[i]);
+        if (!sim::peer_alive(s.chain[i])) suspects.emplace(s.chain[i], "gone");
       if (now - s.since < run_.cli.timeout) continue;
       for (std::size_t i = 0; i < s.chain.size(); ++i)
         if (!s.acked.count(static_cast<int>(i))) {
-          suspects.push_back(s.chain[i]);
+          char why[64];
+          std::snprintf(why, sizeof why, "no answer within %g s", run_.cli.timeout);
+          suspects.emplace(s.chain[i], why);
           break;
         }
     }
-    for (int r : suspects)
-      if (!failed_.count(r)) fail(r, "no answer within " + std::to_string(run_.cli.timeout) + " s");
+    for (const auto& [r, why] : suspects) {
+      if (!error_.ok()) return;
+      if (!failed_.count(r)) fail(r, why);
+    }
   }
 
   // Rank `r` failed: never used again; every block whose chain holds it is re-placed.
@@ -163,24 +172,36 @@ class Pipeline {
     }
     std::vector<int> resend;
     for (auto& [b, s] : state_) {
-      if (std::find(s.chain.begin(), s.chain.end(), r) == s.chain.end()) continue;
+      const bool in_chain = std::find(s.chain.begin(), s.chain.end(), r) != s.chain.end();
+      const bool in_have = std::find(s.have.begin(), s.have.end(), r) != s.have.end();
+      if (!in_chain && !in_have) continue;
+      const bool sent = flight_.count(b) || done_.count(b);
       if (!replace(b, s, r)) return;
-      if (flight_.erase(b)) resend.push_back(b);
+      if (sent) {
+        flight_.erase(b);
+        done_.erase(b);
+        resend.push_back(b);
+      }
     }
-    for (int b : resend) queue_.push_front(b);
+    for (auto it = resend.rbegin(); it != resend.rend(); ++it) queue_.push_front(*it);
   }
 
-  // Members that acknowledged keep their copy; the failed one is swapped for a new target.
+  // The members that stored the block keep their copy (a block done: its whole chain; in flight:
+  // the members that acknowledged); the failed one is swapped for a new target, the block goes
+  // (again) to the members that do not hold it yet.
   bool replace(int b, State& s, int r) {
-    std::vector<int> chain;
+    const bool done = done_.count(b) > 0, flying = flight_.count(b) > 0;
+    std::vector<int> have, chain;
+    for (int h : s.have)
+      if (h != r) have.push_back(h);
     for (std::size_t i = 0; i < s.chain.size(); ++i) {
       if (s.chain[i] == r) continue;
-      if (flight_.count(b) && s.acked.count(static_cast<int>(i))) s.have.push_back(s.chain[i]);
+      if (done || (flying && s.acked.count(static_cast<int>(i)))) have.push_back(s.chain[i]);
       else chain.push_back(s.chain[i]);
     }
     std::vector<RankHost> holders, candidates;
     for (const auto& rh : run_.data) {
-      const bool holds = std::find(s.have.begin(), s.have.end(), rh.rank) != s.have.end() ||
+      const bool holds = std::find(have.begin(), have.end(), rh.rank) != have.end() ||
                          std::find(chain.begin(), chain.end(), rh.rank) != chain.end() || rh.rank == r;
       if (holds) holders.push_back(rh);
       else if (live_.count(rh.rank)) candidates.push_back(rh);
@@ -195,7 +216,7 @@ class Pipeline {
     placer_->add_load(t, m_.blocks[static_cast<std::size_t>(b)].length);
     chain.push_back(t);
     s.chain = std::move(chain);
-    s.have.erase(std::remove(s.have.begin(), s.have.end(), r), s.have.end());
+    s.have = std::move(have);
     return true;
   }
 
@@ -207,6 +228,7 @@ class Pipeline {
   std::map<int, State> state_;
   std::deque<int> queue_;
   std::set<int> flight_;
+  std::set<int> done_;
   long long attempts_ = 0;
   std::uint64_t bytes_sent_ = 0;
   Status error_ = OkStatus();
@@ -319,7 +341,7 @@ int run_ingest(StoreRun& run) {
       (ok ? have : need).push_back(r);
     }
     if (need.empty()) ++skipped;
-    else pipe.enqueue(b.id, need, have);
+    pipe.enqueue(b.id, need, have);
     m.blocks[static_cast<std::size_t>(b.id)].replicas = (*planned)[static_cast<std::size_t>(b.id)];
   }
   auto st = pipe.run(c.window);

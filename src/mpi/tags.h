@@ -90,6 +90,8 @@ enum Tag : int {
   kStoreStart = 134,         // dla_store: rank 0 -> rank   create (open your store dir)
   kStoreOpened = 135,        // dla_store: rank -> rank 0   ok | message
   kStoreQuit = 136,          // dla_store: rank 0 -> rank   code (leave)
+  kStoreBye = 137,           // dla_store: rank -> rank 0   (QUIT received: rank 0 may end; under SMPI a
+                             // message still in flight when its sender ends is lost)
 };
 
 inline constexpr int kTermSlot = 9;  // numeric messages: the sender's term (failover only)
@@ -139,6 +141,7 @@ inline const char* tag_name(int tag) {
     case kStoreStart: return "STORE_START";
     case kStoreOpened: return "STORE_OPENED";
     case kStoreQuit: return "STORE_QUIT";
+    case kStoreBye: return "STORE_BYE";
   }
   return "?";
 }

@@ -1,0 +1,208 @@
+// LocalStore on MemEnv: the marker, refusing a user's directory, atomic puts under faults and
+// crashes, verified reads, inventory, drop of our own files only.
+#include <catch2/catch.hpp>
+
+#include "base/mem_env.h"
+#include "store/block.h"
+#include "store/local_store.h"
+
+namespace dla {
+namespace {
+
+LocalStore open_new(MemEnv& env) {
+  auto s = LocalStore::open(env, "/root", "hostA", 3, true);
+  REQUIRE(s);
+  return std::move(*s);
+}
+
+std::string flip(std::string s, std::size_t at) {
+  s[at] = static_cast<char>(s[at] ^ 0x04);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("LocalStore: open creates ROOT/<host>/<rank> with the marker, durably", "[store][local]") {
+  MemEnv env;
+  {
+    LocalStore s = open_new(env);
+    CHECK(s.dir() == "/root/hostA/3");
+  }
+  env.crash();
+  CHECK(is_regular_file(env, "/root/hostA/3/.dla-store"));
+  CHECK(LocalStore::open(env, "/root", "hostA", 3, false).ok());
+  CHECK(LocalStore::open(env, "/root", "hostA", 4, false).code() == Code::kNotFound);
+  CHECK(LocalStore::open(env, "/root", "a/b", 1, true).code() == Code::kInvalid);
+  CHECK(LocalStore::open(env, "/root", "..", 1, true).code() == Code::kInvalid);
+  CHECK(LocalStore::open(env, "/root", "", 1, true).code() == Code::kInvalid);
+  CHECK(*LocalStore::rank_dir("/r", "h", 0) == "/r/h/0");
+}
+
+TEST_CASE("LocalStore: a non-empty directory without our marker is never touched", "[store][local]") {
+  MemEnv env;
+  REQUIRE(make_dirs(env, "/root/hostA/3"));
+  REQUIRE(write_file(env, "/root/hostA/3/precious.txt", "mine", WriteMode::kTruncate, false));
+  REQUIRE(write_file(env, "/root/hostA/3/.block-000001-00000000.tmp-1", "looks like ours", WriteMode::kTruncate, false));
+  auto s = LocalStore::open(env, "/root", "hostA", 3, true);
+  REQUIRE_FALSE(s);
+  CHECK(s.code() == Code::kInvalid);
+  CHECK(s.error().find("refusing to touch it") != std::string::npos);
+  CHECK(*read_file(env, "/root/hostA/3/precious.txt") == "mine");
+  CHECK(is_regular_file(env, "/root/hostA/3/.block-000001-00000000.tmp-1"));  // not removed either
+  CHECK_FALSE(is_regular_file(env, "/root/hostA/3/.dla-store"));
+  // an empty existing directory is fine
+  REQUIRE(make_dirs(env, "/root/hostA/4"));
+  CHECK(LocalStore::open(env, "/root", "hostA", 4, true).ok());
+}
+
+TEST_CASE("LocalStore: put and get, verified", "[store][local]") {
+  MemEnv env;
+  LocalStore s = open_new(env);
+  const std::string data = "line one\nline two\n";
+  const std::uint32_t crc = block_crc(data);
+  CHECK(s.get(5, crc).code() == Code::kNotFound);
+  REQUIRE(s.put(5, crc, data));
+  CHECK(s.path_of(5, crc) == "/root/hostA/3/" + [&] {
+    char b[32];
+    std::snprintf(b, sizeof b, "block-000005-%08x", crc);
+    return std::string(b);
+  }());
+  auto got = s.get(5, crc);
+  REQUIRE(got);
+  CHECK(*got == data);
+  CHECK(s.get(5, crc ^ 1).code() == Code::kNotFound);  // asked for another version
+  // bytes that do not match their crc are refused and nothing is written
+  auto refused = s.put(6, crc, data + "x");
+  CHECK(refused.code() == Code::kCorruption);
+  CHECK(s.get(6, crc).code() == Code::kNotFound);
+  // a flipped byte on disk is detected on read
+  REQUIRE(write_file(env, s.path_of(5, crc), flip(data, 3), WriteMode::kTruncate, true));
+  auto bad = s.get(5, crc);
+  CHECK(bad.code() == Code::kCorruption);
+  CHECK(bad.error().find("block 5") != std::string::npos);
+  // put repairs it in place
+  REQUIRE(s.put(5, crc, data));
+  CHECK(*s.get(5, crc) == data);
+  // a put survives a power cut right after it
+  env.crash();
+  auto again = LocalStore::open(env, "/root", "hostA", 3, false);
+  REQUIRE(again);
+  CHECK(*again->get(5, crc) == data);
+}
+
+TEST_CASE("LocalStore: a new version of a block replaces the old file", "[store][local]") {
+  MemEnv env;
+  LocalStore s = open_new(env);
+  REQUIRE(s.put(1, block_crc("old\n"), "old\n"));
+  REQUIRE(s.put(1, block_crc("new\n"), "new\n"));
+  auto inv = s.inventory(false);
+  REQUIRE(inv);
+  REQUIRE(inv->size() == 1);
+  CHECK((*inv)[0].crc == block_crc("new\n"));
+}
+
+TEST_CASE("LocalStore: a failing or crashing step of a put leaves the previous block intact", "[store][local][crash]") {
+  const std::string old_data = "v1\n", new_data = "v2 is longer\n";
+  long steps = 0;
+  {
+    MemEnv env;
+    LocalStore s = open_new(env);
+    REQUIRE(s.put(2, block_crc(old_data), old_data));
+    const long before = env.mutations();
+    REQUIRE(s.put(2, block_crc(new_data), new_data));
+    steps = env.mutations() - before;
+  }
+  REQUIRE(steps >= 4);
+  int olds = 0, news = 0;
+  for (long k = 1; k <= steps + 1; ++k) {
+    for (bool crash : {false, true}) {
+      INFO((crash ? "crash" : "fail") << " at mutating step " << k << " of " << steps);
+      MemEnv env;
+      LocalStore s = open_new(env);
+      REQUIRE(s.put(2, block_crc(old_data), old_data));
+      if (crash) env.crash_at(k);
+      else env.fail_at(k);
+      Status r = s.put(2, block_crc(new_data), new_data);
+      if (crash) {
+        env.restart();
+        env.crash();
+      }
+      auto reopened = LocalStore::open(env, "/root", "hostA", 3, false);  // also cleans temporaries
+      REQUIRE(reopened);
+      auto inv = reopened->inventory(true);
+      REQUIRE(inv);
+      bool has_old = false, has_new = false;
+      for (const Held& h : *inv) {
+        CHECK(h.ok);  // never a torn block under a block name
+        CHECK(h.block == 2);
+        has_old |= h.crc == block_crc(old_data);
+        has_new |= h.crc == block_crc(new_data);
+      }
+      CHECK((has_old || has_new));
+      if (r) CHECK(has_new);  // a put reported done is durable
+      olds += has_old && !has_new;
+      news += has_new;
+      auto names = env.list_dir("/root/hostA/3");
+      REQUIRE(names);
+      for (const std::string& n : *names) CHECK(n.find(".tmp-") == std::string::npos);
+    }
+  }
+  CHECK(olds > 0);
+  CHECK(news > 0);
+}
+
+TEST_CASE("LocalStore: inventory with and without verification", "[store][local]") {
+  MemEnv env;
+  LocalStore s = open_new(env);
+  REQUIRE(s.put(10, block_crc("ten\n"), "ten\n"));
+  REQUIRE(s.put(2, block_crc("two\n"), "two\n"));
+  REQUIRE(s.put(3, block_crc(""), ""));
+  REQUIRE(write_file(env, s.path_of(2, block_crc("two\n")), "tw0\n", WriteMode::kTruncate, true));
+  REQUIRE(write_file(env, "/root/hostA/3/notes.txt", "user file", WriteMode::kTruncate, true));
+  REQUIRE(write_file(env, "/root/hostA/3/block-7-1", "not our name pattern", WriteMode::kTruncate, true));
+  auto quick = s.inventory(false);
+  REQUIRE(quick);
+  REQUIRE(quick->size() == 3);
+  CHECK((*quick)[0].block == 2);
+  CHECK((*quick)[1].block == 3);
+  CHECK((*quick)[2].block == 10);
+  for (const Held& h : *quick) CHECK(h.ok);  // unchecked
+  CHECK((*quick)[2].size == 4);
+  auto full = s.inventory(true);
+  REQUIRE(full);
+  REQUIRE(full->size() == 3);
+  CHECK_FALSE((*full)[0].ok);  // the flipped one
+  CHECK((*full)[1].ok);
+  CHECK((*full)[2].ok);
+}
+
+TEST_CASE("LocalStore: drop removes our files of that block only", "[store][local]") {
+  MemEnv env;
+  LocalStore s = open_new(env);
+  REQUIRE(s.put(1, block_crc("a\n"), "a\n"));
+  REQUIRE(s.put(2, block_crc("b\n"), "b\n"));
+  REQUIRE(write_file(env, "/root/hostA/3/block-000001-zzzzzzzz", "user's", WriteMode::kTruncate, true));
+  REQUIRE(s.drop(1));
+  REQUIRE(s.drop(99));  // nothing there: fine
+  env.crash();          // the drop is durable
+  auto names = env.list_dir("/root/hostA/3");
+  REQUIRE(names);
+  CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", s.path_of(2, block_crc("b\n")).substr(14)});
+}
+
+TEST_CASE("parse_block_name accepts exactly the names we write", "[store][local]") {
+  int b = -1;
+  std::uint32_t c = 0;
+  CHECK(parse_block_name("block-000042-1a2b3c4d", &b, &c));
+  CHECK(b == 42);
+  CHECK(c == 0x1a2b3c4du);
+  CHECK(parse_block_name("block-1234567-00000000", &b, &c));
+  CHECK(b == 1234567);
+  for (const char* n : {"block-42-1a2b3c4d", "block-000042-1A2B3C4D", "block-000042-1a2b3c4", "block-000042-1a2b3c4d.tmp",
+                        ".block-000042-1a2b3c4d", "block--1a2b3c4d", "blk-000042-1a2b3c4d", "MANIFEST", ".dla-store"}) {
+    INFO(n);
+    CHECK_FALSE(parse_block_name(n, &b, &c));
+  }
+}
+
+}  // namespace dla
