@@ -76,9 +76,7 @@ const std::string* input_bytes(StoreRun& R, const Manifest& man, int file, std::
 bool replica_matches(StoreRun& R, const BlockRef& b, int r, const std::string& want) {
   auto st = LocalStore::open(R.env, R.root(), R.s.host_of(r).name, r, /*create=*/false);
   if (!st) return false;
-  std::string p = st->path_of(b.id, b.crc);
-  if (p.empty() || p[0] != '/') p = join_path(st->dir(), p);
-  auto got = read_file(R.env, p);
+  auto got = read_file(R.env, st->path_of(b.id, b.crc));
   return got && *got == want;
 }
 
@@ -148,8 +146,7 @@ void corrupt(StoreRun& R, const Manifest& man) {
   for (const auto& t : *plan) {
     const auto& b = man.blocks[static_cast<std::size_t>(t.block)];
     auto st = LocalStore::open(R.env, R.root(), R.s.host_of(t.rank).name, t.rank, false);
-    std::string p = st ? st->path_of(b.id, b.crc) : std::string();
-    if (st && (p.empty() || p[0] != '/')) p = join_path(st->dir(), p);
+    const std::string p = st ? st->path_of(b.id, b.crc) : std::string();
     auto bytes = st ? read_file(R.env, p) : Result<std::string>(Error{st.error()});
     const std::string what = "store.corrupt: block " + std::to_string(t.block) + " replica " + std::to_string(t.replica) + " (rank " + std::to_string(t.rank) + ")";
     if (!bytes || bytes->empty()) {

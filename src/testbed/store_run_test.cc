@@ -63,7 +63,7 @@ struct FakePrograms {
         REQUIRE(bytes.ok());
         REQUIRE(st->put(b.id, b.crc, *bytes).ok());
         if (bad_ingest && r == 2 && b.length > 0)  // a replica whose bytes differ under a valid name
-          REQUIRE(write_file(env, join_path(st->dir(), st->path_of(b.id, b.crc)), std::string(b.length, 'x'), WriteMode::kTruncate, false).ok());
+          REQUIRE(write_file(env, st->path_of(b.id, b.crc), std::string(b.length, 'x'), WriteMode::kTruncate, false).ok());
       }
     }
   }
@@ -95,6 +95,7 @@ struct FakePrograms {
 };
 
 RunPaths paths(MemEnv& env) {
+  REQUIRE(make_dirs(env, "/build").ok());
   for (const char* p : {"/build/distributed_log_analyser_smpi", "/build/dla_store_smpi", "/build/base_log_analyser"})
     REQUIRE(write_file(env, p, "binary", WriteMode::kTruncate, false).ok());
   return {"/repo", "/build", "/runs"};
@@ -115,8 +116,6 @@ TEST_CASE("store run: ingest, corrupt, analyse, fsck --repair, fsck, in that ord
   FakePrograms fake{env, s};
   auto rr = run(env, s, fake);
   REQUIRE(rr.ok());
-  INFO(rr->failures.empty() ? "" : rr->failures[0]);
-  CHECK(rr->ok);
   CHECK(fake.calls == std::vector<std::string>{"base", "ingest", "analyse --store", "fsck --repair", "fsck"});
   CHECK(rr->trace_text == "# dla trace\n0.1 1 start 0 100\n");
   // The combined output: every step under its header; the corrupted file named relative to the run.
@@ -152,7 +151,7 @@ TEST_CASE("store run: without a corruption the fake run passes; a missing progra
   FakePrograms fake{env, s};
   auto rr = run(env, s, fake);
   REQUIRE(rr.ok());
-  INFO(rr->failures.empty() ? "" : rr->failures[0]);
+  INFO((rr->failures.empty() ? std::string() : rr->failures[0]));
   CHECK(rr->ok);
   s.store.expect.locality_min = 0.9;  // the fake reports 0.75
   auto low = run(env, s, fake);
