@@ -139,7 +139,7 @@ struct StoreCorrupt {
   int replica = 0;  // index in the block's replica list (0 = the head of its chain)
 };
 struct StoreExpect {
-  double locality_min = -1, locality_max = -1;  // the analyser's "store.locality" (0..1); < 0 unchecked
+  double locality_min = -1, locality_max = -1;  // the analyser's "store.locality" (percent of bytes read locally); < 0 unchecked
   // The files the analysis must report lost (a block with no replica left), sorted; unset = none
   // may be lost. With losses, the counts must be base_log_analyser's minus those of the lost byte
   // ranges (counted by base_log_analyser on a copy of each range).
@@ -330,9 +330,10 @@ std::vector<std::string> store_lost_files(const nlohmann::json& result);
 // The analyser's "store" result against store.expect: locality bounds, lost files (exactly),
 // re-replicated blocks and repaired corrupt replicas (at least). Empty = fine.
 std::vector<std::string> store_result_failures(const Scenario& s, const nlohmann::json& result);
-// The last fsck (after fsck --repair): `FSCK OK blocks=B replicas=B*K` and exit 0, or with
-// store.expect.missing_blocks M > 0 `FSCK PROBLEMS under=0 corrupt=0 missing=M` and exit 2.
-std::vector<std::string> fsck_final_failures(const Scenario& s, const RunOutput& fsck, std::size_t blocks);
+// The last fsck (after fsck --repair): `FSCK OK blocks=B replicas=R` (R = the replicas the final
+// manifest lists, at least B*K: a block may keep an extra replica after a false suspicion) and exit
+// 0, or with store.expect.missing_blocks M > 0 `FSCK PROBLEMS under=0 corrupt=0 missing=M`, exit 2.
+std::vector<std::string> fsck_final_failures(const Scenario& s, const RunOutput& fsck, std::size_t blocks, std::size_t replicas);
 
 // ---- analysis ----
 // Work lower bound (testbed/bound.h work_bound: capacity integrated over time, so slowdowns and

@@ -20,7 +20,7 @@ json doc() {
     "faults": [{"host": "node-2", "at": 1.5, "kind": "host-off"}, {"rank": 3, "at": 2, "kind": "crash"}],
     "store": {"replicas": 2, "block_size": "32KiB", "corrupt": [{"block": 4, "replica": 1}],
               "locality_wait": "0.2s",
-              "expect": {"locality_min": 0.8, "rereplicated_min": 1, "corrupt_repaired_min": 1}}
+              "expect": {"locality_min": 80, "rereplicated_min": 1, "corrupt_repaired_min": 1}}
   })");
 }
 
@@ -52,7 +52,7 @@ TEST_CASE("store scenario: the store object is parsed with its defaults") {
   CHECK(s.store.fsck);
   CHECK(s.store.lose_disks);
   CHECK(s.store.locality_wait == 0.2);
-  CHECK(s.store.expect.locality_min == 0.8);
+  CHECK(s.store.expect.locality_min == 80);
   CHECK(s.store.expect.missing_blocks == 0);
   auto plain = doc();
   plain.erase("store");
@@ -74,8 +74,8 @@ TEST_CASE("store scenario: bad store objects are errors naming the key") {
   CHECK_THAT(with("/store/corrupt/1", json{{"block", 4}, {"replica", 1}}), Catch::Contains("store.corrupt[1]: block 4 replica 1 is named twice"));
   CHECK_THAT(with("/store/corrupt/1", json{{"replica", 1}}), Catch::Contains("store.corrupt[1].block: missing"));
   CHECK_THAT(with("/store/copies", 3), Catch::Contains("store.copies: unknown key"));
-  CHECK_THAT(with("/store/expect/locality_min", 1.5), Catch::Contains("store.expect.locality_min"));
-  CHECK_THAT(with("/store/expect/locality_max", 0.5), Catch::Contains("store.expect.locality_min: larger than locality_max"));
+  CHECK_THAT(with("/store/expect/locality_min", 101), Catch::Contains("store.expect.locality_min"));
+  CHECK_THAT(with("/store/expect/locality_max", 50), Catch::Contains("store.expect.locality_min: larger than locality_max"));
   CHECK_THAT(with("/store/expect/lost_files", json::array({"a.log"})), Catch::Contains("store.expect.lost_files"));
   CHECK_THAT(with("/store/expect/lost_files", json::array({"a.log", "a.log"})), Catch::Contains("named twice"));
   CHECK_THAT(with("/store/expect/speed", 1), Catch::Contains("store.expect.speed: unknown key"));
@@ -179,15 +179,15 @@ TEST_CASE("store scenario: flipped bytes change the checksum, whatever the lengt
 
 TEST_CASE("store scenario: the analyser's store result is checked against store.expect") {
   auto s = parse_ok(doc());
-  auto r = json::parse(R"({"store": {"local_bytes": 900, "remote_bytes": 100, "locality": 0.9,
+  auto r = json::parse(R"({"store": {"local_bytes": 900, "remote_bytes": 100, "locality": 90,
      "rereplicated_blocks": 3, "rereplicated_bytes": 3000, "corrupt_repaired": [4], "lost": []}})");
   CHECK(sc::store_result_failures(s, r).empty());
-  r["store"]["locality"] = 0.5;
+  r["store"]["locality"] = 50;
   r["store"]["corrupt_repaired"] = json::array();
   r["store"]["rereplicated_blocks"] = 0;
   auto f = sc::store_result_failures(s, r);
   CHECK(f.size() == 3);
-  r["store"]["locality"] = 0.9;
+  r["store"]["locality"] = 90;
   r["store"]["corrupt_repaired"] = json::array({4});
   r["store"]["rereplicated_blocks"] = 1;
   r["store"]["lost"] = json::array({"t2.log [0,100)", json{{"file", "t1.log"}, {"offset", 0}}, "t2.log [100,200)"});
@@ -198,16 +198,20 @@ TEST_CASE("store scenario: the analyser's store result is checked against store.
   CHECK_FALSE(sc::store_result_failures(s, json::object()).empty());
 }
 
-TEST_CASE("store scenario: the final fsck must say OK with K replicas of every block") {
+TEST_CASE("store scenario: the final fsck must say OK with at least K replicas of every block") {
   auto s = parse_ok(doc());
   sc::RunOutput ok{0, false, "repaired 3: rank 2 -> rank 5\nFSCK OK blocks=10 replicas=20\n", ""};
-  CHECK(sc::fsck_final_failures(s, ok, 10).empty());
-  CHECK(sc::fsck_final_failures(s, ok, 11).size() == 1);
+  CHECK(sc::fsck_final_failures(s, ok, 10, 20).empty());
+  CHECK(sc::fsck_final_failures(s, ok, 11, 22).size() == 1);
+  sc::RunOutput extra{0, false, "FSCK OK blocks=10 replicas=21\n", ""};
+  CHECK(sc::fsck_final_failures(s, extra, 10, 21).empty());  // one block kept a third replica
+  sc::RunOutput few{0, false, "FSCK OK blocks=10 replicas=19\n", ""};
+  CHECK(sc::fsck_final_failures(s, few, 10, 19).size() == 1);  // fewer than K somewhere
   sc::RunOutput bad{2, false, "missing 3 t1.log [0,100) (no replica left)\nFSCK PROBLEMS under=0 corrupt=0 missing=1\n", ""};
-  CHECK(sc::fsck_final_failures(s, bad, 10).size() == 2);  // the line and the exit code
+  CHECK(sc::fsck_final_failures(s, bad, 10, 19).size() == 3);  // the line, fewer than K, the exit code
   auto j = doc();
   j["store"]["expect"]["missing_blocks"] = 1;
-  CHECK(sc::fsck_final_failures(parse_ok(j), bad, 10).empty());
+  CHECK(sc::fsck_final_failures(parse_ok(j), bad, 10, 19).empty());
 }
 
 TEST_CASE("store scenario: lost byte ranges are read from either form of store.lost") {

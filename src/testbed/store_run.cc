@@ -106,9 +106,10 @@ std::vector<std::string> verify_replicas(StoreRun& R, const Manifest& man, const
       ++missing;
       continue;
     }
-    if (static_cast<int>(good.size()) != R.s.store.replicas || good.size() != b.replicas.size())
+    // (more than K is allowed after repairs: a falsely suspected holder keeps its replica)
+    if (static_cast<int>(good.size()) < R.s.store.replicas || good.size() != b.replicas.size())
       f.push_back(what + ": " + std::to_string(good.size()) + " good replicas of " + std::to_string(b.replicas.size()) + " listed, K = " + std::to_string(R.s.store.replicas));
-    else if (host_aware && static_cast<int>(good_hosts.size()) != R.s.store.replicas)
+    else if (host_aware && static_cast<int>(good_hosts.size()) < R.s.store.replicas)
       f.push_back(what + ": its " + std::to_string(good.size()) + " replicas share hosts (" + std::to_string(good_hosts.size()) + " hosts)");
   }
   if (missing != missing_allowed) f.push_back(when + ": " + std::to_string(missing) + " blocks without a replica, expected " + std::to_string(missing_allowed));
@@ -252,7 +253,9 @@ void fsck(StoreRun& R) {
     R.rr.failures.push_back("after fsck: rank 0's manifest: " + man.error());
     return;
   }
-  for (auto& f : fsck_final_failures(R.s, final_run, man->blocks.size())) R.rr.failures.push_back(f);
+  std::size_t listed = 0;
+  for (const auto& b : man->blocks) listed += b.replicas.size();
+  for (auto& f : fsck_final_failures(R.s, final_run, man->blocks.size(), listed)) R.rr.failures.push_back(f);
   for (auto& f : verify_replicas(R, *man, "after fsck", R.s.store.expect.missing_blocks)) R.rr.failures.push_back(f);
 }
 

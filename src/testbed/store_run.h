@@ -11,7 +11,8 @@
 //      copy of its bytes); the "store" result against store.expect (locality, lost files, repairs);
 //   5. with store.lose_disks, the store dirs of the ranks on switched-off hosts are removed;
 //      `smpirun dla_store_smpi fsck --repair`, then `fsck`: its last line must be FSCK OK (or the
-//      expected missing blocks), and again independently: every block K verified replicas.
+//      expected missing blocks), and again independently: every block at least K verified replicas
+//      (each listed replica byte-exact; K+1 is allowed: a falsely suspected holder keeps its copy).
 // The run's output (golden traces/NAME.out, and stdout.txt) is every step's output under a "== step"
 // header; its trace (traces/NAME.trace) is the analyser's. Processes are started by the SpawnFn;
 // every file goes through the Env.

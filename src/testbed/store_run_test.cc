@@ -22,7 +22,7 @@ Scenario scenario() {
     "platform": {"hosts": 3, "speed": 1},
     "input": {"files": 2, "lines": 300, "seed": 3},
     "store": {"replicas": 2, "block_size": "4KiB", "corrupt": [{"block": 1, "replica": 1}],
-              "expect": {"locality_min": 0.5}}
+              "expect": {"locality_min": 50}}
   })");
   auto s = parse_scenario(j, "st", "");
   REQUIRE(s.ok());
@@ -85,7 +85,7 @@ struct FakePrograms {
       calls.push_back(has_arg(p, "--store") ? "analyse --store" : "analyse");
       write_file(env, p.cwd + "/run.trace", "# dla trace\n0.1 1 start 0 100\n", WriteMode::kTruncate, false);
       out = "{\n\"counts\": {\"DEBUG\": 1, \"ERROR\": 2, \"INFO\": 3, \"WARN\": 4},\n\"lines\": 10,\n\"result\": \"OK\",\n"
-            "\"failed_workers\": [],\n\"makespan_s\": 1.5,\n\"store\": {\"locality\": 0.75, \"lost\": []}\n}\n"
+            "\"failed_workers\": [],\n\"makespan_s\": 1.5,\n\"store\": {\"locality\": 75, \"lost\": []}\n}\n"
             "RESULT OK DEBUG=1 ERROR=2 INFO=3 WARN=4 lines=10\n";
     }
     write_file(env, join_path(p.cwd, p.stdout_file), out, WriteMode::kTruncate, false);
@@ -153,11 +153,11 @@ TEST_CASE("store run: without a corruption the fake run passes; a missing progra
   REQUIRE(rr.ok());
   INFO((rr->failures.empty() ? std::string() : rr->failures[0]));
   CHECK(rr->ok);
-  s.store.expect.locality_min = 0.9;  // the fake reports 0.75
+  s.store.expect.locality_min = 90;  // the fake reports 75 %
   auto low = run(env, s, fake);
   REQUIRE(low.ok());
   REQUIRE(low->failures.size() == 1);
-  CHECK(low->failures[0] == "analysis: store locality 0.75 < locality_min 0.9");
+  CHECK(low->failures[0] == "analysis: store locality 75 % < locality_min 90 %");
   REQUIRE(env.remove_file("/build/dla_store_smpi").ok());
   RunRequest rq;
   rq.run_dir = "/runs/st";
