@@ -5,14 +5,16 @@
 # blocks), K = 2, 256 KiB blocks:
 #   1. ingest; fsck: K verified replicas of every block (and the test's own check of the files:
 #      every block's K replica files on distinct ranks, each with the manifest's crc);
-#   2. a homogeneous analysis without failures: exact counts (awk), locality >= 90 %;
+#   2. a homogeneous analysis without failures: exact counts (awk), locality >= 90 % (the JSON's
+#      store.locality is a percentage);
 #   3. bytes flipped in one replica file: fsck reports it (exit 2, a `corrupt` line naming the block
 #      and the rank), fsck --repair copies a good replica over it, fsck then says OK;
 #   4. bytes flipped in another replica, then an analysis during which a holder rank is kill -9ed
 #      (its pid from the master's "Worker N ready (pid P" line): exact counts, the victim declared
 #      failed, its blocks re-replicated; then fsck --repair and fsck: K verified replicas of every
 #      block again.
-# Counts are compared with an awk count of the input, never with the program's own.
+# Counts are compared with an awk count of the input, never with the program's own. The analysis
+# under kill runs without --json: the master prints the workers' pids only in its chatty mode.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 enter_test_dir
@@ -35,14 +37,14 @@ echo "awk counts: $want"
 # dla_store under plain mpirun (no rank dies during a store command): its exit code is rank 0's.
 store() { timeout -k 5 120 mpirun -np 5 --oversubscribe "$B/dla_store" "$@"; }
 # The analyser with the recovery flags (tools/dla-mpirun: exit code from the RESULT line).
-analyse() { DLA_MPIRUN_TIMEOUT=150 "$SRC/tools/dla-mpirun" -np 5 "$B/distributed_log_analyser" --store "$T/store" --json "$@"; }
+analyse() { DLA_MPIRUN_TIMEOUT=150 "$SRC/tools/dla-mpirun" -np 5 "$B/distributed_log_analyser" --store "$T/store" "$@"; }
 counts_of() { sed -n '/^RESULT /{s/^RESULT [A-Z]* //; s/ files=.*//; p}' "$1" | tail -n 1 | sed 's/unleveled=[0-9]* //'; }
 json_of() { awk '/^{$/{buf=""; on=1} on{buf=buf $0 "\n"} /^}$/{on=0; last=buf} END{printf "%s", last}' "$1"; }
 last_fsck() { grep '^FSCK ' "$1" | tail -n 1; }
 
-# The test's own look at the disks: rank 0's manifest, then for every block: K replica files
-# block-<id>-<crc> on K distinct ranks, each file's crc32 equal to the manifest's. Prints "ok" or
-# the first problems.
+# The test's own look at the disks: rank 0's manifest, then for every block: at least K replica
+# files block-<id>-<crc> on distinct ranks, every listed one there with the manifest's crc32.
+# Prints "ok N blocks" or the first problems.
 replicas_check() {
   python3 - "$T/store" "$K" <<'EOF'
 import glob, json, os, sys, zlib
@@ -58,7 +60,8 @@ for f in man["files"]:
         for r in b["replicas"]:
             p = glob.glob(os.path.join(root, "*", str(r), "block-%06d-%08x" % (b["id"], crc)))
             if p and zlib.crc32(open(p[0], "rb").read()) & 0xffffffff == crc: good += 1
-        if good != k or len(set(b["replicas"])) != k: bad.append("block %d: %d good of %s" % (b["id"], good, b["replicas"]))
+        # (more than K after a kill: the master copied the dead rank's blocks, and its disk came back)
+        if good < k or good != len(set(b["replicas"])): bad.append("block %d: %d good of %s" % (b["id"], good, b["replicas"]))
 print("ok %d blocks" % sum(len(f["blocks"]) for f in man["files"]) if not bad else "; ".join(bad[:5]))
 EOF
 }
@@ -97,12 +100,12 @@ check "fsck after ingest" "FSCK OK blocks=$blocks replicas=$((blocks * K)) (exit
 check "replica files after ingest" "ok $blocks blocks" "$(replicas_check)"
 
 echo "== 2. homogeneous analysis, K=$K"
-rc=0; analyse >"$T/a1.out" 2>"$T/a1.err" || rc=$?
+rc=0; analyse --json >"$T/a1.out" 2>"$T/a1.err" || rc=$?
 check "analysis exit" 0 "$rc"
 check "counts (homogeneous)" "$want" "$(counts_of "$T/a1.out")"
 loc=$(json_of "$T/a1.out" | jq -r '.store.locality // "none"')
-check "locality >= 0.90" yes "$(awk -v l="$loc" 'BEGIN{print (l != "none" && l >= 0.9) ? "yes" : "no (" l ")"}')"
-grep '^Store locality' "$T/a1.out" || echo "note: no 'Store locality' line"
+check "locality >= 90 %" yes "$(awk -v l="$loc" 'BEGIN{print (l != "none" && l + 0 >= 90) ? "yes" : "no (" l ")"}')"
+echo "locality: $loc %"
 
 echo "== 3. a corrupt replica: fsck reports, repairs"
 read -r crank cpath csize < <(replica_of 1 0)
@@ -110,7 +113,8 @@ flip "$cpath"
 rc=0; store fsck --store "$T/store" >"$T/fsck2.out" 2>&1 || rc=$?
 check "fsck exit with a corrupt replica" 2 "$rc"
 check "fsck names the corrupt replica" yes "$(grep -q "^corrupt 1 .* on rank $crank\$" "$T/fsck2.out" && echo yes || { cat "$T/fsck2.out"; echo no; })"
-check "fsck summary" "FSCK PROBLEMS under=0 corrupt=1 missing=0" "$(last_fsck "$T/fsck2.out")"
+# (a block with a corrupt replica has fewer than K good ones: counting it under-replicated too is fine)
+check "fsck summary" yes "$(last_fsck "$T/fsck2.out" | grep -qE '^FSCK PROBLEMS under=[01] corrupt=1 missing=0$' && echo yes || last_fsck "$T/fsck2.out")"
 rc=0; store fsck --store "$T/store" --repair >"$T/fsck3.out" 2>&1 || rc=$?
 check "fsck --repair exit" 0 "$rc"
 check "fsck --repair made a copy for block 1" yes "$(grep -q "^repaired 1: rank [0-9]* -> rank $crank\$" "$T/fsck3.out" && echo yes || { cat "$T/fsck3.out"; echo no; })"
@@ -139,13 +143,17 @@ check "$what: analysis exit" 0 "$rc"
 check "$what: counts" "$want" "$(counts_of "$T/a2.out")"
 failed=$(grep '^RESULT ' "$T/a2.out" | tail -n 1 | grep -o 'failed=[0-9,]*' | cut -d= -f2 || true)
 check "$what: victim declared failed" yes "$(echo ",$failed," | grep -q ",$victim," && echo yes || echo "no ($failed)")"
-rerep=$(json_of "$T/a2.out" | jq -r '.store.rereplicated_blocks // 0 | if type == "array" then length else . end')
+rerep=$(sed -n 's/^Re-replicated: \([0-9]*\) blocks.*/\1/p' "$T/a2.out" | tail -n 1)
 check "$what: blocks re-replicated" yes "$([ "${rerep:-0}" -gt 0 ] && echo yes || echo "no ($rerep)")"
 grep -E '^(Store locality|Re-replicated)' "$T/a2.out" || true
 rc=0; store fsck --store "$T/store" --repair >"$T/fsck5.out" 2>&1 || rc=$?
 check "fsck --repair after the kill" 0 "$rc"
 rc=0; store fsck --store "$T/store" >"$T/fsck6.out" 2>&1 || rc=$?
-check "fsck after the kill" "FSCK OK blocks=$blocks replicas=$((blocks * K)) (exit 0)" "$(last_fsck "$T/fsck6.out") (exit $rc)"
+# The victim's disk survived the kill: its replicas are back beside the copies the master made, so
+# a block may have K+1 replicas (nothing trims them): at least K each.
+reps=$(last_fsck "$T/fsck6.out" | sed -n "s/^FSCK OK blocks=$blocks replicas=\([0-9]*\)\$/\1/p")
+check "fsck after the kill: OK with >= K replicas of every block (exit 0)" "yes (exit 0)" \
+  "$([ -n "$reps" ] && [ "$reps" -ge $((blocks * K)) ] && echo yes || last_fsck "$T/fsck6.out") (exit $rc)"
 check "replica files after the kill" "ok $blocks blocks" "$(replicas_check)"
 [ "$fail" == 0 ] || { for f in a2.out fsck5.out fsck6.out; do echo "--- $f"; cat "$T/$f"; done; }
 exit $fail
