@@ -107,6 +107,23 @@ std::string check_store_options(const po::variables_map& vm, dla::mpi::Distribut
   return "";
 }
 
+void add_store_options(po::options_description& desc, dla::mpi::DistributedOptions* opt) {
+  desc.add_options()("store", po::value(&opt->store_root),
+                     "analyse the replicated store at ROOT (made by dla_store ingest) instead of a DIR; policy locality by default")(
+      "locality-wait", po::value(&opt->locality_wait)->default_value(opt->locality_wait),
+      "--store, policy locality: seconds a worker waits for a block it holds before reading one remotely");
+}
+
+// The dashboard, and what --follow and --store do not combine with. "" or the error line.
+std::string check_modes(const po::variables_map& vm, dla::mpi::DistributedOptions* opt, const dla::mpi::DashCli& dash) {
+  auto dst = dla::mpi::finish_dash_options(dash);
+  if (!dst) return dst.error();
+  if (vm.count("follow") && !dash.listen.empty()) return "--dashboard is not available with --follow yet";
+  if (vm.count("follow") && !vm["standbys"].defaulted())
+    return "--standbys is not available with --follow yet (a follow run's master is not replicated)";
+  return vm.count("store") ? check_store_options(vm, opt) : "";
+}
+
 // Validates the options of the mode asked for; "" when all is well, else the error line.
 std::string check_options(bool following, dla::mpi::DistributedOptions* opt, dla::mpi::CheckpointCli* ckpt,
                           dla::mpi::FollowOptions* follow, int size) {
@@ -152,12 +169,9 @@ int main(int argc, char** argv) {
       "quiet,q", po::bool_switch(&opt.quiet), "no per-file lines")(
       "json", po::bool_switch(&opt.json), "final result as JSON (stdout still ends with the RESULT line)")(
       "announce-start", po::bool_switch(&opt.announce_start), "print 'dla: run clock started' on stderr at time 0 of the run")(
-      "dir", po::value(&opt.dir), "directory holding *.log files")(
-      "store", po::value(&opt.store_root),
-      "analyse the replicated store at ROOT (made by dla_store ingest) instead of a DIR; policy locality by default")(
-      "locality-wait", po::value(&opt.locality_wait)->default_value(opt.locality_wait),
-      "--store, policy locality: seconds a worker waits for a block it holds before reading one remotely");
+      "dir", po::value(&opt.dir), "directory holding *.log files");
   add_input_options(desc, &opt);
+  add_store_options(desc, &opt);
   add_failover_options(desc, &opt);
   dla::mpi::FollowOptions follow;
   add_follow_options(desc, &follow);
@@ -176,12 +190,7 @@ int main(int argc, char** argv) {
     parse_fault_specs(crashes, slow, &opt);
     if (!vm.count("help")) {
       bad = check_options(vm.count("follow") > 0, &opt, &ckpt, &follow, session.size());
-      auto dst = dla::mpi::finish_dash_options(dash);
-      if (bad.empty() && !dst) bad = dst.error();
-      if (bad.empty() && vm.count("follow") && !dash.listen.empty()) bad = "--dashboard is not available with --follow yet";
-      if (bad.empty() && vm.count("follow") && !vm["standbys"].defaulted())
-        bad = "--standbys is not available with --follow yet (a follow run's master is not replicated)";
-      if (bad.empty() && vm.count("store")) bad = check_store_options(vm, &opt);
+      if (bad.empty()) bad = check_modes(vm, &opt, dash);
     }
   } catch (const std::exception& e) {
     bad = e.what();

@@ -26,7 +26,7 @@ class BlockReader {
  public:
   // Opens ROOT/<host>/<rank> (never creates it). A rank without a usable store dir reads every
   // block remotely and serves nothing (said once on stderr).
-  BlockReader(int rank, Outbox* out, const std::string& root, double timeout);
+  BlockReader(int rank, Outbox* out, const std::string& root, double timeout, bool quiet = false);
 
   // A store message (tags 120..139) from the inbox: served or taken by the fetcher. False: not one.
   bool handle(const Incoming& m, double now);
@@ -61,9 +61,11 @@ struct MasterStore {
   StoreTotals totals;
   bool repaired = false;  // the final repair ran
 };
-// Opens rank 0's store dir and its manifest; holders for a job of `size` ranks. Errors (one line):
-// no store at ROOT, no or a corrupt MANIFEST there.
-Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size);
+// Opens rank 0's store dir and its manifest; holders for a job of `size` ranks. A missing or
+// corrupt MANIFEST there: the newest valid copy of the data ranks (asked over MPI, each answer
+// awaited at most `timeout` s; said on stderr) is used and saved. Errors (one line): no store at
+// ROOT, no valid manifest anywhere.
+Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size, double timeout, double poll);
 
 // The end of a store run, every task done and before any STOP: restores K replicas of the blocks
 // whose holders died (the `live` data ranks, with their hosts, are the only ones used) or whose

@@ -28,9 +28,11 @@ std::vector<Task> block_tasks(const Manifest& m);
 std::vector<std::vector<int>> block_holders(const Manifest& m, int size);
 
 // Counts a block's bytes as scan_file counts that byte range of the original file: `bytes` are
-// whole lines (or, gzip, a whole compressed file, inflated as read), scanned from memory with the
-// same scanner, progress callbacks and format rules (so.format: detected from the bytes' head
-// unless fixed; the caller fixes it to the file's format when it knows it).
+// whole lines (count_lines, the scanner's own line counter, over pieces of about so.chunk_bytes,
+// each followed by so.on_progress) or, gzip, a whole compressed file (inflated by scan_file from
+// memory). so.format: detected from the bytes' head as scan_file does on a file's head unless
+// fixed (the caller fixes it to the file's format when it knows it). analysis_store_test.cc
+// checks it against scan_file on the same ranges.
 Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so);
 
 // What a store run adds to the report.

@@ -1,5 +1,6 @@
 #include "mpi/distributed.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -149,15 +150,29 @@ Result<std::vector<FileInfo>> prepare(const DistributedOptions& opt, int size) {
 }
 
 // Rank 1..n-1: waits for the master's PLAN (the start-up watchdog bounds the wait on real MPI; in
-// SMPI a vanished master ends it). Empty text: the master is gone.
-std::string wait_plan(const DistributedOptions& opt) {
+// SMPI a vanished master ends it). Empty text: the master is gone. --store: meanwhile it serves the
+// store requests (rank 0 may ask for this rank's manifest copy before it can send the plan).
+std::string wait_plan(const DistributedOptions& opt, int rank) {
+  Outbox out;
+  std::unique_ptr<BlockReader> server;
+  if (!opt.store_root.empty()) server = std::make_unique<BlockReader>(rank, &out, opt.store_root, opt.timeout, /*quiet=*/true);
   while (true) {
     Incoming m;
-    if (try_recv(0, &m)) {
-      if (m.tag == wire::kPlan) return m.text;
+    if (try_recv(server ? MPI_ANY_SOURCE : 0, &m)) {
+      if (server && server->handle(m, 0)) continue;
+      if (m.source == 0 && m.tag == wire::kPlan) {
+        out.flush(1.0, opt.poll);
+        out.abandon();
+        return m.text;
+      }
       continue;  // (nothing else is sent before the plan)
     }
-    if (!sim::peer_alive(0) || !take_peer_errors().empty()) return {};
+    out.progress();
+    const auto errs = take_peer_errors();  // (--store: an error on another rank is not the master's)
+    if (!sim::peer_alive(0) || std::find(errs.begin(), errs.end(), 0) != errs.end()) {
+      out.abandon();
+      return {};
+    }
     sleep_seconds(opt.poll);
   }
 }
@@ -165,7 +180,7 @@ std::string wait_plan(const DistributedOptions& opt) {
 // --store: the manifest instead of discovery (rank 0's own copy).
 int run_rank0_store(const Session& s, const DistributedOptions& opt) {
   auto st = validate(opt, s.size());
-  Result<std::unique_ptr<MasterStore>> store = st ? open_master_store(opt.store_root, s.size()) : Error{st.error()};
+  Result<std::unique_ptr<MasterStore>> store = st ? open_master_store(opt.store_root, s.size(), opt.timeout, opt.poll) : Error{st.error()};
   if (store && (*store)->manifest.blocks.size() > kMaxTasks)
     store = Error{"the store holds " + std::to_string((*store)->manifest.blocks.size()) + " blocks (at most " +
                   std::to_string(kMaxTasks) + " tasks)"};
@@ -210,7 +225,7 @@ int take_over(const Session& s, const DistributedOptions& opt, TakeoverInfo info
 }
 
 int run_worker_rank(const Session& s, const DistributedOptions& opt) {
-  const std::string text = wait_plan(opt);
+  const std::string text = wait_plan(opt, s.rank());
   s.startup_done();
   if (text.empty()) {
     std::fprintf(stderr, "[Worker %d] master is gone before sending the plan - leaving\n", s.rank());

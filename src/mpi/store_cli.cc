@@ -49,15 +49,16 @@ std::string validate_store_cli(const StoreCli& c) {
 
 Result<Manifest> load_current_manifest(StoreRun& run) {
   auto own = load_manifest(*Env::posix(), run.own->dir());
-  if (own || own.code() != Code::kNotFound) {
-    if (own) return own;
-    std::fprintf(stderr, "[Store 0] own manifest unusable (%s): asking the data ranks\n", own.error().c_str());
-  }
+  if (!own && own.code() != Code::kNotFound)
+    std::fprintf(stderr, "[Store 0] own manifest unusable (%s): using the data ranks' copies\n", own.error().c_str());
   auto other = run.coord->fetch_manifest(ranks_of(run.data));
-  if (other && !own) std::fprintf(stderr, "[Store 0] using the manifest copy (version %llu) of a data rank\n",
-                                  static_cast<unsigned long long>(other->version));
-  if (!other && own.code() == Code::kCorruption) return own.err();
-  return other;
+  if (other && (!own || other->version > own->version)) {
+    std::fprintf(stderr, "[Store 0] using a data rank's manifest copy (version %llu%s)\n",
+                 static_cast<unsigned long long>(other->version), own ? ", newer than mine" : "");
+    return other;
+  }
+  if (own) return own;
+  return own.code() == Code::kNotFound ? other : own;
 }
 
 namespace {
@@ -76,6 +77,10 @@ Status claim_root(Env& env, const std::string& root, bool create) {
   if (env.stat(marker)) return OkStatus();
   auto names = env.list_dir(root);
   if (!names) return names.err();
+  // (a claim cut short by a crash leaves only write_file_atomic's temporary of our marker)
+  const std::string ours = std::string(".") + kStoreMarker + ".tmp-";
+  names->erase(std::remove_if(names->begin(), names->end(), [&](const std::string& n) { return n.rfind(ours, 0) == 0; }),
+               names->end());
   if (!names->empty())
     return Error{root + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it"};
   if (!create) return Error{"no dla store at " + root, Code::kNotFound};

@@ -11,6 +11,18 @@
 // (store_ingest.cc, store_fsck.cc) and sends QUIT. A data rank also leaves when rank 0 is gone
 // (SMPI) or silent for max(600, 12 x --timeout) seconds (real MPI cannot tell a dead peer from
 // one busy cutting a large DIR).
+//
+// Output (stdout; --json: one JSON object instead):
+//   ingest  Ingested DIR: files=F blocks=B skipped=S bytes=N K=K seconds=T MB/s=R
+//           Manifest: version V, saved on C of N ranks
+//           Rank R (HOST): blocks=n bytes=b            (one per data rank, from the manifest)
+//           Failed ranks (blocks re-placed): R ...     (only if a rank failed during the ingest)
+//           seconds: from the end of start-up to the manifest saved (discovery, cutting, the
+//           inventories of the idempotence check, the chains, the manifest push); MB/s = N / seconds
+//   status  Store:, Files:, Blocks:, Bytes:, Replicas (K):, Block size:, Manifest version:, then
+//           Rank R (HOST): blocks=n bytes=b | not answering   (what each rank really holds, unverified)
+//   fsck    store/fsck.h's format_fsck lines (problems, repaired copies, the FSCK summary last);
+//           notes and failed copies go to stderr
 #pragma once
 #include <cstdint>
 #include <string>

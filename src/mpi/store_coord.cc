@@ -1,6 +1,7 @@
 #include "mpi/store_coord.h"
 
 #include <algorithm>
+#include <deque>
 #include <cstdio>
 
 #include "mpi/runtime.h"
@@ -58,7 +59,14 @@ void StoreCoordinator::route(Incoming& m) {
   if (link_.other) link_.other(m);
 }
 
-std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std::vector<int>& ranks, bool verify) {
+double verify_patience(const Manifest& m) {
+  std::uint64_t most = 0;
+  for (const auto& [rank, load] : load_by_rank(m)) most = std::max(most, load.bytes);
+  return static_cast<double>(most) / 50e6;
+}
+
+std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std::vector<int>& ranks, bool verify,
+                                                                      double patience) {
   const long long req = next_req();
   std::size_t asked = 0;
   for (int r : ranks)
@@ -66,7 +74,7 @@ std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std:
   auto& got = inventories_[req];
   double last = now();
   std::size_t seen = 0;
-  while (got.size() < asked && now() - last < link_.timeout) {
+  while (got.size() < asked && now() - last < link_.timeout + patience) {
     step();
     if (got.size() != seen) {
       seen = got.size();
@@ -122,24 +130,30 @@ Result<Manifest> StoreCoordinator::fetch_manifest(const std::vector<int>& ranks)
 }
 
 namespace {
-struct OpenOrder {
-  CopyOrder order;
-  double sent = 0;
-};
 std::string copy_text(const CopyOrder& c) {
   return "block " + std::to_string(c.block) + ": rank " + std::to_string(c.from) + " -> rank " + std::to_string(c.to);
 }
 }  // namespace
 
+// Another listed holder of the order's block that was not tried yet (and is not the target), or -1.
+static int other_holder(const CopyOrder& c, const Manifest& m, std::map<int, std::set<int>>& tried) {
+  for (int r : m.blocks[static_cast<std::size_t>(c.block)].replicas)
+    if (r != c.to && !tried[c.block].count(r)) return r;
+  return -1;
+}
+
 StoreCoordinator::CopyOutcome StoreCoordinator::execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m,
                                                                int window, double deadline) {
   CopyOutcome res;
   std::map<long long, OpenOrder> open;
-  std::size_t next = 0;
-  while ((next < orders.size() || !open.empty()) && now() < deadline) {
-    while (next < orders.size() && static_cast<int>(open.size()) < std::max(1, window)) {
-      const CopyOrder& c = orders[next++];
+  std::deque<CopyOrder> todo(orders.begin(), orders.end());
+  std::map<int, std::set<int>> tried;  // block -> sources asked
+  while ((!todo.empty() || !open.empty()) && now() < deadline) {
+    while (!todo.empty() && static_cast<int>(open.size()) < std::max(1, window)) {
+      const CopyOrder c = todo.front();
+      todo.pop_front();
       const long long id = next_req();
+      tried[c.block].insert(c.from);
       const BlockRef& b = m.blocks[static_cast<std::size_t>(c.block)];
       if (!link_.out->send_text(c.from, wire::kStoreCopy, w::encode_copy({id, c.block, b.crc, c.to}))) {
         res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(c.from) + " cannot be reached");
@@ -159,25 +173,36 @@ StoreCoordinator::CopyOutcome StoreCoordinator::execute_copies(const std::vector
     for (const auto& n : nacks_) {
       auto it = open.find(n.attempt);
       if (it == open.end()) continue;
-      res.failures.push_back("copy failed, " + copy_text(it->second.order) + ": " + n.message);
+      CopyOrder c = it->second.order;
       open.erase(it);
+      // The source's own copy was bad or gone (e.g. a corrupt replica the manifest still lists):
+      // another listed holder may have a good one.
+      const int alt = n.rank == c.from ? other_holder(c, m, tried) : -1;
+      res.failures.push_back("copy failed, " + copy_text(c) + ": " + n.message +
+                             (alt >= 0 ? " (trying rank " + std::to_string(alt) + ")" : ""));
+      if (alt >= 0) todo.push_front(CopyOrder{c.block, alt, c.to});
     }
     nacks_.clear();
-    for (auto it = open.begin(); it != open.end();) {
-      if (now() - it->second.sent < link_.timeout) {
-        ++it;
-        continue;
-      }
-      res.failures.push_back("copy failed, " + copy_text(it->second.order) + ": no answer within " +
-                             std::to_string(link_.timeout) + " s");
-      res.silent.insert(it->second.order.from);
-      res.silent.insert(it->second.order.to);
-      it = open.erase(it);
-    }
+    expire(open, &res);
   }
   for (auto& [id, o] : open) res.failures.push_back("copy given up (repair deadline), " + copy_text(o.order));
-  for (; next < orders.size(); ++next) res.failures.push_back("copy not tried (repair deadline), " + copy_text(orders[next]));
+  for (const auto& c : todo) res.failures.push_back("copy not tried (repair deadline), " + copy_text(c));
   return res;
+}
+
+void StoreCoordinator::expire(std::map<long long, OpenOrder>& open, CopyOutcome* res) {
+  for (auto it = open.begin(); it != open.end();) {
+    if (now() - it->second.sent < link_.timeout) {
+      ++it;
+      continue;
+    }
+    char why[64];
+    std::snprintf(why, sizeof why, ": no answer within %g s", link_.timeout);
+    res->failures.push_back("copy failed, " + copy_text(it->second.order) + why);
+    res->silent.insert(it->second.order.from);
+    res->silent.insert(it->second.order.to);
+    it = open.erase(it);
+  }
 }
 
 }  // namespace dla::mpi

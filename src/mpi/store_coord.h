@@ -49,8 +49,10 @@ class StoreCoordinator {
   void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
-  // answered or `timeout` passed since the last answer. Ranks that did not answer are absent.
-  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify);
+  // answered or `timeout` + `patience` seconds passed since the last answer (patience: what reading
+  // the most loaded rank's blocks may take, see verify_patience). Ranks that did not answer are absent.
+  std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify,
+                                                      double patience = 0);
 
   // Sends the manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in own_dir
   // too. Returns the ranks whose copy is saved (this rank included when own_dir is set and the save
@@ -63,8 +65,9 @@ class StoreCoordinator {
 
   // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
   // `window` in flight. Returns the orders done; a failed order (holder's copy bad or missing,
-  // target refused, timeout) is reported in `failures` (one line each) and its holder/target
-  // recorded in corrupt/dead as applicable.
+  // target refused, timeout) is reported in `failures` (one line each), the ranks of a timed-out
+  // one in `silent`. When the holder itself says its copy is bad or missing, the order is tried
+  // again from another holder the manifest lists (each holder once per block).
   struct CopyOutcome {
     std::vector<CopyOrder> done;
     std::vector<std::string> failures;
@@ -81,7 +84,12 @@ class StoreCoordinator {
   double now() const;
 
  private:
+  struct OpenOrder {
+    CopyOrder order;
+    double sent = 0;
+  };
   void route(Incoming& m);
+  void expire(std::map<long long, OpenOrder>& open, CopyOutcome* res);
   long long next_req() { return ++req_; }
 
   StoreLink link_;
@@ -92,6 +100,10 @@ class StoreCoordinator {
   std::map<long long, std::map<int, bool>> manifest_acks_;                 // req -> rank -> saved
   std::map<long long, std::map<int, std::string>> manifest_copies_;        // req -> rank -> text
 };
+
+// Seconds a verified inventory may take beyond --timeout: the most bytes the manifest puts on one
+// rank, read at a pessimistic 50 MB/s (a rank answers only once it read all of its blocks).
+double verify_patience(const Manifest& m);
 
 // Restores K replicas of every block of `m` whose holders died or are corrupt (the analyser's
 // master calls it before STOP; dla_store fsck --repair does the same after its report):

@@ -38,7 +38,7 @@ Result<RepairOutcome> run_repair(Manifest* m, const std::vector<RankHost>& live,
   std::vector<int> ranks;
   for (const auto& rh : live) ranks.push_back(rh.rank);
   std::set<int> all(ranks.begin(), ranks.end());
-  auto inv = opt.verify ? coord->gather_inventories(ranks, true) : inventories_from_manifest(*m, all);
+  auto inv = opt.verify ? coord->gather_inventories(ranks, true, verify_patience(*m)) : inventories_from_manifest(*m, all);
   std::vector<RankHost> answered;
   for (const auto& rh : live)
     if (inv.count(rh.rank)) {
@@ -88,7 +88,7 @@ int run_fsck(StoreRun& run) {
       if (line.rfind("repaired ", 0) != 0) std::cerr << "[Store 0] " << line << "\n";
   } else {
     std::set<int> live;
-    auto inv = run.coord->gather_inventories(ranks_of(run.data), true);
+    auto inv = run.coord->gather_inventories(ranks_of(run.data), true, verify_patience(*m));
     for (const auto& rh : run.data)
       if (inv.count(rh.rank)) live.insert(rh.rank);
       else std::fprintf(stderr, "[Store 0] note: rank %d did not send its inventory: counted as holding nothing\n", rh.rank);

@@ -328,7 +328,7 @@ int run_ingest(StoreRun& run) {
   Placer placer(run.data);
   auto planned = plan(run, m, *old, &placer);
   if (!planned) return store_error(planned.error());
-  auto inv = run.coord->gather_inventories(ranks_of(run.data), true);
+  auto inv = run.coord->gather_inventories(ranks_of(run.data), true, *old ? verify_patience(**old) : 0);
   Pipeline pipe(run, m, &placer);
   int skipped = 0;
   for (const auto& b : m.blocks) {

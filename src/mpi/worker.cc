@@ -134,7 +134,9 @@ class Worker {
     out_.progress();
     read_inbox();
     if (won_->term > 0) return false;  // elected: this rank becomes the master
-    if (!take_peer_errors().empty() && !watch_.enabled()) master_gone_ = true;  // an MPI error talking to the master
+    const auto errs = take_peer_errors();  // (--store: errors talking to other data ranks are the fetcher's)
+    if (!errs.empty() && !watch_.enabled() && (!reader_ || std::find(errs.begin(), errs.end(), 0) != errs.end()))
+      master_gone_ = true;  // an MPI error talking to the master
     if (master_gone_ || (!watch_.enabled() && !sim::peer_alive(0))) {
       std::fprintf(stderr, "[Worker %d] master is gone - leaving\n", rank_);
       return false;

@@ -88,10 +88,29 @@ TEST_CASE("locality: a worker gets the first task it holds, else waits, then rea
   clk.t = 1.5;
   CHECK(p->next(2) == 0);  // waited 0.5 s: the oldest pending task, remotely
   clk.t = 1.6;
-  CHECK(p->next(2) == -1);  // the wait starts again after a hand-out
-  CHECK(p->next(1) == 2);
+  CHECK(p->next(2) == 2);  // still nothing local: it goes on reading remotely without a new wait
   CHECK(p->next(1) == -1);
   CHECK(p->pending().empty());
+}
+
+TEST_CASE("locality: a local hand-out starts the wait again", "[policy][locality]") {
+  Clock clk;
+  auto p = make_locality_policy({{1}, {1}, {1}, {2}}, 0.5);
+  p->bind(&clk);
+  auto ts = tasks_n(4);
+  p->init(ts, {1, 2});
+  CHECK(p->remove(3));      // (comes back below)
+  CHECK(p->next(2) == -1);  // nothing local: waiting since 0
+  clk.t = 0.5;
+  CHECK(p->next(2) == 0);   // remote after the wait
+  CHECK(p->next(2) == 1);   // and again, no new wait
+  p->give_back({ts[3]}, {1, 2});
+  CHECK(p->next(2) == 3);   // its own: local, the wait is reset
+  CHECK(p->next(2) == -1);  // task 2 is 1's: wait again
+  clk.t = 0.9;
+  CHECK(p->next(2) == -1);
+  clk.t = 1.0;
+  CHECK(p->next(2) == 2);
 }
 
 TEST_CASE("locality: a task no live worker holds goes at once; a dead holder's tasks become such", "[policy][locality]") {

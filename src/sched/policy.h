@@ -110,7 +110,7 @@ std::unique_ptr<SchedulingPolicy> make_steal_policy(int prefetch = 4, double pre
 // "locality" (delay scheduling, src/sched/locality.cc): FIFO order; next(w) gives the first pending
 // task w holds (holders_by_task[task id] = the workers that can read it locally); else the first
 // task no live worker holds; else, once w has found nothing local for `wait_seconds` (counted per
-// worker from the first such request, reset when it gets a task), the oldest pending task; else -1
+// worker from the first such request, reset only when it gets a local task), the oldest pending task; else -1
 // (WAIT). worker_gone removes the worker from every holder list. Generic: knows no store. Task ids
 // beyond holders_by_task have no holder. Without a PolicyContext it never waits.
 std::unique_ptr<SchedulingPolicy> make_locality_policy(std::vector<std::vector<int>> holders_by_task,

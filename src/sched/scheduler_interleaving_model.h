@@ -131,9 +131,9 @@ struct Interleaving {
     return ws;
   }
   Config draw_config(bool plant, bool plant_rejoin) {
-    static const char* kPolicies[] = {"static", "dynamic", "lpt", "guided", "steal"};
+    static const char* kPolicies[] = {"static", "dynamic", "lpt", "guided", "steal", "locality"};
     Config c;
-    c.policy = kPolicies[rng.below(5)];
+    c.policy = kPolicies[rng.below(6)];
     c.speculate = rng.below(2) == 0;
     c.detector = rng.below(2) ? "fixed" : "phi";
     c.plant = plant;
@@ -147,6 +147,13 @@ struct Interleaving {
   std::unique_ptr<SchedulingPolicy> draw_policy() {
     if (cfg.policy == "guided") return make_guided_policy(1 + static_cast<double>(rng.below(3)), 1 + rng.below(16));
     if (cfg.policy == "steal") return make_steal_policy(2 + static_cast<int>(rng.below(4)), 1 + 9 * rng.uniform(), rng.below(2) ? 0 : 100 * rng.below(20));
+    if (cfg.policy == "locality") {  // random holders (some not workers, some tasks none), a random wait
+      std::vector<std::vector<int>> h(static_cast<std::size_t>(4 * nfiles + 4));
+      for (auto& v : h)
+        for (int w = 1; w <= nworkers + 1; ++w)
+          if (rng.below(3) == 0) v.push_back(w);
+      return make_locality_policy(std::move(h), rng.below(2) ? 0 : timeout * rng.uniform());
+    }
     return make_policy(cfg.policy);
   }
   SchedulerOptions options() const {

@@ -145,7 +145,7 @@ TEST_CASE("scheduler: exactly once over random interleavings of every policy, st
                 << " failovers " << it.failovers_done << " grace " << it.cfg.grace);
     REQUIRE(it.check() == "");
   }
-  CHECK(runs_by.size() == 20);  // 5 policies x speculate on/off x 2 detectors
+  CHECK(runs_by.size() == 24);  // 6 policies x speculate on/off x 2 detectors
   // The generator must actually exercise the interesting paths.
   CHECK(stats.with_failures > kRuns / 4);
   CHECK(stats.with_late > 0);
@@ -177,7 +177,7 @@ TEST_CASE("scheduler: exactly once over random interleavings of every policy, st
   CHECK(stats.rj_adopted > 1000);
   CHECK(stats.rj_cancelled > 100);
   CHECK(stats.foreign > 10);
-  CHECK(failover_runs_by.size() == 20);  // master deaths with every policy, speculation, detector
+  CHECK(failover_runs_by.size() == 24);  // master deaths with every policy, speculation, detector
   CHECK(stats.resumed > kRuns / 10);
   CHECK(stats.own_results > kRuns / 10);
 }

@@ -1,30 +1,16 @@
 #include "store/block.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "base/names.h"
 #include "scan/gzip_file.h"
+#include "store/crc32c.h"
 
 namespace dla {
 namespace {
 
 constexpr std::size_t kReadBuffer = std::size_t{4} << 20;  // 4 MiB: few calls, bounded memory
-
-// zlib's crc32 takes a uInt length: feed it in pieces that fit.
-std::uint32_t crc_pieces(std::uint32_t crc, const char* data, std::size_t n) {
-  constexpr std::size_t kMax = std::numeric_limits<uInt>::max();
-  while (n > 0) {
-    const std::size_t m = std::min(n, kMax);
-    crc = static_cast<std::uint32_t>(::crc32(crc, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(m)));
-    data += m;
-    n -= m;
-  }
-  return crc;
-}
 
 // The cutting of one file: block boundaries found while the file streams by in buffers.
 class Cutter {
@@ -45,11 +31,11 @@ class Cutter {
       const void* nl = std::memchr(p + from, '\n', n - from);
       if (!nl) break;
       const std::size_t cut = static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1;
-      crc_ = crc_pieces(crc_, p + pos, cut - pos);
+      crc_ = crc32c_extend(crc_, p + pos, cut - pos);
       emit(base + cut);
       pos = cut;
     }
-    crc_ = crc_pieces(crc_, p + pos, n - pos);
+    crc_ = crc32c_extend(crc_, p + pos, n - pos);
   }
 
   // At EOF (size bytes seen): the last block, or the one empty block of an empty file.
@@ -99,13 +85,10 @@ Result<std::uint64_t> cut_one(Env& env, const std::string& path, Cutter* cutter,
 
 }  // namespace
 
-std::uint32_t block_crc(const char* data, std::size_t n) { return crc_pieces(0, data, n); }
-std::uint32_t block_crc(std::string_view bytes) { return crc_pieces(0, bytes.data(), bytes.size()); }
-std::uint32_t block_crc_extend(std::uint32_t crc, const char* data, std::size_t n) { return crc_pieces(crc, data, n); }
+std::uint32_t block_crc(const char* data, std::size_t n) { return crc32c_extend(0, data, n); }
+std::uint32_t block_crc(std::string_view bytes) { return crc32c_extend(0, bytes.data(), bytes.size()); }
+std::uint32_t block_crc_extend(std::uint32_t crc, const char* data, std::size_t n) { return crc32c_extend(crc, data, n); }
 
-}  // namespace dla
-
-namespace dla {
 
 std::string source_path(const std::string& dir, const FileInfo& f) {
   return f.path.empty() ? join_path(dir, f.name) : f.path;

@@ -11,7 +11,8 @@
 // is reported as processed). A `.gz` file (is_gzip_name) is one block holding the compressed
 // bytes (its reader counts by inflating).
 //
-// The checksum is zlib's crc32 (already linked for gzip): block_crc over the block's bytes.
+// The checksum is CRC-32C (store/crc32c.h: the CPU's crc32 instruction where there is one):
+// block_crc over the block's bytes.
 // Pure C++: every file is read through an Env, in large buffers (no mapping). Thread-safe (no state).
 #pragma once
 #include <cstddef>
@@ -37,7 +38,7 @@ struct BlockRef {
   std::uint64_t end() const { return offset + length; }
 };
 
-// zlib crc32 of the bytes (crc32(0, data, n)); block_crc_extend continues a running crc so that
+// CRC-32C of the bytes (crc32c_extend(0, data, n)); block_crc_extend continues a running crc so that
 // block_crc_extend(block_crc(a), b) == block_crc(a + b).
 std::uint32_t block_crc(const char* data, std::size_t n);
 std::uint32_t block_crc(std::string_view bytes);

@@ -105,7 +105,7 @@ std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report, 
     for (int rank : good) holders.push_back({rank, host_of(m.ranks, rank)});
     for (int rank : targets) holders.push_back({rank, host_of(m.ranks, rank)});
     while (static_cast<int>(good.size() + targets.size()) < k) {
-      const int t = pick_target(holders, live_data, load);
+      const int t = pick_target(holders, live_data, load, m.sites);
       if (t < 0) break;  // fewer live data ranks than K: as many copies as there are ranks
       targets.push_back(t);
       holders.push_back({t, host_of(live_data, t)});
@@ -130,7 +130,15 @@ bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<Copy
   for (BlockRef& b : m->blocks) {
     const std::vector<int>& good = report.good.at(b.id);
     if (good.empty() && !added.count(b.id)) continue;  // missing: keep the old list, its holders may come back
-    std::vector<int> now = good;
+    // The listed holders that are still good keep their order (the head stays the head), then the
+    // other good holders, then the new copies.
+    std::vector<int> now;
+    for (int r : b.replicas) {
+      if (std::count(good.begin(), good.end(), r) && !std::count(now.begin(), now.end(), r)) now.push_back(r);
+    }
+    for (int r : good) {
+      if (!std::count(now.begin(), now.end(), r)) now.push_back(r);
+    }
     for (int t : added[b.id]) {
       if (std::find(now.begin(), now.end(), t) == now.end()) now.push_back(t);
     }

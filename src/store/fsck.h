@@ -6,7 +6,7 @@
 //   good(b)    live ranks whose inventory has b with the manifest's crc, the block's length and
 //              ok == true (any live rank counts, listed in b.replicas or not)
 //   corrupt    a live rank with a file for b that is not good (wrong crc in its name, wrong size,
-//              or verification failed): one problem per (block, rank)
+//              or verification failed) and no good one beside it: one problem per (block, rank)
 //   under      0 < |good(b)| < K
 //   missing    |good(b)| == 0 (no replica left)
 // Healthy: no under, no corrupt, no missing. A block with a corrupt replica is usually also under.
@@ -68,17 +68,17 @@ struct CopyOrder {
 // The copies that bring every block that still has a good replica back to K good ones:
 //   * a corrupt replica on a live rank is overwritten in place (to = that rank: the placement
 //     stays as planned and no corrupt file remains);
-//   * the rest of the shortfall goes to pick_target over `live_data` (hosts that hold no good
-//     copy first, then the least loaded by the manifest plus the copies planned so far, lower
-//     rank): never a rank that already holds a good copy.
+//   * the rest of the shortfall goes to pick_target over `live_data` with the manifest's site map
+//     (sites, then hosts that hold no good copy first, then the least loaded by the manifest plus
+//     the copies planned so far, lower rank): never a rank that already holds a good copy.
 // The source is a good holder, the one used least so far as a source (spreads the reads), ties by
 // lower rank. Missing blocks get no order (nothing to copy from). When fewer than K live data
 // ranks remain, a block gets as many copies as there are ranks. Deterministic.
 std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report,
                                    const std::vector<RankHost>& live_data, int k);
 
-// Records the state after repairs: each block's replicas become its good holders (report.good)
-// followed by the targets of the orders in `done` (carried out and acknowledged); a missing block
+// Records the state after repairs: each block's replicas become its good holders (those already
+// listed first, in their order, then the others ascending) followed by the targets of the orders in `done` (carried out and acknowledged); a missing block
 // keeps its old list (its holders may come back). The version grows by one if any list changed.
 // Returns whether anything changed.
 bool apply_repairs(Manifest* m, const FsckReport& report, const std::vector<CopyOrder>& done);

@@ -12,11 +12,6 @@ namespace {
 
 constexpr const char* kMarkerText = "dla replicated store: this directory is managed by dla_store\n";
 
-std::string block_name(int block, std::uint32_t crc) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "block-%06d-%08x", block, static_cast<unsigned>(crc));
-  return buf;
-}
 
 bool parse_uint(std::string_view s, int base, std::uint64_t max, std::uint64_t* out) {
   if (s.empty()) return false;
@@ -54,14 +49,25 @@ Status claim(Env& env, const std::string& dir) {
   if (is_regular_file(env, marker)) return OkStatus();
   auto names = env.list_dir(dir);
   if (!names) return escape_name_in(names.err(), dir);
-  if (!names->empty()) {
-    return Error{escape_name(dir) + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it",
-                 Code::kInvalid};
+  // A temporary of our own marker (a claim cut short by a crash) does not make the dir foreign.
+  const std::string tmp_prefix = std::string(".") + kStoreMarker + ".tmp-";
+  for (const std::string& n : *names) {
+    if (n.compare(0, tmp_prefix.size(), tmp_prefix) != 0) {
+      return Error{escape_name(dir) + " is not a dla store (no " + kStoreMarker + ") and is not empty: refusing to touch it",
+                   Code::kInvalid};
+    }
   }
+  for (const std::string& n : *names) env.remove_file(join_path(dir, n));  // best effort
   return write_file_atomic(env, marker, kMarkerText);
 }
 
 }  // namespace
+
+std::string block_file_name(int block, std::uint32_t crc) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "block-%06d-%08x", block, static_cast<unsigned>(crc));
+  return buf;
+}
 
 bool parse_block_name(std::string_view name, int* block, std::uint32_t* crc) {
   constexpr std::string_view kPrefix = "block-";
@@ -74,7 +80,7 @@ bool parse_block_name(std::string_view name, int* block, std::uint32_t* crc) {
     return false;
   }
   // Only the exact names we write (zero-padding and all): "block-7-1" is not ours.
-  if (block_name(static_cast<int>(b), static_cast<std::uint32_t>(c)) != name) return false;
+  if (block_file_name(static_cast<int>(b), static_cast<std::uint32_t>(c)) != name) return false;
   *block = static_cast<int>(b);
   *crc = static_cast<std::uint32_t>(c);
   return true;
@@ -106,7 +112,7 @@ Result<LocalStore> LocalStore::open(Env& env, const std::string& root, const std
   return store;
 }
 
-std::string LocalStore::path_of(int block, std::uint32_t crc) const { return join_path(dir_, block_name(block, crc)); }
+std::string LocalStore::path_of(int block, std::uint32_t crc) const { return join_path(dir_, block_file_name(block, crc)); }
 
 Status LocalStore::put(int block, std::uint32_t crc, std::string_view bytes) {
   const std::uint32_t got = block_crc(bytes);

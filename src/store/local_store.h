@@ -44,7 +44,8 @@ class LocalStore {
                                  bool create);
 
   const std::string& dir() const { return dir_; }
-  // The file name a block with this crc is stored under (inside dir()).
+  // The FULL path of the block file: join_path(dir(), block_file_name(block, crc)) (relative when
+  // ROOT was given relative). Do not join it to dir() again.
   std::string path_of(int block, std::uint32_t crc) const;
 
   // Stores a block: checks block_crc(bytes) == crc first (kCorruption if not, nothing written),
@@ -64,6 +65,9 @@ class LocalStore {
   Env* env_;
   std::string dir_;
 };
+
+// The bare name of a block file: "block-000042-1a2b3c4d".
+std::string block_file_name(int block, std::uint32_t crc);
 
 // Parses a block file name of our pattern ("block-000042-1a2b3c4d") into (block, crc); false for
 // anything else (a user's file, the marker, a temporary).

@@ -36,6 +36,33 @@ TEST_CASE("LocalStore: open creates ROOT/<host>/<rank> with the marker, durably"
   CHECK(LocalStore::open(env, "/root", "..", 1, true).code() == Code::kInvalid);
   CHECK(LocalStore::open(env, "/root", "", 1, true).code() == Code::kInvalid);
   CHECK(*LocalStore::rank_dir("/r", "h", 0) == "/r/h/0");
+  auto rel = LocalStore::open(env, "rel", "h", 1, true);  // a relative ROOT stays relative
+  REQUIRE(rel);
+  CHECK(rel->dir() == "rel/h/1");
+  CHECK(rel->path_of(2, 0xab) == "rel/h/1/block-000002-000000ab");
+}
+
+TEST_CASE("LocalStore: a crash at any step of creating a store leaves one that opens again", "[store][local][crash]") {
+  long steps = 0;
+  {
+    MemEnv env;
+    const long before = env.mutations();
+    open_new(env);
+    steps = env.mutations() - before;
+  }
+  REQUIRE(steps >= 4);
+  for (long k = 1; k <= steps + 1; ++k) {
+    INFO("crash at mutating step " << k << " of " << steps);
+    MemEnv env;
+    env.crash_at(k);
+    auto first = LocalStore::open(env, "/root", "hostA", 3, true);
+    env.restart();
+    env.crash();
+    if (first) CHECK(is_regular_file(env, "/root/hostA/3/.dla-store"));  // reported created: durable
+    auto again = LocalStore::open(env, "/root", "hostA", 3, true);
+    REQUIRE(again);
+    CHECK(*env.list_dir("/root/hostA/3") == std::vector<std::string>{".dla-store"});
+  }
 }
 
 TEST_CASE("LocalStore: a non-empty directory without our marker is never touched", "[store][local]") {
@@ -53,6 +80,12 @@ TEST_CASE("LocalStore: a non-empty directory without our marker is never touched
   // an empty existing directory is fine
   REQUIRE(make_dirs(env, "/root/hostA/4"));
   CHECK(LocalStore::open(env, "/root", "hostA", 4, true).ok());
+  // so is one holding only the temporary of our own marker (a claim cut short on a real disk;
+  // write_file_atomic names it "." + ".dla-store" + ".tmp-...")
+  REQUIRE(make_dirs(env, "/root/hostA/5"));
+  REQUIRE(write_file(env, "/root/hostA/5/..dla-store.tmp-99-0", "dla", WriteMode::kTruncate, false));
+  CHECK(LocalStore::open(env, "/root", "hostA", 5, true).ok());
+  CHECK(*env.list_dir("/root/hostA/5") == std::vector<std::string>{".dla-store"});
 }
 
 TEST_CASE("LocalStore: put and get, verified", "[store][local]") {
@@ -62,11 +95,10 @@ TEST_CASE("LocalStore: put and get, verified", "[store][local]") {
   const std::uint32_t crc = block_crc(data);
   CHECK(s.get(5, crc).code() == Code::kNotFound);
   REQUIRE(s.put(5, crc, data));
-  CHECK(s.path_of(5, crc) == "/root/hostA/3/" + [&] {
-    char b[32];
-    std::snprintf(b, sizeof b, "block-000005-%08x", crc);
-    return std::string(b);
-  }());
+  char name[32];
+  std::snprintf(name, sizeof name, "block-000005-%08x", crc);
+  CHECK(block_file_name(5, crc) == name);
+  CHECK(s.path_of(5, crc) == std::string("/root/hostA/3/") + name);  // the full path
   auto got = s.get(5, crc);
   REQUIRE(got);
   CHECK(*got == data);
@@ -187,7 +219,7 @@ TEST_CASE("LocalStore: drop removes our files of that block only", "[store][loca
   env.crash();          // the drop is durable
   auto names = env.list_dir("/root/hostA/3");
   REQUIRE(names);
-  CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", s.path_of(2, block_crc("b\n")).substr(14)});
+  CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", block_file_name(2, block_crc("b\n"))});
 }
 
 TEST_CASE("parse_block_name accepts exactly the names we write", "[store][local]") {

@@ -32,10 +32,16 @@ json manifest_json(const Manifest& m) {
     for (int i = f.first_block; i < f.first_block + f.nblocks; ++i) blocks.push_back(block_json(m.blocks[i]));
     files.push_back(json{{"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}, {"blocks", blocks}});
   }
-  return json{{"format", m.format},         {"block_size", m.block_size},
-              {"replicas", m.k},            {"version", m.version},
-              {"source_dir", escape_name(m.source_dir)}, {"ranks", ranks},
-              {"files", files}};
+  json out{{"format", m.format},         {"block_size", m.block_size},
+           {"replicas", m.k},            {"version", m.version},
+           {"source_dir", escape_name(m.source_dir)}, {"ranks", ranks},
+           {"files", files}};
+  if (!m.sites.empty()) {
+    json sites = json::object();
+    for (const auto& [host, site] : m.sites) sites[escape_name(host)] = escape_name(site);
+    out["sites"] = sites;
+  }
+  return out;
 }
 
 Error bad(const std::string& why) { return Error{"manifest: " + why, Code::kCorruption}; }
@@ -66,6 +72,11 @@ Status parse_file(const json& jf, Manifest* m) {
     b.replicas = jb.at("replicas").get<std::vector<int>>();
     if (b.id != static_cast<int>(m->blocks.size())) return bad("block ids are not 0..n-1 in order at block " + std::to_string(b.id));
     if (b.offset != at || (b.length == 0 && f.size != 0)) return bad("the blocks of " + escape_name(f.name) + " do not tile it");
+    std::vector<int> reps = b.replicas;
+    std::sort(reps.begin(), reps.end());
+    if ((!reps.empty() && reps.front() < 0) || std::adjacent_find(reps.begin(), reps.end()) != reps.end()) {
+      return bad("block " + std::to_string(b.id) + " lists a replica rank twice or a negative one");
+    }
     at += b.length;
     m->blocks.push_back(std::move(b));
   }
@@ -97,6 +108,14 @@ Result<Manifest> parse_manifest(const json& j) {
     if (!host) return host.err();
     m.ranks.push_back(RankHost{jr.at("rank").get<int>(), *host});
   }
+  if (j.contains("sites")) {
+    for (const auto& [host, site] : j.at("sites").items()) {
+      auto h = unescape_name(host);
+      auto st = raw_name(site);
+      if (!h || !st) return bad("bad site map entry");
+      m.sites[*h] = *st;
+    }
+  }
   for (const json& jf : j.at("files")) {
     if (Status s = parse_file(jf, &m); !s) return s.err();
   }
@@ -112,13 +131,15 @@ std::vector<FileInfo> Manifest::file_infos() const {
 }
 
 Manifest make_manifest(const std::string& source_dir, const std::vector<FileInfo>& files,
-                       std::vector<BlockRef> blocks, std::uint64_t block_size, int k, std::vector<RankHost> ranks) {
+                       std::vector<BlockRef> blocks, std::uint64_t block_size, int k, std::vector<RankHost> ranks,
+                       SiteMap sites) {
   Manifest m;
   m.block_size = block_size;
   m.k = k;
   m.version = 1;
   m.source_dir = source_dir;
   m.ranks = std::move(ranks);
+  m.sites = std::move(sites);
   std::sort(m.ranks.begin(), m.ranks.end(), [](const RankHost& a, const RankHost& b) { return a.rank < b.rank; });
   for (const FileInfo& fi : files) m.files.push_back(StoredFile{fi.name, fi.size, fi.mtime_ns, 0, 0});
   for (std::size_t i = 0; i < blocks.size(); ++i) {

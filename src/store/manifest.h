@@ -8,6 +8,7 @@
 // is kCorruption. The manifest's JSON:
 //   {"format": 1, "block_size": B, "replicas": K, "version": V, "source_dir": "DIR",
 //    "ranks": [{"rank": 0, "host": "h"}, ...],            // every rank of the ingest, rank 0 too
+//    "sites": {"h": "site", ...},                          // only when a site map was used
 //    "files": [{"name": "a.log", "size": S, "mtime_ns": T,
 //               "blocks": [{"id": 0, "offset": 0, "length": L, "crc": C, "replicas": [1, 2]}, ...]}]}
 // File names and source_dir are stored as escape_name(raw) (base/names.h: valid UTF-8 for any
@@ -48,6 +49,7 @@ struct Manifest {
   std::uint64_t version = 0;  // grows by one with every change (ingest = 1, each repair + 1)
   std::string source_dir;     // the DIR given to ingest
   std::vector<RankHost> ranks;  // every rank of the ingest (rank -> host), ascending by rank
+  SiteMap sites;                // host -> site used for placement (empty: hosts are the sites); repairs use it too
   std::vector<StoredFile> files;
   std::vector<BlockRef> blocks;  // blocks[i].id == i; a file's blocks are consecutive
 
@@ -59,11 +61,12 @@ struct Manifest {
 // by the caller or later). Files get first_block/nblocks from the blocks' `file` fields.
 Manifest make_manifest(const std::string& source_dir, const std::vector<FileInfo>& files,
                        std::vector<BlockRef> blocks, std::uint64_t block_size, int k,
-                       std::vector<RankHost> ranks);
+                       std::vector<RankHost> ranks, SiteMap sites = {});
 
 std::string encode_manifest(const Manifest& m);
-// Checks the text (see above) and every invariant (format, ids 0..n-1 in order, each file's blocks
-// consecutive and exactly covering [0, size) for a non-gzip file, k >= 1, ...). kCorruption on a
+// Checks the text (see above) and every invariant (format; ids 0..n-1 in order; each file's blocks
+// consecutive, tiling [0, size) exactly, empty only for an empty file, one block for a .gz file;
+// block_size >= 1, k >= 1; a block's replica ranks distinct and >= 0). kCorruption on a
 // bad checksum or shape, with a one-line message; kInvalid on a newer format number.
 Result<Manifest> decode_manifest(std::string_view text);
 

@@ -22,6 +22,7 @@ void same(const Manifest& a, const Manifest& b) {
   CHECK(a.version == b.version);
   CHECK(a.source_dir == b.source_dir);
   CHECK(a.ranks == b.ranks);
+  CHECK(a.sites == b.sites);
   REQUIRE(a.files.size() == b.files.size());
   for (std::size_t i = 0; i < a.files.size(); ++i) {
     CHECK(a.files[i].name == b.files[i].name);
@@ -64,6 +65,8 @@ TEST_CASE("manifest: make_manifest fills the file index", "[store][manifest]") {
 TEST_CASE("manifest: encode/decode round trip (odd names too)", "[store][manifest]") {
   Manifest m = sample();
   m.version = 41;
+  SECTION("without sites") { CHECK(encode_manifest(m).find("sites") == std::string::npos); }
+  SECTION("with sites") { m.sites = {{"h0", "east"}, {"h1", "we\nst"}}; }
   const std::string text = encode_manifest(m);
   auto back = decode_manifest(text);
   REQUIRE(back);
@@ -100,6 +103,9 @@ TEST_CASE("manifest: a newer format is refused as such; broken invariants are co
   CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
   m = sample();
   m.blocks[1].id = 7;
+  CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
+  m = sample();
+  m.blocks[2].replicas = {3, 3};  // a replica listed twice
   CHECK(decode_manifest(encode_manifest(m)).code() == Code::kCorruption);
   m = sample();
   m.files[0].size = 11;  // blocks do not cover the file

@@ -143,3 +143,56 @@ TEST_CASE("pick_target: other hosts first, then least loaded, never a holder", "
 }
 
 }  // namespace dla
+
+namespace dla {
+
+TEST_CASE("sites: distinct sites first, then distinct hosts (hetero8's two sites)", "[store][placement]") {
+  // hetero8: rank 0 on a-0, data ranks 1..7 on a-1..a-3, b-0..b-3
+  std::vector<RankHost> ranks{{1, "a-1"}, {2, "a-2"}, {3, "a-3"}, {4, "b-0"}, {5, "b-1"}, {6, "b-2"}, {7, "b-3"}};
+  const SiteMap sites = sites_by_prefix(ranks);
+  CHECK(sites.at("a-2") == "a");
+  CHECK(sites.at("b-3") == "b");
+  std::vector<std::uint64_t> bytes(50, 100);
+  auto p = place(bytes, ranks, 2, sites);
+  REQUIRE(p);
+  for (const auto& reps : *p) {
+    CHECK(site_of(sites, host_of(ranks, reps[0])) != site_of(sites, host_of(ranks, reps[1])));  // a whole site may go
+  }
+  auto p3 = place(bytes, ranks, 3, sites);  // K=3 on 2 sites: both sites, three hosts
+  REQUIRE(p3);
+  for (const auto& reps : *p3) {
+    std::set<std::string> s, h;
+    for (int r : reps) {
+      s.insert(site_of(sites, host_of(ranks, r)));
+      h.insert(host_of(ranks, r));
+    }
+    CHECK(s.size() == 2);
+    CHECK(h.size() == 3);
+  }
+  // without the map the same cluster is 7 sites: some blocks stay inside one site
+  auto plain = place(bytes, ranks, 2);
+  REQUIRE(plain);
+  int same_site = 0;
+  for (const auto& reps : *plain) same_site += site_of(sites, host_of(ranks, reps[0])) == site_of(sites, host_of(ranks, reps[1]));
+  CHECK(same_site > 0);
+  // repairs too: a holder on site a -> the new copy goes to site b
+  std::map<int, std::uint64_t> load;
+  CHECK(pick_target({{1, "a-1"}}, ranks, load, sites) == 4);
+  CHECK(pick_target({{1, "a-1"}}, ranks, load) == 2);  // (hosts only: the lowest other host)
+}
+
+TEST_CASE("parse_site_map", "[store][placement]") {
+  auto m = parse_site_map("# host site\na-0 east\n  a-1\teast  # comment\n\nb-0 west\n");
+  REQUIRE(m);
+  CHECK(*m == SiteMap{{"a-0", "east"}, {"a-1", "east"}, {"b-0", "west"}});
+  CHECK(site_of(*m, "c-9") == "c-9");
+  CHECK(parse_site_map("a-0\n").code() == Code::kInvalid);
+  CHECK(parse_site_map("a-0 x y\n").code() == Code::kInvalid);
+  auto dup = parse_site_map("a x\na y\n");
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error() == "site map line 2: host a given twice");
+  CHECK(parse_site_map("")->empty());
+  CHECK(sites_by_prefix({{1, "nodash"}, {2, "-x"}}).empty());
+}
+
+}  // namespace dla

@@ -12,6 +12,8 @@
 #  4. every replica file of rank 1 with flipped bytes (so that whichever blocks rank 1 reads, it
 #     meets corruption): detected on read, the counts stay exact, store.corrupt_repaired names at
 #     least one block, fsck --repair fixes what nobody read, and fsck afterwards exits 0.
+#  4b. rank 0's MANIFEST copy damaged: the data ranks' newest copy is used (said on stderr) and
+#     saved again (the next run does not say it).
 #  5. every replica of one block removed: RESULT INCOMPLETE naming that file, store.lost names its
 #     byte range, every other file counted; --standbys with --store is a one-line error.
 set -euo pipefail
@@ -99,6 +101,15 @@ timeout -k 5 60 mpirun -np 5 --oversubscribe "$ST" fsck --store "$T/root-sample"
 rc=0
 timeout -k 5 60 mpirun -np 5 --oversubscribe "$ST" fsck --store "$T/root-sample" >"$T/fsck2.out" 2>&1 || rc=$?
 check "corrupt: fsck afterwards exits 0" 0 "$rc"
+
+# ---- 4b: rank 0's own MANIFEST copy damaged: the data ranks' copy is used (and saved again) --------
+man0=$(find "$T/root-gen" -path '*/0/MANIFEST')
+printf 'garbage' | dd of="$man0" bs=1 seek=30 conv=notrunc 2>/dev/null
+analyse "$T/root-gen" "$T/man.out" -q
+check "rank 0 manifest damaged: counts exact" "RESULT OK $(awk_counts "$T/gen"/*.log)" "$(result_counts "$T/man.out")"
+check "rank 0 manifest damaged: said so" 1 "$(grep -c 'own manifest copy unusable' "$T/man.out.err" || true)"
+analyse "$T/root-gen" "$T/man2.out" -q
+check "rank 0 manifest damaged: saved again" 0 "$(grep -c 'own manifest copy unusable' "$T/man2.out.err" || true)"
 
 # ---- 5: a lost block; bad options ------------------------------------------------------------
 man=$(find "$T/root-sample" -path '*/1/MANIFEST')

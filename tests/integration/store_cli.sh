@@ -8,7 +8,8 @@
 # blocks is computed with awk from the line starts (block k = lines starting in [kB, (k+1)B), empty
 # ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
 # its block files (cmp). Bad input: K > data ranks, a missing DIR, a ROOT that is a user's non-empty
-# directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1.
+# directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1. Rank 0's own
+# MANIFEST damaged: status uses the newest valid copy of a data rank and says so.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 enter_test_dir
@@ -105,6 +106,14 @@ check "fsck after repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nb
 check "fsck after repair: replica files" "$((2 * nblocks))" "$(block_files "$T/root")"
 run 5 status --store "$T/root"
 check "status after repair: manifest version grew" "Manifest version: 2" "$(grep '^Manifest version:' "$T/out")"
+
+# ---- rank 0's manifest copy damaged: the newest valid copy of a data rank is used, and said so ----
+m0=$(find "$T/root" -path '*/0/MANIFEST')
+printf 'X' | dd of="$m0" bs=1 seek=30 conv=notrunc status=none
+run 5 status --store "$T/root"
+check "damaged own manifest: status exit" 0 "$rc"
+check "damaged own manifest: still version 2" "Manifest version: 2" "$(grep '^Manifest version:' "$T/out")"
+check "damaged own manifest: said on stderr" 1 "$(grep -c "using a data rank's manifest copy" "$T/err" || true)"
 
 # ---- bad input ---------------------------------------------------------------------------------
 run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
