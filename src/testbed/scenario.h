@@ -140,9 +140,10 @@ struct StoreCorrupt {
 };
 struct StoreExpect {
   double locality_min = -1, locality_max = -1;  // the analyser's "store.locality" (percent of bytes read locally); < 0 unchecked
-  // The files the analysis must report lost (a block with no replica left), sorted; unset = none
-  // may be lost. With losses, the counts must be base_log_analyser's minus those of the lost byte
-  // ranges (counted by base_log_analyser on a copy of each range).
+  // The files the analysis must report lost (a block with no replica left), sorted; empty = none
+  // may be lost. With losses, the counts must be base_log_analyser's minus those of the lost files
+  // (a file with a lost block is reported unreadable and not counted at all; counted by
+  // base_log_analyser on a copy of each).
   std::vector<std::string> lost_files;
   int rereplicated_min = -1;     // blocks the analysis re-replicated, at least
   int corrupt_repaired_min = -1; // corrupt replicas the analysis repaired, at least

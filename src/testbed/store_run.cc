@@ -170,26 +170,31 @@ std::map<std::string, long long> counts_of(const json& j) {
   return c;
 }
 
-// With lost blocks: the result's counts plus those of the lost byte ranges (each a copy of the
-// input's bytes, counted by base_log_analyser) must be base_log_analyser's on the whole input.
+// With lost blocks: a file with a lost block is not counted at all (it is reported unreadable, like
+// a file that cannot be read; the other files are counted), so the result's counts plus those of
+// the lost files (copies of the whole input files, counted by base_log_analyser) must be
+// base_log_analyser's on the whole input. The lost byte ranges must lie inside those files.
 void check_counts_with_losses(StoreRun& R) {
-  const auto lost = store_lost_ranges(R.rr.result);
-  if (lost.empty()) {
+  const auto ranges = store_lost_ranges(R.rr.result);
+  const auto files = store_lost_files(R.rr.result);
+  if (ranges.empty()) {
     R.rr.failures.push_back("lost files expected but the result names no lost byte range");
     return;
   }
   const std::string dir = R.rr.run_dir + "/lost";
   remove_tree(R.env, dir);
   make_dirs(R.env, dir);
-  for (std::size_t i = 0; i < lost.size(); ++i) {
-    auto t = read_file(R.env, R.rr.run_dir + "/input/" + lost[i].file);
-    if (!t || lost[i].end > t->size()) {
-      R.rr.failures.push_back("lost range " + lost[i].file + " is not in the input");
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    auto t = read_file(R.env, R.rr.run_dir + "/input/" + files[i]);
+    if (!t) {
+      R.rr.failures.push_back("lost file " + files[i] + " is not in the input");
       return;
     }
+    for (const auto& r : ranges)
+      if (r.file == files[i] && r.end > t->size()) R.rr.failures.push_back("lost range " + r.file + " [" + std::to_string(r.offset) + "," + std::to_string(r.end) + ") is past its end");
     char name[32];
     std::snprintf(name, sizeof name, "/lost-%05zu.log", i);
-    write_file(R.env, dir + name, t->substr(lost[i].offset, lost[i].end - lost[i].offset), WriteMode::kTruncate, false);
+    write_file(R.env, dir + name, *t, WriteMode::kTruncate, false);
   }
   double unused = 0;
   auto b = run_and_read(R.spawn, {{R.base_prog, "--json", "lost"}, R.rr.run_dir, "lost.json", "lost.err", 600}, &unused, R.env);
@@ -197,7 +202,7 @@ void check_counts_with_losses(StoreRun& R) {
   try {
     lj = json::parse(b.stdout_text);
   } catch (const std::exception&) {
-    R.rr.failures.push_back("base_log_analyser failed on the lost ranges (rc " + std::to_string(b.rc) + ")");
+    R.rr.failures.push_back("base_log_analyser failed on the lost files (rc " + std::to_string(b.rc) + ")");
     return;
   }
   auto got = counts_of(R.rr.result), miss = counts_of(lj), want = counts_of(R.rr.base);
@@ -206,7 +211,7 @@ void check_counts_with_losses(StoreRun& R) {
     for (const auto& kv : *m) keys.insert(kv.first);
   for (const auto& k : keys)
     if (got[k] + miss[k] != want[k])
-      R.rr.failures.push_back(k + ": counted " + std::to_string(got[k]) + " + lost " + std::to_string(miss[k]) + " != base_log_analyser's " + std::to_string(want[k]));
+      R.rr.failures.push_back(k + ": counted " + std::to_string(got[k]) + " + lost files " + std::to_string(miss[k]) + " != base_log_analyser's " + std::to_string(want[k]));
 }
 
 // Step 4: the analysis with --store and the scenario's faults.

@@ -7,8 +7,9 @@
 //   3. the replica files named by store.corrupt get bytes flipped;
 //   4. `smpirun distributed_log_analyser_smpi --store store` with the scenario's faults: its RESULT,
 //      JSON and trace checked like any run's; counts equal base_log_analyser's, or with lost files,
-//      base_log_analyser's minus those of the lost ranges (each counted by base_log_analyser on a
-//      copy of its bytes); the "store" result against store.expect (locality, lost files, repairs);
+//      base_log_analyser's minus those of the whole lost files (a file with a lost block is reported
+//      unreadable and not counted; each counted by base_log_analyser on a copy); the "store" result
+//      against store.expect (locality, lost files, repairs);
 //   5. with store.lose_disks, the store dirs of the ranks on switched-off hosts are removed;
 //      `smpirun dla_store_smpi fsck --repair`, then `fsck`: its last line must be FSCK OK (or the
 //      expected missing blocks), and again independently: every block at least K verified replicas
