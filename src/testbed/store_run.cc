@@ -225,6 +225,7 @@ void analyse(StoreRun& R, const RunRequest& req) {
   double secs = 0;
   auto r = run_and_read(R.spawn, {argv, R.rr.run_dir, "stdout.txt", "stderr.txt", R.s.time_limit}, &secs, R.env);
   R.rr.real_s += secs;
+  const int exit_code = r.rc;  // (check_run accepts an expected INCOMPLETE's 3 as 0)
   RunResult one;
   one.run_dir = R.rr.run_dir;
   check_run(checked, r, R.analyser, R.rr.base, one, R.env);
@@ -235,7 +236,7 @@ void analyse(StoreRun& R, const RunRequest& req) {
   R.rr.run_problems = one.run_problems;
   R.rr.stderr_tail = one.stderr_tail;
   for (auto& f : one.failures) R.rr.failures.push_back("analysis: " + f);
-  R.out += "== analyse: distributed_log_analyser --store " + std::string(kStoreRoot) + " (exit " + std::to_string(r.rc) + ")\n" + r.stdout_text;
+  R.out += "== analyse: distributed_log_analyser --store " + std::string(kStoreRoot) + " (exit " + std::to_string(exit_code) + ")\n" + r.stdout_text;
   if (!r.stdout_text.empty() && r.stdout_text.back() != '\n') R.out += "\n";
   if (one.result.is_null()) return;
   for (auto& f : store_result_failures(R.s, one.result)) R.rr.failures.push_back("analysis: " + f);
