@@ -36,7 +36,25 @@ struct FakePrograms {
   MemEnv& env;
   const Scenario& s;
   bool bad_ingest = false;
+  std::string lose;  // the analyser reports this file lost (INCOMPLETE) and does not count it ...
+  bool count_lost = false;  // ... unless this is set (a wrong analyser)
   std::vector<std::string> calls;
+
+  // Lines of a file (the fake base_log_analyser counts every line as INFO).
+  std::uint64_t lines_of(const std::string& path) {
+    auto t = read_file(env, path);
+    return t ? static_cast<std::uint64_t>(std::count(t->begin(), t->end(), '\n')) : 0;
+  }
+  std::uint64_t lines_in(const std::string& dir, const std::string& except = "") {
+    std::uint64_t n = 0;
+    if (auto names = env.list_dir(dir))
+      for (const auto& f : *names)
+        if (f != except && f.size() > 4 && f.substr(f.size() - 4) == ".log") n += lines_of(dir + "/" + f);
+    return n;
+  }
+  static std::string counts(std::uint64_t n) {
+    return "{\"counts\": {\"INFO\": " + std::to_string(n) + "}, \"lines\": " + std::to_string(n) + "}";
+  }
   std::size_t blocks = 0;
 
   void ingest(const std::string& run) {
@@ -73,7 +91,7 @@ struct FakePrograms {
     std::string out;
     if (p.argv[0].find("base_log_analyser") != std::string::npos) {
       calls.push_back("base");
-      out = R"({"counts": {"DEBUG": 1, "ERROR": 2, "INFO": 3, "WARN": 4}, "lines": 10})";
+      out = counts(lines_in(p.cwd + "/" + p.argv.back()));
     } else if (has_arg(p, "ingest")) {
       calls.push_back("ingest");
       ingest(p.cwd);
@@ -84,9 +102,11 @@ struct FakePrograms {
     } else {
       calls.push_back(has_arg(p, "--store") ? "analyse --store" : "analyse");
       write_file(env, p.cwd + "/run.trace", "# dla trace\n0.1 1 start 0 100\n", WriteMode::kTruncate, false);
-      out = "{\n\"counts\": {\"DEBUG\": 1, \"ERROR\": 2, \"INFO\": 3, \"WARN\": 4},\n\"lines\": 10,\n\"result\": \"OK\",\n"
-            "\"failed_workers\": [],\n\"makespan_s\": 1.5,\n\"store\": {\"locality\": 75, \"lost\": []}\n}\n"
-            "RESULT OK DEBUG=1 ERROR=2 INFO=3 WARN=4 lines=10\n";
+      const std::uint64_t n = lines_in(p.cwd + "/input", count_lost ? "" : lose);
+      const std::string c = counts(n), lost = lose.empty() ? "" : "\"" + lose + " [0,10): no reachable replica\"";
+      out = "{\n" + c.substr(1, c.size() - 2) + ",\n\"result\": \"" + (lose.empty() ? "OK" : "INCOMPLETE") + "\",\n"
+            "\"failed_workers\": [],\n\"makespan_s\": 1.5,\n\"store\": {\"locality\": 75, \"lost\": [" + lost + "]}\n}\n"
+            "RESULT " + (lose.empty() ? "OK" : "INCOMPLETE") + " INFO=" + std::to_string(n) + " lines=" + std::to_string(n) + "\n";
     }
     write_file(env, join_path(p.cwd, p.stdout_file), out, WriteMode::kTruncate, false);
     write_file(env, join_path(p.cwd, p.stderr_file), "", WriteMode::kTruncate, false);
@@ -165,6 +185,41 @@ TEST_CASE("store run: without a corruption the fake run passes; a missing progra
   auto missing = run_store_scenario(s, {"/repo", "/build", "/runs"}, rq, spawn, env);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().find("dla_store_smpi not found") != std::string::npos);
+}
+
+}  // namespace dla::scen
+
+namespace dla::scen {
+
+TEST_CASE("store run: with a lost file the counts must be base's minus that whole file", "[testbed][store]") {
+  MemEnv env;
+  auto s = scenario();
+  s.store.corrupt.clear();
+  s.store.fsck = false;
+  s.expect.result = "INCOMPLETE";
+  s.store.expect.lost_files = {"node2.log"};
+  FakePrograms fake{env, s};
+  fake.lose = "node2.log";
+  auto rr = run(env, s, fake);
+  REQUIRE(rr.ok());
+  INFO((rr->failures.empty() ? std::string() : rr->failures[0]));
+  CHECK(rr->ok);
+  CHECK(fake.calls == std::vector<std::string>{"base", "ingest", "analyse --store", "base"});  // base on run/lost
+  // An analyser that reports the file lost but still counts it is caught by the sums.
+  fake.count_lost = true;
+  auto wrong = run(env, s, fake);
+  REQUIRE(wrong.ok());
+  REQUIRE_FALSE(wrong->ok);
+  bool counted = false;
+  for (const auto& f : wrong->failures) counted |= f.find("lines: counted ") == 0 && f.find("+ lost files ") != std::string::npos;
+  CHECK(counted);
+  // One that loses another file than expected is named.
+  fake.count_lost = false;
+  fake.lose = "node1.log";
+  auto other = run(env, s, fake);
+  REQUIRE(other.ok());
+  REQUIRE_FALSE(other->ok);
+  CHECK(other->failures[0] == "analysis: lost files [node1.log], expected [node2.log]");
 }
 
 }  // namespace dla::scen
