@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   dla::mpi::Session session(&argc, &argv);
   dla::mpi::StoreCli c;
   po::options_description desc(
-      "Usage: dla_store ingest --store ROOT --replicas K [--block-size BYTES] [--pattern GLOB] [--timeout S] [--json] DIR\n"
+      "Usage: dla_store ingest --store ROOT --replicas K [--block-size BYTES] [--pattern GLOB] [--sites FILE|prefix]\n"
+      "                        [--timeout S] [--json] DIR\n"
       "       dla_store status --store ROOT [--json]\n"
       "       dla_store fsck   --store ROOT [--repair] [--json] [--timeout S]\n"
       "(an MPI program: mpirun -np N, N-1 data ranks)\nOptions");
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
       "pattern", po::value(&c.pattern)->default_value(c.pattern), "ingest: which files of DIR (a glob on the file name)")(
       "timeout", po::value(&c.timeout)->default_value(c.timeout), "seconds a rank may stay silent before it counts as failed")(
       "window", po::value(&c.window)->default_value(c.window), "ingest: blocks in flight down their chains")(
+      "sites", po::value(&c.sites), "ingest: sites (racks) above hosts for placement: a FILE of 'HOST SITE' lines, or "
+      "'prefix' (a host's site is its name up to the last '-', e.g. hetero8's a-0 -> a); replicas go to distinct sites first")(
       "repair", po::bool_switch(&c.repair), "fsck: copy blocks until every block has K verified replicas")(
       "json", po::bool_switch(&c.json), "output as JSON")(
       "command", po::value(&c.command), "ingest | status | fsck")("dir", po::value(&c.dir), "ingest: the input directory");

@@ -15,6 +15,7 @@
 #include "mpi/tags.h"
 #include "scan/gzip_file.h"
 #include "scan/scanner.h"
+#include "sched/gate.h"
 
 namespace dla::mpi {
 
@@ -459,11 +460,19 @@ int run_master_store(const Session& s, const DistributedOptions& opt, std::uniqu
   return Master(s, opt, std::move(files), std::nullopt, std::move(store)).run();
 }
 
-// --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for.
+// --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for;
+// with format detection, gated: a block other than a file's first waits until the file's format
+// is known from its first block (or the file failed), so that every block of a file is counted
+// with the format a directory run detects on the file's head (the ASSIGN carries it).
 std::unique_ptr<SchedulingPolicy> Master::store_policy() {
   store_->server = std::make_unique<BlockServer>(0, store_->own ? &*store_->own : nullptr, &out_, 0, Env::posix());
-  if (opt_.policy == "locality") return make_locality_policy(store_->holders, opt_.locality_wait);
-  return make_policy(opt_.policy);
+  auto p = opt_.policy == "locality" ? make_locality_policy(store_->holders, opt_.locality_wait) : make_policy(opt_.policy);
+  if (!format_.automatic) return p;
+  auto g = std::make_unique<GatedPolicy>(std::move(p), [this](const Task& t) {
+    return t.range.offset == 0 || !file_format_[static_cast<std::size_t>(t.file)].empty() || sched_->file_failed(t.file);
+  });
+  gate_ = g.get();
+  return g;
 }
 
 // Bytes moved are counted for every result (a duplicate's bytes moved too); a repaired replica and a
@@ -480,6 +489,11 @@ void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::Resu
   if (r.kind == proto::ResultMsg::Err && kind != Scheduler::ResultOutcome::Duplicate &&
       kind != Scheduler::ResultOutcome::Rejected)
     t.lost.push_back(where + ": " + r.error);
+  if (!gate_ || gate_->parked() == 0) return;
+  std::vector<int> live;  // (a first block's format may be known now)
+  for (int w : sched_->workers())
+    if (sched_->worker_state(w) == Scheduler::WorkerState::Active) live.push_back(w);
+  gate_->release_ready(live);
 }
 
 // Every task is done and a STOP is about to go out: first restore K replicas (the workers still

@@ -44,6 +44,7 @@ std::string validate_store_cli(const StoreCli& c) {
     return c.command + " takes no DIR";
   }
   if (c.repair && c.command != "fsck") return "--repair is for fsck";
+  if (!c.sites.empty() && c.command != "ingest") return "--sites is for ingest (the manifest keeps the map)";
   return "";
 }
 

@@ -1,6 +1,6 @@
 // dla_store (src/apps/dla_store.cc): the replicated store's commands, run by every rank of an MPI
 // job (mpirun -np N: rank 0 coordinates, ranks 1..N-1 hold the blocks; /work/brief/store.md):
-//   ingest --store ROOT --replicas K [--block-size B] [--pattern GLOB] [--timeout S] [--json] DIR
+//   ingest --store ROOT --replicas K [--block-size B] [--pattern GLOB] [--sites FILE|prefix] [--timeout S] [--json] DIR
 //   status --store ROOT [--json]
 //   fsck   --store ROOT [--repair] [--json] [--timeout S]
 // Start-up (no collective): every data rank says STORE_HELLO (its host) and waits for STORE_START or
@@ -43,6 +43,8 @@ struct StoreCli {
   bool json = false;
   bool repair = false;                       // fsck
   int window = 8;                            // ingest: blocks in flight
+  std::string sites;                         // ingest: "HOST SITE" lines (store/placement.h), or
+                                             // "prefix": a host's site is its name up to the last '-'
 };
 
 // Exit codes.

@@ -75,6 +75,7 @@ class Pipeline {
     std::set<int> acked;     // positions of the current attempt acknowledged
     long long attempt = 0;
     double since = 0;        // sent, or last ack
+    bool resumed = false;    // already sent again from rank 0 to the members that did not ack
   };
 
   bool fill(int window) {
@@ -136,27 +137,46 @@ class Pipeline {
   }
 
   // A chain silent for --timeout: the first member that has not acknowledged is taken for failed
-  // (members ack in chain order). In SMPI a vanished member is known at once.
+  // (members ack in chain order), except the first time when it is not the head: its predecessor
+  // may have died after acking but before its forward arrived, so rank 0 first sends the block
+  // itself to the members that did not ack. In SMPI a vanished member is known at once.
   void check_timeouts() {
     const double now = wtime();
     std::map<int, std::string> suspects;
+    std::vector<int> resume;
     for (int b : flight_) {
       const State& s = state_[b];
       for (std::size_t i = 0; i < s.chain.size(); ++i)
         if (!sim::peer_alive(s.chain[i])) suspects.emplace(s.chain[i], "gone");
       if (now - s.since < run_.cli.timeout) continue;
-      for (std::size_t i = 0; i < s.chain.size(); ++i)
-        if (!s.acked.count(static_cast<int>(i))) {
-          char why[64];
-          std::snprintf(why, sizeof why, "no answer within %g s", run_.cli.timeout);
-          suspects.emplace(s.chain[i], why);
-          break;
-        }
+      std::size_t i = 0;
+      while (i < s.chain.size() && s.acked.count(static_cast<int>(i))) ++i;
+      if (i == s.chain.size()) continue;
+      if (i > 0 && !s.resumed) {
+        resume.push_back(b);
+        continue;
+      }
+      char why[64];
+      std::snprintf(why, sizeof why, "no answer within %g s", run_.cli.timeout);
+      suspects.emplace(s.chain[i], why);
     }
+    for (int b : resume) resume_after_acked(b);
     for (const auto& [r, why] : suspects) {
       if (!error_.ok()) return;
       if (!failed_.count(r)) fail(r, why);
     }
+  }
+
+  // The members that acknowledged keep their copy; the block goes again, from rank 0, to the rest.
+  void resume_after_acked(int b) {
+    State& s = state_[b];
+    std::vector<int> rest;
+    for (std::size_t i = 0; i < s.chain.size(); ++i)
+      (s.acked.count(static_cast<int>(i)) ? s.have : rest).push_back(s.chain[i]);
+    s.chain = std::move(rest);
+    s.resumed = true;
+    flight_.erase(b);
+    queue_.push_front(b);
   }
 
   // Rank `r` failed: never used again; every block whose chain holds it is re-placed.
@@ -208,7 +228,7 @@ class Pipeline {
     }
     std::map<int, std::uint64_t> load;
     for (const auto& rh : run_.data) load[rh.rank] = placer_->load(rh.rank);
-    const int t = pick_target(holders, candidates, load);
+    const int t = pick_target(holders, candidates, load, m_.sites);
     if (t < 0) {
       error_ = Error{"ingest failed: no live data rank left to hold block " + std::to_string(b)};
       return false;
@@ -274,6 +294,17 @@ Result<std::vector<std::vector<int>>> plan(StoreRun& run, const Manifest& m, con
   return out;
 }
 
+// --sites: none (every host its own site), "prefix" (SITE-N host names), or a file of HOST SITE lines.
+Result<SiteMap> site_map(const StoreCli& c, const std::vector<RankHost>& ranks) {
+  if (c.sites.empty()) return SiteMap{};
+  if (c.sites == "prefix") return sites_by_prefix(ranks);
+  auto text = read_file(*Env::posix(), c.sites);
+  if (!text) return Error{"--sites " + c.sites + ": " + text.error()};
+  auto m = parse_site_map(*text);
+  if (!m) return Error{"--sites " + c.sites + ": " + m.error()};
+  return m;
+}
+
 void print_summary(StoreRun& run, const Manifest& m, int skipped, std::uint64_t sent, double secs,
                    const std::set<int>& failed, std::size_t saved) {
   std::uint64_t total = 0;
@@ -322,10 +353,12 @@ int run_ingest(StoreRun& run) {
                        " data ranks, only " + std::to_string(run.data.size()) + " available");
   auto blocks = cut_blocks(c.dir, *files, c.block_size, env);
   if (!blocks) return store_error(blocks.error());
-  Manifest m = make_manifest(*real, *files, std::move(*blocks), c.block_size, c.replicas, run.ranks);
+  auto sites = site_map(c, run.ranks);
+  if (!sites) return store_error(sites.error());
+  Manifest m = make_manifest(*real, *files, std::move(*blocks), c.block_size, c.replicas, run.ranks, *sites);
   auto old = previous_manifest(run, m);
   if (!old) return store_error(old.error());
-  Placer placer(run.data);
+  Placer placer(run.data, m.sites);
   auto planned = plan(run, m, *old, &placer);
   if (!planned) return store_error(planned.error());
   auto inv = run.coord->gather_inventories(ranks_of(run.data), true, *old ? verify_patience(**old) : 0);

@@ -394,9 +394,9 @@ class Worker {
   // Scans one byte range, charging the modelled cost, applying the injected slowness and
   // throttle, and heartbeating between 64 KiB chunks.
   // --store: the task's block, read locally or fetched (still serving the others meanwhile), then
-  // counted from memory. The format: --format if fixed; else the file's, when the master knows it
-  // (a block other than the first cannot see the file's head); else detected from the block's head
-  // (the file's head for its first block: what scan_file does).
+  // counted from memory. The format: --format if fixed; else, for a block other than the file's
+  // first, the file's (the master hands those out only once it knows it: sched/gate.h); else
+  // detected from the block's head (the file's head for its first block: what scan_file does).
   Result<Counts> scan_block(const proto::TaskMsg& t, proto::ResultMsg* res) {
     res->store = true;
     auto got = reader_->read(t, now_, [&] {

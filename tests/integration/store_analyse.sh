@@ -6,6 +6,8 @@
 #     count of the original files AND base_log_analyser's on the directory; RESULT OK.
 #  2. locality on that homogeneous run (every worker holds half the blocks, equal speeds) >= 90 %,
 #     read from the JSON's store.local_bytes / remote_bytes, whose sum must be the input's size.
+#  1b. files whose format only their head shows (log4j, then lines with "[ERROR]" in the message):
+#     every block counted with the file's format (later blocks wait for the first block's format).
 #  3. kill -9 of a holder (rank 2) mid-analysis (a 0.5 MB/s throttle keeps the run >= ~6 s): exact
 #     counts, the victim declared failed, its blocks re-replicated (Re-replicated > 0), and
 #     `dla_store fsck` afterwards exits 0 (2 verified replicas of every block) without --repair.
@@ -59,6 +61,19 @@ for set in sample gen; do
   pct=$((100 * local_b / (local_b + remote_b)))
   check "$set: locality >= 90 % ($pct %: $local_b local, $remote_b remote)" yes "$([ "$pct" -ge 90 ] && echo yes || echo no)"
 done
+
+# ---- 1b: a format that only the file's head shows: log4j lines, then lines whose only level-like
+# token is a "[ERROR]" in the message (a later block alone would be detected as bracket). The
+# counts must be base_log_analyser's on the files (log4j for the whole file: those are unleveled).
+mkdir "$T/fmt"
+for f in a b c; do
+  awk 'BEGIN { for (i = 0; i < 2500; i++) printf "2024-01-01 12:00:%02d INFO Main - started step %d\n", i % 60, i
+               for (i = 0; i < 6000; i++) printf "note %d: the [ERROR] token is in the message\n", i }' >"$T/fmt/$f.log"
+done
+ingest "$T/fmt" "$T/root-fmt" 65536
+analyse "$T/root-fmt" "$T/fmt.json" --json -q
+check "format from the file's head: counts = base_log_analyser" "$("$B/base_log_analyser" --json "$T/fmt" | json_counts)" \
+  "$(json_counts <"$T/fmt.json")"
 
 # ---- 3: kill -9 of a holder mid-analysis ------------------------------------------------------
 want=$(awk_counts "$T/gen"/*.log)

@@ -43,7 +43,9 @@ done
 wait "$job" || true
 check "a rank was killed mid-ingest" yes "$([ -n "$victim" ] && echo yes || echo no)"
 check "ingest: summary after the kill" "blocks=$nblocks" "$(grep "^Ingested" "$T/out" | grep -o " blocks=[0-9]*" | tr -d " " || true)"
-check "ingest: the killed rank named" "Failed ranks (blocks re-placed): $VICTIM" "$(grep '^Failed ranks' "$T/out" || true)"
+# (another rank may be named too: Open MPI can break a survivor's link to the killed one mid-message)
+check "ingest: the killed rank named" yes \
+  "$(grep '^Failed ranks (blocks re-placed):' "$T/out" | sed 's/.*://' | tr ' ' '\n' | grep -qx "$VICTIM" && echo yes || echo no)"
 man=$(find "$T/root" -path '*/1/MANIFEST')
 check "manifest: no block on the killed rank" 0 \
   "$(jq "[.manifest.files[].blocks[].replicas[] | select(. == $VICTIM)] | length" "$man")"

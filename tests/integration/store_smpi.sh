@@ -7,6 +7,7 @@
 # fsck exits 2 and names both, --repair restores them, fsck OK again; a data host turned off in the
 # middle of an ingest (a state_file profile): the ingest still ends OK with its blocks re-placed
 # (the manifest lists no block on the dead rank) and fsck finds 2 good replicas of every block.
+# With --sites prefix on hetero8 (two sites a and b), every block has one replica on each site.
 # Block counts are checked against awk (line starts), never against the code under test.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
@@ -70,6 +71,14 @@ check "fsck --repair: exit" 0 "$rc"
 check "fsck --repair: copies" 2 "$(grep -c '^repaired ' "$T/f3" || true)"
 sim "$T/f4" "${C8[@]}" fsck --store "$T/r1"
 check "fsck after repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/f4")"
+
+# Sites above hosts (hetero8: hosts a-0..a-3 and b-0..b-3, --sites prefix): the 2 replicas of every
+# block on the 2 sites, one each (a site lost keeps one replica of everything).
+sim "$T/h1" "$P/hetero8.xml" "$P/hetero8.hosts" ingest --store "$T/r4" --replicas 2 --block-size $BS --sites prefix "$T/logs"
+check "ingest --sites prefix on hetero8: exit" 0 "$rc"
+check "ingest --sites prefix on hetero8: every block on both sites" "$nblocks" \
+  "$(find "$T/r4" -name 'block-*' | sed 's|.*/\([ab]\)-[0-9]*/[0-9]*/block-\([0-9]*\)-.*|\2 \1|' | sort -u |
+     awk '{n[$1]++} END{for (b in n) if (n[b] == 2) m++; print m+0}')"
 
 # node-2 (rank 2) turned off while the ingest runs (it takes ~0.035 s simulated here).
 sed 's/off-at-2.0.txt/off-at-0.01.txt/' "$P/crash/crash8-one.xml" >"$T/crash.xml"
