@@ -156,6 +156,10 @@ struct StoreSpec {
   std::vector<StoreCorrupt> corrupt;
   bool fsck = true;
   bool lose_disks = true;
+  // "" (hosts are the only level above ranks) or "prefix": sites above hosts, a host's site being
+  // its name up to the last '-' (hetero8's a-0 -> a): ingest --sites prefix puts a block's replicas
+  // on distinct sites first.
+  std::string sites;
   double locality_wait = -1;  // --locality-wait (< 0: the program's default)
   StoreExpect expect;
 };
@@ -299,10 +303,12 @@ Counts follow_expected_counts(const Scenario& s, const nlohmann::json& base);
 std::vector<std::string> follow_failures(const Scenario& s, const std::string& stdout_text, const nlohmann::json& base);
 
 // ---- store scenarios (scenario_store.cc; the run: store_run.h) ----
-// `dla_store_smpi` arguments: ingest of `input_dir` into kStoreRoot (K, block size, --json), and
+// `dla_store_smpi` arguments: ingest of `input_dir` into kStoreRoot (K, block size, sites, --json), and
 // fsck (with --repair or not).
 std::vector<std::string> store_ingest_args(const Scenario& s, const std::string& input_dir);
 std::vector<std::string> store_fsck_args(bool repair);
+// The failure domain above hosts of `host`: its site with store.sites "prefix", else the host itself.
+std::string site_of(const StoreSpec& st, const std::string& host);
 // The analyser's options of a store run: program_args without the input dir, plus --store (and
 // --locality-wait); --policy only when the scenario names one (the store default is locality).
 std::vector<std::string> store_analyse_args(const Scenario& s, const std::string& trace_file);

@@ -97,12 +97,15 @@ StoreSpec parse_store(Obj& o, const Scenario& s) {
   if (o.has("corrupt")) st.corrupt = parse_corrupt(o, st.replicas);
   st.fsck = o.boolean("fsck", true);
   st.lose_disks = o.boolean("lose_disks", true);
+  st.sites = o.str("sites", "");
+  if (!st.sites.empty() && st.sites != "prefix")
+    throw Bad{o.at("sites") + ": '" + st.sites + "': only \"prefix\" (a host's site is its name up to the last '-', e.g. a-0 -> a)"};
   st.locality_wait = o.unit("locality_wait", parse_duration, -1, 0, 1e6);
   if (o.has("expect")) {
     Obj e(o.get("expect"), o.at("expect"));
     st.expect = parse_store_expect(e, st);
   }
-  o.done({"replicas", "block_size", "corrupt", "fsck", "lose_disks", "locality_wait", "expect", "comment"});
+  o.done({"replicas", "block_size", "corrupt", "fsck", "lose_disks", "sites", "locality_wait", "expect", "comment"});
   check_store_combinations(st, s);
   return st;
 }
@@ -120,8 +123,17 @@ std::string fmt(double v) {
 }  // namespace
 
 std::vector<std::string> store_ingest_args(const Scenario& s, const std::string& input_dir) {
-  return {"ingest", "--store", kStoreRoot, "--replicas", std::to_string(s.store.replicas), "--block-size",
-          std::to_string(s.store.block_size), "--json", input_dir};
+  std::vector<std::string> a = {"ingest", "--store", kStoreRoot, "--replicas", std::to_string(s.store.replicas), "--block-size",
+                                std::to_string(s.store.block_size)};
+  if (!s.store.sites.empty()) a.insert(a.end(), {"--sites", s.store.sites});
+  a.insert(a.end(), {"--json", input_dir});
+  return a;
+}
+
+std::string site_of(const StoreSpec& st, const std::string& host) {
+  if (st.sites != "prefix") return host;
+  auto dash = host.rfind('-');
+  return dash == std::string::npos ? host : host.substr(0, dash);
 }
 
 std::vector<std::string> store_fsck_args(bool repair) {

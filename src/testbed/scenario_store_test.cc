@@ -79,6 +79,7 @@ TEST_CASE("store scenario: bad store objects are errors naming the key") {
   CHECK_THAT(with("/store/expect/lost_files", json::array({"a.log"})), Catch::Contains("store.expect.lost_files"));
   CHECK_THAT(with("/store/expect/lost_files", json::array({"a.log", "a.log"})), Catch::Contains("named twice"));
   CHECK_THAT(with("/store/expect/speed", 1), Catch::Contains("store.expect.speed: unknown key"));
+  CHECK_THAT(with("/store/sites", "racks.txt"), Catch::Contains("store.sites: 'racks.txt': only \"prefix\""));
   auto j = doc();
   j["store"].erase("replicas");
   CHECK_THAT(parse_error(j), Catch::Contains("store.replicas: missing"));
@@ -116,6 +117,13 @@ TEST_CASE("store scenario: command lines of ingest, analysis and fsck") {
   auto s = parse_ok(doc());
   auto in = sc::store_ingest_args(s, "input");
   CHECK(in == std::vector<std::string>{"ingest", "--store", "store", "--replicas", "2", "--block-size", "32768", "--json", "input"});
+  auto j0 = doc();
+  j0["store"]["sites"] = "prefix";
+  auto with_sites = parse_ok(j0);
+  CHECK(sc::store_ingest_args(with_sites, "input") == std::vector<std::string>{"ingest", "--store", "store", "--replicas", "2", "--block-size", "32768", "--sites", "prefix", "--json", "input"});
+  CHECK(sc::site_of(with_sites.store, "a-0") == "a");
+  CHECK(sc::site_of(with_sites.store, "node-12") == "node");
+  CHECK(sc::site_of(s.store, "a-0") == "a-0");  // without sites: the host
   CHECK(sc::store_fsck_args(true) == std::vector<std::string>{"fsck", "--store", "store", "--repair"});
   CHECK(sc::store_fsck_args(false) == std::vector<std::string>{"fsck", "--store", "store"});
   auto a = sc::store_analyse_args(s, "run.trace");

@@ -81,13 +81,16 @@ bool replica_matches(StoreRun& R, const BlockRef& b, int r, const std::string& w
 }
 
 // The independent check of a manifest against the disks: every block has K replicas on distinct
-// ranks (distinct hosts when the data ranks span K hosts), each byte-equal to the input's range.
+// ranks (distinct hosts when the data ranks span K hosts; after the ingest, with store.sites, on
+// as many sites as there are, up to K: a repair after a lost site may only use the sites left),
+// each byte-equal to the input's range.
 // `missing_allowed`: blocks with no good replica at all that are expected (fsck's missing ones).
 std::vector<std::string> verify_replicas(StoreRun& R, const Manifest& man, const std::string& when, int missing_allowed) {
   std::vector<std::string> f;
-  std::set<std::string> hosts;
-  for (int r = 1; r < R.s.ranks; ++r) hosts.insert(R.s.host_of(r).name);
+  std::set<std::string> hosts, sites;
+  for (int r = 1; r < R.s.ranks; ++r) hosts.insert(R.s.host_of(r).name), sites.insert(site_of(R.s.store, R.s.host_of(r).name));
   const bool host_aware = static_cast<int>(hosts.size()) >= R.s.store.replicas;
+  const int want_sites = std::min(static_cast<int>(sites.size()), R.s.store.replicas);  // (distinct sites first)
   std::map<int, std::string> cache;
   int missing = 0;
   for (const auto& b : man.blocks) {
@@ -99,9 +102,10 @@ std::vector<std::string> verify_replicas(StoreRun& R, const Manifest& man, const
     }
     const std::string want = file->substr(b.offset, b.length);
     std::set<int> good;
-    std::set<std::string> good_hosts;
+    std::set<std::string> good_hosts, good_sites;
     for (int r : b.replicas)
-      if (r > 0 && r < R.s.ranks && replica_matches(R, b, r, want)) good.insert(r), good_hosts.insert(R.s.host_of(r).name);
+      if (r > 0 && r < R.s.ranks && replica_matches(R, b, r, want))
+        good.insert(r), good_hosts.insert(R.s.host_of(r).name), good_sites.insert(site_of(R.s.store, R.s.host_of(r).name));
     if (good.empty() && missing < missing_allowed) {
       ++missing;
       continue;
@@ -111,6 +115,8 @@ std::vector<std::string> verify_replicas(StoreRun& R, const Manifest& man, const
       f.push_back(what + ": " + std::to_string(good.size()) + " good replicas of " + std::to_string(b.replicas.size()) + " listed, K = " + std::to_string(R.s.store.replicas));
     else if (host_aware && static_cast<int>(good_hosts.size()) < R.s.store.replicas)
       f.push_back(what + ": its " + std::to_string(good.size()) + " replicas share hosts (" + std::to_string(good_hosts.size()) + " hosts)");
+    else if (when == "after ingest" && !R.s.store.sites.empty() && static_cast<int>(good_sites.size()) < want_sites)
+      f.push_back(what + ": its " + std::to_string(good.size()) + " replicas are on " + std::to_string(good_sites.size()) + " site(s), " + std::to_string(want_sites) + " available");
   }
   if (missing != missing_allowed) f.push_back(when + ": " + std::to_string(missing) + " blocks without a replica, expected " + std::to_string(missing_allowed));
   return f;
