@@ -14,21 +14,24 @@ set -uo pipefail
 SRC=$(cd "${DLA_SRC:-.}" && pwd)
 LAB="$SRC/tools/dla-lab"
 K=2
-# Every block's replicas: on distinct ranks and hosts, with the manifest's crc. "ok N" or problems.
+# Every block's replicas ($1 = ROOT, $2 = the input): byte-equal to the input's range, on K distinct
+# hosts. "ok N" or the first problems.
 replicas_check() {
-  python3 - "$1" "$K" <<'EOF'
-import glob, json, os, sys, zlib
-root, k = sys.argv[1], int(sys.argv[2])
+  python3 - "$1" "$K" "$2" <<'EOF'
+import glob, json, os, sys
+root, k, src = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 man = json.load(open(glob.glob(os.path.join(root, "*", "0", "MANIFEST"))[0]))["manifest"]
 bad, n = [], 0
 for f in man["files"]:
+    data = open(os.path.join(src, f["name"]), "rb").read()
     for b in f["blocks"]:
         n += 1
         crc = int(b["crc"], 16) if isinstance(b["crc"], str) else int(b["crc"])
+        want = data[b["offset"]:b["offset"] + b["length"]]
         hosts = set()
         for r in b["replicas"]:
             for p in glob.glob(os.path.join(root, "*", str(r), "block-%06d-%08x" % (b["id"], crc))):
-                if zlib.crc32(open(p, "rb").read()) & 0xffffffff == crc: hosts.add(p.split(os.sep)[-3])
+                if open(p, "rb").read() == want: hosts.add(p.split(os.sep)[-3])
         if len(hosts) < k: bad.append("block %d: good replicas on hosts %s" % (b["id"], sorted(hosts)))
 print("ok %d" % n if not bad else "; ".join(bad[:4]))
 EOF
@@ -44,7 +47,7 @@ if [[ "${1:-}" == --inner ]]; then  # inside `dla-lab with`: DLA_LAB is the lab
   run "$B/dla_store" ingest --store "$T/store" --replicas $K --block-size 262144 "$T/logs" >"$T/ingest.out" 2>"$T/ingest.err"
   check "ingest summary" yes "$(grep -q '^Ingested .* K=2 ' "$T/ingest.out" && echo yes || { tail -3 "$T/ingest.out" "$T/ingest.err"; echo no; })"
   check "host dirs" 3 "$(ls "$T/store" | wc -l)"
-  check "every block on 2 distinct hosts after ingest" yes "$(replicas_check "$T/store" | grep -q '^ok ' && echo yes || replicas_check "$T/store")"
+  check "every block on 2 distinct hosts after ingest" yes "$(replicas_check "$T/store" "$T/logs" | grep -q '^ok ' && echo yes || replicas_check "$T/store" "$T/logs")"
   run "$B/distributed_log_analyser" --store "$T/store" --throttle 300000 >"$T/out" 2>"$T/err" &
   job=$!
   for _ in $(seq 200); do "$LAB" rank-pid "$DLA_LAB" 5 >/dev/null 2>&1 && break; sleep 0.1; done
@@ -59,7 +62,7 @@ if [[ "${1:-}" == --inner ]]; then  # inside `dla-lab with`: DLA_LAB is the lab
   run "$B/dla_store" fsck --store "$T/store" --repair >"$T/fsck1.out" 2>&1
   run "$B/dla_store" fsck --store "$T/store" >"$T/fsck2.out" 2>&1
   check "fsck after the host loss" yes "$(grep -qE '^FSCK OK blocks=[0-9]+ replicas=[0-9]+$' "$T/fsck2.out" && echo yes || tail -3 "$T/fsck2.out")"
-  check "every block on >= 2 distinct hosts after fsck" yes "$(replicas_check "$T/store" | grep -q '^ok ' && echo yes || replicas_check "$T/store")"
+  check "every block on >= 2 distinct hosts after fsck" yes "$(replicas_check "$T/store" "$T/logs" | grep -q '^ok ' && echo yes || replicas_check "$T/store" "$T/logs")"
   if ((fail)); then cat "$T/out" "$T/err" "$T/fsck1.out"; fi
   exit $fail
 fi
