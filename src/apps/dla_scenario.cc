@@ -54,7 +54,7 @@ Commands
                           write platform, hostfile, profiles and input into DIR; print the command
   compare [SCENARIO...]   run each scenario once per policy and print per policy: makespan, lower bound,
                           ratio, tasks reassigned, speculative copies, wasted bytes, steals, messages,
-                          false suspicions, detection latency (default: every scenario not tagged large or follow);
+                          false suspicions, detection latency (default: every scenario not tagged large, follow or store);
                           fails (exit 2) when a run's counts are not the expected ones
   sweep SCENARIO --OPTION V1,V2,...
                           run the scenario once per value of one option (e.g. --timeout 0.5,1,2,3,5 or
@@ -556,7 +556,7 @@ int dispatch(const Args& a) {
   if (a.cmd == "materialize") return cmd_materialize(a, env);
   if (a.cmd == "compare") {
     Args b = a;
-    if (b.pos.empty() && b.tags.empty() && b.skip_tags.empty()) b.skip_tags = {"large", "follow"};  // follow: nothing to compare
+    if (b.pos.empty() && b.tags.empty() && b.skip_tags.empty()) b.skip_tags = {"large", "follow", "store"};  // follow, store: nothing to compare
     return cmd_compare(b, env, b.pos.empty() ? all_scenarios(env, b) : b.pos);
   }
   if (a.cmd == "sweep") return cmd_sweep(a, env);

@@ -62,6 +62,7 @@ std::vector<std::string> all_policy_names() {
 Result<RunMetrics> evaluate_one(const Scenario& s, const std::string& policy, const std::string& label,
                                 const RunPaths& paths, const EvalRequest& req, const SpawnFn& spawn, Env& env) {
   if (s.follow.on) return Error{s.name + ": a follow scenario (no policies, no makespan): use `run`"};
+  if (s.store.on) return Error{s.name + ": a store scenario (its policy is locality; K is compared by tools/make-store-report): use `run`"};
   RunRequest rq;
   rq.run_dir = paths.runs + "/" + req.runs_subdir + "/" + s.name + "-" + dir_label(label);
   rq.policy = policy;

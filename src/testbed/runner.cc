@@ -7,6 +7,7 @@
 #include "base/trace.h"
 #include "scan/discovery.h"
 #include "scan/gzip_file.h"
+#include "testbed/store_run.h"
 
 namespace dla::scen {
 namespace {
@@ -15,16 +16,6 @@ using nlohmann::json;
 
 Status write_text(Env& env, const std::string& path, const std::string& text) {
   return write_file(env, path, text, WriteMode::kTruncate, /*sync=*/false);
-}
-
-// Runs `spec` and reads what it wrote to its stdout and stderr files.
-RunOutput run_and_read(const SpawnFn& spawn, const ProcessSpec& spec, double* real_seconds, Env& env) {
-  RunOutput r = spawn(spec, real_seconds);
-  auto out = read_file(env, join_path(spec.cwd, spec.stdout_file));
-  auto err = read_file(env, join_path(spec.cwd, spec.stderr_file));
-  r.stdout_text = out ? *out : std::string();
-  r.stderr_text = err ? *err : std::string();
-  return r;
 }
 
 // A fresh run directory: ours, without the outputs, checkpoints and input of an earlier run.
@@ -65,8 +56,30 @@ Result<json> count_with_base(const Scenario& s, const std::string& base_prog, co
   }
 }
 
-// Fills rr from the finished run `r`: failures of the run itself, its result and trace checked
-// against the expectations.
+}  // namespace
+
+RunOutput run_and_read(const SpawnFn& spawn, const ProcessSpec& spec, double* real_seconds, Env& env) {
+  RunOutput r = spawn(spec, real_seconds);
+  auto out = read_file(env, join_path(spec.cwd, spec.stdout_file));
+  auto err = read_file(env, join_path(spec.cwd, spec.stderr_file));
+  r.stdout_text = out ? *out : std::string();
+  r.stderr_text = err ? *err : std::string();
+  return r;
+}
+
+// The reason of a failed run is usually at the end of smpirun's log (SimGrid dies there, e.g. out
+// of memory): keep its last lines, and the last few among the failures.
+void note_stderr_tail(const std::string& stderr_text, RunResult& rr) {
+  std::istringstream es(stderr_text);
+  for (std::string l; std::getline(es, l);) {
+    if (l.empty()) continue;
+    rr.stderr_tail.push_back(l);
+    if (rr.stderr_tail.size() > 10) rr.stderr_tail.erase(rr.stderr_tail.begin());
+  }
+  const auto& tail = rr.stderr_tail;
+  for (std::size_t i = tail.size() > 6 ? tail.size() - 6 : 0; i < tail.size(); ++i) rr.failures.push_back("  stderr: " + tail[i]);
+}
+
 void check_run(const Scenario& s, RunOutput& r, const std::string& program, const json& base_json, RunResult& rr,
                Env& env) {
   const std::string& run_dir = rr.run_dir;
@@ -106,21 +119,6 @@ void check_run(const Scenario& s, RunOutput& r, const std::string& program, cons
   else
     for (auto& f : check_expectations(s, rr.result, base_json, *trace)) rr.failures.push_back(f);
 }
-
-// The reason of a failed run is usually at the end of smpirun's log (SimGrid dies there, e.g. out
-// of memory): keep its last lines, and the last few among the failures.
-void note_stderr_tail(const std::string& stderr_text, RunResult& rr) {
-  std::istringstream es(stderr_text);
-  for (std::string l; std::getline(es, l);) {
-    if (l.empty()) continue;
-    rr.stderr_tail.push_back(l);
-    if (rr.stderr_tail.size() > 10) rr.stderr_tail.erase(rr.stderr_tail.begin());
-  }
-  const auto& tail = rr.stderr_tail;
-  for (std::size_t i = tail.size() > 6 ? tail.size() - 6 : 0; i < tail.size(); ++i) rr.failures.push_back("  stderr: " + tail[i]);
-}
-
-}  // namespace
 
 Status claim_run_dir(const std::string& d, Env& env) {
   auto l = env.lstat(d);
@@ -179,6 +177,7 @@ Result<RunSetup> set_up_scenario_run(const Scenario& s, const RunPaths& paths, c
 
 Result<RunResult> run_scenario(const Scenario& s, const RunPaths& paths, const RunRequest& req, const SpawnFn& spawn,
                                Env& env) {
+  if (s.store.on) return run_store_scenario(s, paths, req, spawn, env);  // several programs in turn
   RunResult rr;
   rr.run_dir = req.run_dir;
   const std::string program = paths.build + "/distributed_log_analyser_smpi";

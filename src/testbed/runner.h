@@ -82,7 +82,17 @@ struct RunSetup {
 Result<RunSetup> set_up_scenario_run(const Scenario& s, const RunPaths& paths, const std::string& run_dir,
                                      const SpawnFn& spawn, RunResult& rr, Env& env = *Env::posix());
 
-// One simulation of `s`. An Error means the run could not be set up (missing programs, a run
+// Starts `spec` and reads what it wrote to its stdout and stderr files.
+RunOutput run_and_read(const SpawnFn& spawn, const ProcessSpec& spec, double* real_seconds, Env& env = *Env::posix());
+// Fills rr from the finished analyser run `r` (rr.run_dir set): failures of the run itself
+// (stdout.txt gets the program's output, smpirun's lines stripped), its result (result.json) and
+// trace (run.trace) checked against the expectations.
+void check_run(const Scenario& s, RunOutput& r, const std::string& program, const nlohmann::json& base_json, RunResult& rr,
+               Env& env = *Env::posix());
+// A failed run: keeps the last lines of smpirun's stderr in rr.stderr_tail, the last few among the failures.
+void note_stderr_tail(const std::string& stderr_text, RunResult& rr);
+
+// One simulation of `s` (a store scenario: store_run.h). An Error means the run could not be set up (missing programs, a run
 // directory that is not ours, bad platform, base_log_analyser failing); a run that fails its
 // checks is a RunResult with failures.
 Result<RunResult> run_scenario(const Scenario& s, const RunPaths& paths, const RunRequest& req, const SpawnFn& spawn,

@@ -126,6 +126,45 @@ inline constexpr const char* kGrowthFile = "growth.txt";  // in the run dir
 // follow scenario is this line, its .out the program's output.
 inline constexpr const char* kFollowTraceNote = "# follow scenario: --follow writes no event trace; see the .out golden\n";
 
+// `"store": {"replicas": K, "block_size": B, "corrupt": [{"block": i, "replica": j}], "fsck": true,
+// "lose_disks": true, "locality_wait": S, "expect": {...}}` (scenario_store.cc, run by store_run.h): the
+// run is `dla_store_smpi ingest` of the input into a replicated store (K replicas per block), the
+// named replica files corrupted (bytes flipped), the analyser run with `--store` and the scenario's
+// faults, then `dla_store_smpi fsck --repair` and `fsck`. Ingest and fsck run on the platform
+// without faults, slowdowns or network changes (they are not what the scenario times); with
+// `lose_disks` the store directories of the ranks a host-off fault switched off are removed before
+// fsck (the site is gone with its disks; a killed process keeps its disk).
+struct StoreCorrupt {
+  int block = 0;    // global block id (the manifest's)
+  int replica = 0;  // index in the block's replica list (0 = the head of its chain)
+};
+struct StoreExpect {
+  double locality_min = -1, locality_max = -1;  // the analyser's "store.locality" (percent of bytes read locally); < 0 unchecked
+  // The files the analysis must report lost (a block with no replica left), sorted; empty = none
+  // may be lost. With losses, the counts must be base_log_analyser's minus those of the lost files
+  // (a file with a lost block is reported unreadable and not counted at all; counted by
+  // base_log_analyser on a copy of each).
+  std::vector<std::string> lost_files;
+  int rereplicated_min = -1;     // blocks the analysis re-replicated, at least
+  int corrupt_repaired_min = -1; // corrupt replicas the analysis repaired, at least
+  int missing_blocks = 0;        // blocks the final fsck reports missing (0: FSCK OK expected)
+};
+struct StoreSpec {
+  bool on = false;
+  int replicas = 2;
+  std::uint64_t block_size = 64 * 1024;
+  std::vector<StoreCorrupt> corrupt;
+  bool fsck = true;
+  bool lose_disks = true;
+  // "" (hosts are the only level above ranks) or "prefix": sites above hosts, a host's site being
+  // its name up to the last '-' (hetero8's a-0 -> a): ingest --sites prefix puts a block's replicas
+  // on distinct sites first.
+  std::string sites;
+  double locality_wait = -1;  // --locality-wait (< 0: the program's default)
+  StoreExpect expect;
+};
+inline constexpr const char* kStoreRoot = "store";  // in the run dir
+
 struct Scenario {
   std::string name;    // folder name
   std::string path;    // the scenario.json as given
@@ -141,6 +180,7 @@ struct Scenario {
   std::vector<NetChange> network;
   Expectations expect;
   FollowSpec follow;
+  StoreSpec store;
   double time_limit = 120;  // real seconds before smpirun is killed
   nlohmann::json document;  // the scenario file as parsed (sweep re-parses it with one option changed)
 
@@ -224,6 +264,9 @@ std::vector<std::string> determinism_flags();
 // options.policy and options.speculate when not empty.
 std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
                                       const std::string& trace_file, bool paje, const std::string& policy_override = "");
+// The same for any program of the project and its arguments (the store runs' dla_store_smpi).
+std::vector<std::string> smpirun_command(const Scenario& s, const Materialized& m, const std::string& program,
+                                         const std::vector<std::string>& args, bool paje = false);
 // The analyser's own options (after the program path).
 std::vector<std::string> program_args(const Scenario& s, const std::string& input_dir, const std::string& trace_file,
                                       const std::string& policy_override = "");
@@ -258,6 +301,46 @@ Counts follow_expected_counts(const Scenario& s, const nlohmann::json& base);
 // The RESULT line of a follow run's stdout checked against the expected counts, verdict and failed
 // workers (the crashed ranks, or expect.failed_workers when given). Empty = fine.
 std::vector<std::string> follow_failures(const Scenario& s, const std::string& stdout_text, const nlohmann::json& base);
+
+// ---- store scenarios (scenario_store.cc; the run: store_run.h) ----
+// `dla_store_smpi` arguments: ingest of `input_dir` into kStoreRoot (K, block size, sites, --json), and
+// fsck (with --repair or not).
+std::vector<std::string> store_ingest_args(const Scenario& s, const std::string& input_dir);
+std::vector<std::string> store_fsck_args(bool repair);
+// The failure domain above hosts of `host`: its site with store.sites "prefix", else the host itself.
+std::string site_of(const StoreSpec& st, const std::string& host);
+// The analyser's options of a store run: program_args without the input dir, plus --store (and
+// --locality-wait); --policy only when the scenario names one (the store default is locality).
+std::vector<std::string> store_analyse_args(const Scenario& s, const std::string& trace_file);
+// The scenario without faults, slowdowns and network changes: the platform of ingest and fsck.
+Scenario calm_scenario(const Scenario& s);
+// The data ranks whose store directories go before fsck (store.lose_disks): every rank on a host
+// that a host-off fault switches off. Sorted.
+std::vector<int> lost_disk_ranks(const Scenario& s);
+// store.corrupt resolved against the manifest's replica lists (replicas_by_block[b] = the ranks
+// holding block b, head first). An Error names the entry and the blocks the ingest made.
+struct CorruptTarget {
+  int block = 0, replica = 0, rank = 0;
+};
+Result<std::vector<CorruptTarget>> plan_corruption(const StoreSpec& st, const std::vector<std::vector<int>>& replicas_by_block);
+// A replica file's bytes with up to three bytes flipped (its checksum no longer matches).
+std::string flip_bytes(std::string bytes);
+// The byte ranges the analyser's JSON reports lost (store.lost entries "FILE [a,b)" or objects
+// {"file", "offset", "end" | "length"}), in its order; empty ranges are skipped.
+struct LostRange {
+  std::string file;
+  std::uint64_t offset = 0, end = 0;
+};
+std::vector<LostRange> store_lost_ranges(const nlohmann::json& result);
+// The files the analyser's JSON reports lost (store.lost), sorted, without duplicates.
+std::vector<std::string> store_lost_files(const nlohmann::json& result);
+// The analyser's "store" result against store.expect: locality bounds, lost files (exactly),
+// re-replicated blocks and repaired corrupt replicas (at least). Empty = fine.
+std::vector<std::string> store_result_failures(const Scenario& s, const nlohmann::json& result);
+// The last fsck (after fsck --repair): `FSCK OK blocks=B replicas=R` (R = the replicas the final
+// manifest lists, at least B*K: a block may keep an extra replica after a false suspicion) and exit
+// 0, or with store.expect.missing_blocks M > 0 `FSCK PROBLEMS under=0 corrupt=0 missing=M`, exit 2.
+std::vector<std::string> fsck_final_failures(const Scenario& s, const RunOutput& fsck, std::size_t blocks, std::size_t replicas);
 
 // ---- analysis ----
 // Work lower bound (testbed/bound.h work_bound: capacity integrated over time, so slowdowns and

@@ -95,6 +95,11 @@ std::vector<std::string> program_args(const Scenario& s, const std::string& inpu
 
 std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, const std::string& program,
                                       const std::string& trace_file, bool paje, const std::string& policy_override) {
+  return smpirun_command(s, m, program, program_args(s, m.input_dir, trace_file, policy_override), paje);
+}
+
+std::vector<std::string> smpirun_command(const Scenario& s, const Materialized& m, const std::string& program,
+                                         const std::vector<std::string>& args, bool paje) {
   std::vector<std::string> a;
   if (!m.smpi_tmpdir.empty()) a = {"env", "TMPDIR=" + m.smpi_tmpdir};
   for (const auto& x : {std::string("smpirun"), std::string("-platform"), m.platform_xml, std::string("-hostfile"), m.hostfile,
@@ -104,7 +109,7 @@ std::vector<std::string> smpirun_argv(const Scenario& s, const Materialized& m, 
   for (const auto& f : determinism_flags()) a.push_back(f);
   a.push_back("--log=root.thres:warning");
   a.push_back(program);
-  for (const auto& x : program_args(s, m.input_dir, trace_file, policy_override)) a.push_back(x);
+  a.insert(a.end(), args.begin(), args.end());
   return a;
 }
 

@@ -109,5 +109,7 @@ inline std::string under_root(const std::string& root, const std::string& p) {
 PlatformSpec parse_platform(Obj& o, const std::string& repo_root, std::uint64_t* seed_used, Env& env);
 // The "follow" object (scenario_follow.cc); `s`: the scenario parsed so far (ranks, input, faults).
 FollowSpec parse_follow(Obj& o, const Scenario& s);
+// The "store" object (scenario_store.cc); `s`: the scenario parsed so far (ranks, faults, expect).
+StoreSpec parse_store(Obj& o, const Scenario& s);
 
 }  // namespace dla::scen::detail

@@ -414,9 +414,13 @@ Scenario parse_document(const json& j, const std::string& name, const std::strin
     Obj f(o.get("follow"), "follow");
     s.follow = detail::parse_follow(f, s);
   }
+  if (o.has("store")) {
+    Obj st(o.get("store"), "store");
+    s.store = detail::parse_store(st, s);
+  }
   s.time_limit = o.unit("time_limit", parse_duration, s.time_limit, 1, 3600);
   o.done({"description", "tags", "platform", "ranks_per_host", "ranks", "input", "options", "faults", "slowdowns",
-          "network", "expect", "follow", "time_limit", "comment"});
+          "network", "expect", "follow", "store", "time_limit", "comment"});
   check_profile_targets(s, repo_root, env);
   s.document = j;
   return s;

@@ -33,9 +33,15 @@ std::string describe_scenario(const Scenario& s) {
                             : s.input.kind == InputSpec::Lines
                                 ? std::to_string(s.input.gen.files) + " generated files x " + std::to_string(s.input.gen.lines) + " lines"
                                 : std::to_string(n) + " generated files, " + std::to_string(bytes) + " bytes";
+  const bool policy_named = !s.store.on || (s.document.is_object() && s.document.contains("options") &&
+                                             s.document["options"].is_object() && s.document["options"].contains("policy"));
+  const std::string policy = policy_named ? s.options.policy + (s.options.speculate ? "+speculate" : "") : "the store default (locality)";
+  const std::string store = s.store.on ? ", store K=" + std::to_string(s.store.replicas) + " in " + std::to_string(s.store.block_size) +
+                                             "-byte blocks, " + std::to_string(s.store.corrupt.size()) + " corrupted replica(s)"
+                                       : "";
   return s.name + ": " + std::to_string(s.ranks) + " ranks on " + std::to_string(s.platform.hosts.size()) + " hosts (" +
-         (s.platform.generated ? "generated" : s.platform.file) + "), input " + input + ", policy " + s.options.policy +
-         (s.options.speculate ? "+speculate" : "") + ", " + std::to_string(s.faults.size()) + " fault(s), " +
+         (s.platform.generated ? "generated" : s.platform.file) + "), input " + input + store + ", policy " + policy +
+         ", " + std::to_string(s.faults.size()) + " fault(s), " +
          std::to_string(s.slowdowns.size()) + " slowdown(s), " + std::to_string(s.network.size()) + " network change(s)";
 }
 
