@@ -177,6 +177,18 @@ std::string wait_plan(const DistributedOptions& opt, int rank) {
   }
 }
 
+// Rank 0 could not start the run: every worker gets the error as its PLAN (so none waits for
+// work), and the error and a RESULT ERROR line are printed. Returns the exit status.
+int fail_start(const Session& s, const std::string& msg) {
+  Outbox out;
+  for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, proto::encode_plan({"", msg}));
+  s.startup_done();
+  std::cerr << "error: " << msg << std::endl;
+  say("RESULT ERROR " + msg);
+  out.abandon();
+  return 1;
+}
+
 // --store: the manifest instead of discovery (rank 0's own copy).
 int run_rank0_store(const Session& s, const DistributedOptions& opt) {
   auto st = validate(opt, s.size());
@@ -184,32 +196,14 @@ int run_rank0_store(const Session& s, const DistributedOptions& opt) {
   if (store && (*store)->manifest.blocks.size() > kMaxTasks)
     store = Error{"the store holds " + std::to_string((*store)->manifest.blocks.size()) + " blocks (at most " +
                   std::to_string(kMaxTasks) + " tasks)"};
-  if (!store) {
-    const std::string msg = printable(store.error());
-    Outbox out;
-    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, proto::encode_plan({"", msg}));
-    s.startup_done();
-    std::cerr << "error: " << msg << std::endl;
-    say("RESULT ERROR " + msg);
-    out.abandon();
-    return 1;
-  }
+  if (!store) return fail_start(s, printable(store.error()));
   return run_master_store(s, opt, std::move(*store));
 }
 
 int run_rank0(const Session& s, const DistributedOptions& opt) {
   if (!opt.store_root.empty()) return run_rank0_store(s, opt);
   auto files = prepare(opt, s.size());
-  if (!files) {
-    const std::string msg = printable(files.error());
-    Outbox out;
-    for (int w = 1; w < s.size(); ++w) out.send_text(w, wire::kPlan, proto::encode_plan({"", msg}));
-    s.startup_done();
-    std::cerr << "error: " << msg << std::endl;
-    say("RESULT ERROR " + msg);
-    out.abandon();
-    return 1;
-  }
+  if (!files) return fail_start(s, printable(files.error()));
   return run_master(s, opt, std::move(*files));
 }
 

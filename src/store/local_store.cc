@@ -125,18 +125,7 @@ Status LocalStore::put(int block, std::uint32_t crc, std::string_view bytes) {
   const std::string path = path_of(block, crc);
   if (Status s = write_file_atomic(*env_, path, bytes); !s) return escape_name_in(s.err(), path);
   // The new copy is durable: older files of the same block (another crc) are stale now.
-  auto names = env_->list_dir(dir_);
-  if (!names) return escape_name_in(names.err(), dir_);
-  bool removed = false;
-  for (const std::string& n : *names) {
-    int b;
-    std::uint32_t c;
-    if (parse_block_name(n, &b, &c) && b == block && c != crc) {
-      if (Status s = env_->remove_file(join_path(dir_, n)); !s) return escape_name_in(s.err(), join_path(dir_, n));
-      removed = true;
-    }
-  }
-  return removed ? env_->sync_dir(dir_) : OkStatus();
+  return remove_files_of(block, &crc);
 }
 
 Result<std::string> LocalStore::get(int block, std::uint32_t crc) {
@@ -176,14 +165,18 @@ Result<std::vector<Held>> LocalStore::inventory(bool verify) {
   return out;
 }
 
-Status LocalStore::drop(int block) {
+Status LocalStore::drop(int block) { return remove_files_of(block, nullptr); }
+
+// Removes this rank's files of `block` (all of them, or all but the copy with crc *keep); a file
+// already gone is no error. The directory is synced when something was removed.
+Status LocalStore::remove_files_of(int block, const std::uint32_t* keep) {
   auto names = env_->list_dir(dir_);
   if (!names) return escape_name_in(names.err(), dir_);
   bool removed = false;
   for (const std::string& n : *names) {
     int b;
     std::uint32_t c;
-    if (!parse_block_name(n, &b, &c) || b != block) continue;
+    if (!parse_block_name(n, &b, &c) || b != block || (keep && c == *keep)) continue;
     Status s = env_->remove_file(join_path(dir_, n));
     if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), join_path(dir_, n));
     removed = true;

@@ -61,6 +61,7 @@ class LocalStore {
   Status drop(int block);
 
  private:
+  Status remove_files_of(int block, const std::uint32_t* keep);
   LocalStore(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
   Env* env_;
   std::string dir_;
