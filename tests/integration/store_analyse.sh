@@ -80,12 +80,7 @@ want=$(awk_counts "$T/gen"/*.log)
 out="$T/kill.out"
 timeout -k 5 120 "$SRC/tools/dla-mpirun" -np 5 "$APP" --store "$T/root-gen" --throttle 500000 >"$out" 2>"$T/kill.err" &
 job=$!
-pid=""
-for _ in $(seq 1 100); do
-  pid=$(sed -n 's/^\[Master\] Worker 2 ready (pid \([0-9]*\),.*/\1/p' "$out")
-  [ -n "$pid" ] && break
-  sleep 0.1
-done
+pid=$(worker_pid "$out" 2 100)
 sleep 1.5
 if [ -n "$pid" ] && pgrep -f distributed_log_analyser | grep -qx "$pid"; then
   kill -9 "$pid"

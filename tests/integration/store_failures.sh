@@ -131,12 +131,7 @@ victim=$((1 + RANDOM % 4))
 delay=$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", 0.8 + 1.2 * r / 32767}')
 analyse --throttle 400000 >"$T/a2.out" 2>"$T/a2.err" &
 job=$!
-pid=""
-for _ in $(seq 1 150); do
-  pid=$(sed -n "s/^\[Master\] Worker $victim ready (pid \([0-9]*\),.*/\1/p" "$T/a2.out")
-  [ -n "$pid" ] && break
-  sleep 0.1
-done
+pid=$(worker_pid "$T/a2.out" "$victim" 150)
 sleep "$delay"
 if [ -n "$pid" ] && pgrep -f distributed_log_analyser | grep -qx "$pid"; then kill -9 "$pid"; else echo "FAIL: victim rank $victim's pid not found"; fail=1; fi
 rc=0; wait $job || rc=$?

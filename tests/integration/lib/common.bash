@@ -31,3 +31,15 @@ enter_test_dir() {
   trap 'rm -rf "$T"' EXIT
   if [ "${1:-}" != --stay ]; then cd "$T"; fi
 }
+
+# worker_pid OUT W TRIES: the pid of worker W from the master's "[Master] Worker W ready (pid P,"
+# line in the file OUT (a run still going), waiting up to TRIES tenths of a second; empty if never.
+worker_pid() {
+  local p="" i
+  for ((i = 0; i < $3; i++)); do
+    p=$(sed -n "s/^\[Master\] Worker $2 ready (pid \([0-9]*\),.*/\1/p" "$1")
+    [ -n "$p" ] && break
+    sleep 0.1
+  done
+  echo "$p"
+}
