@@ -64,16 +64,24 @@ class StoreCoordinator {
   Result<Manifest> fetch_manifest(const std::vector<int>& ranks);
 
   // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
-  // `window` in flight. Returns the orders done; a failed order (holder's copy bad or missing,
-  // target refused, timeout) is reported in `failures` (one line each), the ranks of a timed-out
-  // one in `silent`. When the holder itself says its copy is bad or missing, the order is tried
-  // again from another holder the manifest lists (each holder once per block).
+  // `window` in flight and at most kPerRank involving any one rank (as holder or target: a rank
+  // serves its store messages one after the other, so a deeper queue only makes the later ones
+  // late). Returns the orders done; a failed order (holder's copy bad or missing, target refused,
+  // a rank gone or silent) is reported in `failures` (one line each), the ranks of a timed-out one
+  // in `silent`. When the holder itself says its copy is bad or missing, or is gone or silent, the
+  // order is tried again from another holder the manifest lists (each holder once per block).
+  // Silence is not failure at once: an order unanswered for --timeout is waited for kWaitRounds more
+  // times as long again (2x, 4x ...; a busy rank is slow, not dead), its ack still taken; only then,
+  // or when sim::peer_alive says a rank is gone, is it given up. Orders involving a rank found silent
+  // are not sent any more (failed at once).
   struct CopyOutcome {
     std::vector<CopyOrder> done;
     std::vector<std::string> failures;
     std::uint64_t bytes = 0;
     std::set<int> silent;  // ranks that timed out
   };
+  static constexpr int kPerRank = 4;
+  static constexpr int kWaitRounds = 2;
   // `deadline`: absolute time (now()) after which the orders still open are given up.
   CopyOutcome execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m, int window = 8,
                              double deadline = 1e300);
@@ -87,9 +95,14 @@ class StoreCoordinator {
   struct OpenOrder {
     CopyOrder order;
     double sent = 0;
+    int round = 0;  // expiries waited through so far
   };
+  struct CopyRun;  // execute_copies' state (store_coord.cc)
   void route(Incoming& m);
-  void expire(std::map<long long, OpenOrder>& open, CopyOutcome* res);
+  void launch(CopyRun& run, CopyOrder c);
+  void take_answers(CopyRun& run);
+  void expire(CopyRun& run);
+  bool retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why);
   long long next_req() { return ++req_; }
 
   StoreLink link_;

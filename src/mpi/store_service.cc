@@ -38,7 +38,8 @@ bool BlockServer::handle(const Incoming& m) {
 void BlockServer::on_put(const Incoming& m) {
   auto p = w::decode_put(m.text);
   if (!p) {
-    std::fprintf(stderr, "[Store %d] dropped a bad PUT from rank %d: %s\n", rank_, m.source, p.error().c_str());
+    std::fprintf(stderr, "[Store %d] dropped a bad PUT from rank %d (%zu bytes): %s\n", rank_, m.source, m.text.size(),
+                 p.error().c_str());
     return;
   }
   Status st = store_ ? store_->put(p->block, p->crc, p->bytes)
@@ -188,7 +189,8 @@ long long BlockFetcher::start(int block, std::uint32_t crc, std::vector<int> hol
   return id;
 }
 
-// Asks the next holder that can be reached; none left: the fetch fails.
+// Asks the next holder that can be reached. None left: waits longer for the silent ones still
+// alive (their answers are still taken), or fails when none is left or the last round is over.
 void BlockFetcher::try_next(Live& f, double now) {
   f.asking = -1;
   while (f.next < f.holders.size()) {
@@ -200,17 +202,37 @@ void BlockFetcher::try_next(Live& f, double now) {
       continue;
     }
     req_[req] = f.id;
+    f.outstanding[req] = h;
     f.asking = h;
-    f.req = req;
     f.deadline = now + timeout_;
     return;
   }
-  finish(f, false);
+  for (auto it = f.outstanding.begin(); it != f.outstanding.end();) {  // (a silent holder that died)
+    if (sim::peer_alive(it->second)) {
+      ++it;
+      continue;
+    }
+    f.result.attempts.push_back({it->second, "gone"});
+    req_.erase(it->first);
+    it = f.outstanding.erase(it);
+  }
+  if (f.outstanding.empty() || f.round >= kWaitRounds) {
+    finish(f, false);
+    return;
+  }
+  ++f.round;
+  f.deadline = now + timeout_ * static_cast<double>(1 << f.round);
+}
+
+void BlockFetcher::forget(Live& f, long long req) {
+  req_.erase(req);
+  f.outstanding.erase(req);
 }
 
 void BlockFetcher::finish(Live& f, bool ok) {
   f.finished = true;
   f.asking = -1;
+  while (!f.outstanding.empty()) forget(f, f.outstanding.begin()->first);  // (late answers: dropped)
   f.result.ok = ok;
   if (ok) return;
   std::string why = "block " + std::to_string(f.block) + ": no holder could give it (";
@@ -220,17 +242,22 @@ void BlockFetcher::finish(Live& f, bool ok) {
   f.result.error = why + ")";
 }
 
+// Any FETCH of the fetch still unanswered may answer (the current one or a late one).
 bool BlockFetcher::handle(const Incoming& m, double now) {
   if (m.tag != wire::kStoreData) return false;
   auto d = w::decode(m.text, 3);
   if (!d) return true;
   auto r = req_.find(d->head[0]);
-  if (r == req_.end()) return true;  // a late answer of an abandoned try
-  const long long id = r->second;
-  req_.erase(r);
-  auto it = live_.find(id);
-  if (it == live_.end() || it->second.finished || it->second.req != d->head[0]) return true;
+  if (r == req_.end()) return true;  // an answer of a finished fetch
+  auto it = live_.find(r->second);
+  if (it == live_.end() || it->second.finished) {
+    req_.erase(r);
+    return true;
+  }
   Live& f = it->second;
+  auto o = f.outstanding.find(d->head[0]);
+  if (o == f.outstanding.end() || o->second != m.source || d->head[1] != f.block) return true;  // (not its answer)
+  forget(f, d->head[0]);
   const int status = static_cast<int>(d->head[2]);
   if (status == w::kDataOk && block_crc(d->body) == f.crc) {
     fetched_bytes_ += d->body.size();
@@ -241,18 +268,28 @@ bool BlockFetcher::handle(const Incoming& m, double now) {
     return true;
   }
   f.result.attempts.push_back({m.source, status == w::kDataOk ? "bad checksum" : w::data_status_name(status)});
-  try_next(f, now);
+  // The holder asked last failed for good: the next one now. An earlier (late) one: nothing to do,
+  // unless the fetch was only waiting and nobody is left to wait for.
+  if (m.source == f.asking || (f.asking < 0 && f.outstanding.empty())) try_next(f, now);
   return true;
 }
 
 void BlockFetcher::poll(double now) {
   for (auto& [id, f] : live_) {
-    if (f.finished || f.asking < 0) continue;
-    if (now >= f.deadline || !sim::peer_alive(f.asking)) {
-      f.result.attempts.push_back({f.asking, now >= f.deadline ? "timeout" : "gone"});
-      req_.erase(f.req);
+    if (f.finished) continue;
+    if (f.asking >= 0 && !sim::peer_alive(f.asking)) {  // (gone: no answer will come)
+      for (auto it = f.outstanding.begin(); it != f.outstanding.end(); ++it)
+        if (it->second == f.asking) {
+          forget(f, it->first);
+          break;
+        }
+      f.result.attempts.push_back({f.asking, "gone"});
       try_next(f, now);
+      continue;
     }
+    if (now < f.deadline) continue;
+    if (f.asking >= 0) f.result.attempts.push_back({f.asking, "timeout"});  // (still listened to)
+    try_next(f, now);
   }
 }
 
@@ -264,8 +301,8 @@ bool BlockFetcher::done(long long id) const {
 BlockFetcher::Result BlockFetcher::take(long long id) {
   auto it = live_.find(id);
   if (it == live_.end()) return Result{};
+  while (!it->second.outstanding.empty()) forget(it->second, it->second.outstanding.begin()->first);
   Result r = std::move(it->second.result);
-  req_.erase(it->second.req);
   live_.erase(it);
   return r;
 }
