@@ -30,6 +30,8 @@ class BlockReader {
 
   // A store message (tags 120..139) from the inbox: served or taken by the fetcher. False: not one.
   bool handle(const Incoming& m, double now);
+  // This rank's server (the worker sets how serving time is charged: BlockServer::set_charge).
+  BlockServer& server() { return server_; }
   // Fetch deadlines (call from the loop).
   void poll(double now) { fetcher_.poll(now); }
 

@@ -16,6 +16,11 @@ namespace w = store_wire;
 BlockServer::BlockServer(int rank, LocalStore* store, Outbox* out, int coordinator, Env* env)
     : rank_(rank), store_(store), out_(out), coordinator_(coordinator), env_(env) {}
 
+void BlockServer::charge(std::uint64_t bytes) {
+  if (charge_) charge_(bytes);
+  else sim::charge_scan(bytes);
+}
+
 bool BlockServer::handle(const Incoming& m) {
   switch (m.tag) {
     case wire::kStorePut: on_put(m); return true;
@@ -49,7 +54,7 @@ void BlockServer::on_put(const Incoming& m) {
                     w::encode_nack({p->block, p->attempt, rank_, static_cast<int>(st.code()), st.error()}));
     return;
   }
-  sim::charge_scan(p->bytes.size());  // (SMPI: the write and its verification cost time, like a scan)
+  charge(p->bytes.size());  // (SMPI: the write and its verification cost time, like a scan)
   ++stored_;
   stored_bytes_ += p->bytes.size();
   out_->send_text(p->ack_to, wire::kStoreAck, w::encode_ack({p->block, p->attempt, rank_, p->pos}));
@@ -72,7 +77,7 @@ void BlockServer::on_fetch(const Incoming& m) {
   }
   auto got = store_->get(block, crc);
   if (got) {
-    sim::charge_scan(got->size());
+    charge(got->size());
     ++served_;
     served_bytes_ += got->size();
     out_->send_text(m.source, wire::kStoreData, w::encode({req, block, w::kDataOk}, *got));
@@ -101,7 +106,7 @@ void BlockServer::on_copy(const Incoming& m) {
                     w::encode_nack({c->block, c->order, rank_, static_cast<int>(got.code()), got.error()}));
     return;
   }
-  sim::charge_scan(got->size());
+  charge(got->size());
   w::Put p;
   p.block = c->block;
   p.crc = c->crc;
@@ -130,7 +135,7 @@ void BlockServer::on_inventory_request(const Incoming& m) {
         entries.push_back({h.block, h.crc, h.size, h.ok});
         bytes += h.size;
       }
-    if (r->head[1] != 0) sim::charge_scan(bytes);  // (verification reads every block)
+    if (r->head[1] != 0) charge(bytes);  // (verification reads every block)
   }
   out_->send_text(m.source, wire::kStoreInv, w::encode_inventory(r->head[0], entries));
 }

@@ -12,6 +12,7 @@
 // Main thread only (MPI). Message formats: src/mpi/tags.h and store_wire.h.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ class BlockServer {
 
   // Corrupt replicas met by this rank (as holder) and, on the coordinator, those reported by others.
   const std::vector<CorruptReport>& corrupt_reports() const { return corrupt_; }
+  // How the time of serving `bytes` (read, checked, written) is charged under SMPI: by default
+  // sim::charge_scan at once; the analyser's worker charges it in chunks and heartbeats between.
+  void set_charge(std::function<void(std::uint64_t)> f) { charge_ = std::move(f); }
   // Counters (for the analyser's report and the tests).
   long long blocks_served() const { return served_; }
   std::uint64_t bytes_served() const { return served_bytes_; }
@@ -68,6 +72,7 @@ class BlockServer {
   void on_manifest_request(const Incoming& m);
   void on_corrupt(const Incoming& m);
   void report_corrupt(int block, const std::string& message);
+  void charge(std::uint64_t bytes);
 
   int rank_;
   LocalStore* store_;
@@ -77,6 +82,7 @@ class BlockServer {
   std::string pushed_manifest_;
   long long pushed_version_ = -1;
   std::vector<CorruptReport> corrupt_;
+  std::function<void(std::uint64_t)> charge_;
   long long served_ = 0, stored_ = 0;
   std::uint64_t served_bytes_ = 0, stored_bytes_ = 0;
 };
