@@ -171,7 +171,8 @@ void report_corrupt(MasterStore& st, const std::vector<CorruptReport>& bad, cons
 }  // namespace
 
 void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& live, double timeout, double poll,
-                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty) {
+                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty,
+                  const std::function<bool(int)>& alive, const std::function<void()>& on_step) {
   st.repaired = true;
   const auto bad = forget_corrupt(st);
   StoreLink link;
@@ -182,7 +183,10 @@ void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& liv
   link.timeout = timeout;
   link.poll = poll;
   link.other = other;
+  link.alive = alive;
+  link.on_step = on_step;
   StoreCoordinator coord(link);
+  coord.set_targets(live);  // (a target that dies during the repair: another live rank)
   RepairOptions ro;
   ro.verify = false;
   ro.deadline = deadline;

@@ -536,7 +536,11 @@ void Master::store_repair() {
   // (no worker waits for an answer meanwhile, so the deadline need not stay under --master-timeout;
   // it only bounds a repair that stops progressing: every copy order is bounded by its own waits)
   const double deadline = std::max(60.0, 20 * opt_.timeout);
-  final_repair(*store_, &out_, live, opt_.timeout, opt_.poll, deadline, other, chatty_);
+  // A worker that dies meanwhile is detected as always (it is heard from while it serves: worker.cc
+  // heartbeats between the chunks it charges) and its copy orders are given up at once.
+  auto alive = [this](int r) { return sched_->worker_state(r) != Scheduler::WorkerState::Failed; };
+  auto on_step = [this] { detect(wtime()); };
+  final_repair(*store_, &out_, live, opt_.timeout, opt_.poll, deadline, other, chatty_, alive, on_step);
   // (silence is judged from here on: drain() reads what came meanwhile before the next detect())
 }
 

@@ -31,6 +31,11 @@ bool StoreCoordinator::pump() {
 
 void StoreCoordinator::step() {
   if (!pump()) sleep_seconds(link_.poll);
+  if (link_.on_step) link_.on_step();
+}
+
+bool StoreCoordinator::alive(int rank) const {
+  return sim::peer_alive(rank) && (!link_.alive || link_.alive(rank));
 }
 
 void StoreCoordinator::route(Incoming& m) {
@@ -150,9 +155,9 @@ bool involves(const CopyOrder& c, const std::set<int>& ranks) { return ranks.cou
 
 // Another listed holder of the order's block that was not tried yet (not the target, not silent), or -1.
 static int other_holder(const CopyOrder& c, const Manifest& m, std::map<int, std::set<int>>& tried,
-                        const std::set<int>& silent) {
+                        const std::set<int>& silent, const StoreCoordinator& coord) {
   for (int r : m.blocks[static_cast<std::size_t>(c.block)].replicas)
-    if (r != c.to && !tried[c.block].count(r) && !silent.count(r) && sim::peer_alive(r)) return r;
+    if (r != c.to && !tried[c.block].count(r) && !silent.count(r) && coord.alive(r)) return r;
   return -1;
 }
 
@@ -160,6 +165,7 @@ void StoreCoordinator::launch(CopyRun& run, CopyOrder c) {
   if (involves(c, run.res.silent)) {
     const int silent = run.res.silent.count(c.from) ? c.from : c.to;
     if (silent == c.from && retry_elsewhere(run, c, "rank " + std::to_string(c.from) + " silent")) return;
+    if (silent == c.to && retarget(run, c, "rank " + std::to_string(c.to) + " silent")) return;
     run.res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(silent) + " silent");
     return;
   }
@@ -178,10 +184,34 @@ void StoreCoordinator::launch(CopyRun& run, CopyOrder c) {
 
 // The order again from another listed holder (at once, ahead of the others), if there is one.
 bool StoreCoordinator::retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why) {
-  const int alt = other_holder(c, run.m, run.tried, run.res.silent);
+  const int alt = other_holder(c, run.m, run.tried, run.res.silent, *this);
   if (alt < 0) return false;
   run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why + " (trying rank " + std::to_string(alt) + ")");
   launch(run, CopyOrder{c.block, alt, c.to});
+  return true;
+}
+
+// The order again to another live rank that holds no copy of the block (listed, copied or being
+// copied), when its target is gone or silent.
+bool StoreCoordinator::retarget(CopyRun& run, const CopyOrder& c, const std::string& why) {
+  if (targets_.empty() || !alive(c.from) || run.res.silent.count(c.from)) return false;
+  std::vector<RankHost> holders, candidates;
+  std::set<int> taken(run.m.blocks[static_cast<std::size_t>(c.block)].replicas.begin(),
+                      run.m.blocks[static_cast<std::size_t>(c.block)].replicas.end());
+  taken.insert(c.to);
+  for (const auto& d : run.res.done)
+    if (d.block == c.block) taken.insert(d.to);
+  for (const auto& [id, o] : run.open)
+    if (o.order.block == c.block) taken.insert(o.order.to);
+  for (int r : taken) holders.push_back({r, host_of(run.m.ranks, r)});
+  for (const auto& rh : targets_)
+    if (!taken.count(rh.rank) && alive(rh.rank) && !run.res.silent.count(rh.rank)) candidates.push_back(rh);
+  std::map<int, std::uint64_t> load;
+  for (const auto& [rank, l] : load_by_rank(run.m)) load[rank] = l.bytes;
+  const int to = pick_target(holders, candidates, load, run.m.sites);
+  if (to < 0) return false;
+  run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why + " (copying to rank " + std::to_string(to) + " instead)");
+  launch(run, CopyOrder{c.block, c.from, to});
   return true;
 }
 
@@ -241,7 +271,7 @@ void StoreCoordinator::take_answers(CopyRun& run) {
 void StoreCoordinator::expire(CopyRun& run) {
   for (auto it = run.open.begin(); it != run.open.end();) {
     OpenOrder& o = it->second;
-    const bool gone = !sim::peer_alive(o.order.from) || !sim::peer_alive(o.order.to);
+    const bool gone = !alive(o.order.from) || !alive(o.order.to);
     if (!gone && now() - o.sent < link_.timeout * static_cast<double>((1 << (o.round + 1)) - 1)) {
       ++it;
       continue;
@@ -258,7 +288,7 @@ void StoreCoordinator::expire(CopyRun& run) {
     it = run.open.erase(it);
     std::string why;
     if (gone) {
-      const int r = sim::peer_alive(c.from) ? c.to : c.from;
+      const int r = alive(c.from) ? c.to : c.from;
       why = "rank " + std::to_string(r) + " gone";
       run.res.silent.insert(r);
     } else {
@@ -268,9 +298,11 @@ void StoreCoordinator::expire(CopyRun& run) {
       run.res.silent.insert(c.from);
       run.res.silent.insert(c.to);
     }
-    // A gone source: another holder. (A gone target, or a silence of 7x --timeout where nobody
-    // knows which of the two is dead: no retry; the block stays under-replicated for fsck --repair.)
-    if (gone && !sim::peer_alive(c.from) && retry_elsewhere(run, c, why)) continue;
+    // A gone source: another holder; a gone target: another target. (A silence of 7x --timeout
+    // where nobody knows which of the two is dead: no retry; the block stays under-replicated for
+    // fsck --repair.)
+    if (gone && !alive(c.from) && retry_elsewhere(run, c, why)) continue;
+    if (gone && alive(c.from) && retarget(run, c, why)) continue;
     run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why);
   }
 }

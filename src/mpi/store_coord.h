@@ -35,6 +35,13 @@ struct StoreLink {
   double poll = 0.001;             // nap between empty polls (simulated under SMPI)
   // Messages that are not for the coordinator nor for `server` (nullptr: dropped).
   std::function<void(const Incoming&)> other;
+  // Optional: false when the caller knows `rank` is gone (the analyser's scheduler declared it
+  // failed; under SMPI sim::peer_alive is asked as well). A copy order involving such a rank is
+  // given up at once instead of being waited for (real MPI says nothing about a dead peer).
+  std::function<bool(int)> alive;
+  // Optional: called after every step of every wait (the analyser's master runs its failure
+  // detection there, so that `alive` learns of a rank that dies during a repair).
+  std::function<void()> on_step;
 };
 
 class StoreCoordinator {
@@ -46,6 +53,11 @@ class StoreCoordinator {
   // pump() and a nap when nothing came.
   void step();
   const StoreLink& link() const { return link_; }
+  bool alive(int rank) const;  // sim::peer_alive and link.alive
+  // The live data ranks (with their hosts) a copy may be re-targeted to when its target is found
+  // gone or silent (pick_target over those not holding the block). Empty (the default): no
+  // re-targeting, the block stays under-replicated.
+  void set_targets(std::vector<RankHost> live) { targets_ = std::move(live); }
   void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
@@ -103,9 +115,11 @@ class StoreCoordinator {
   void take_answers(CopyRun& run);
   void expire(CopyRun& run);
   bool retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why);
+  bool retarget(CopyRun& run, const CopyOrder& c, const std::string& why);
   long long next_req() { return ++req_; }
 
   StoreLink link_;
+  std::vector<RankHost> targets_;
   long long req_ = 0;
   std::vector<store_wire::Ack> acks_;
   std::vector<store_wire::Nack> nacks_;
