@@ -135,27 +135,46 @@ namespace {
 
 // Replicas a holder reported corrupt while serving a fetch leave the manifest's lists, so that
 // run_repair counts their blocks under-replicated and copies them again (onto the same rank
-// possibly: a put replaces the bad file).
-void forget_corrupt(MasterStore& st) {
-  if (!st.server) return;
+// possibly: a put replaces the bad file). Returns them: they count as repaired only once a copy
+// of their block is made (report_corrupt).
+std::vector<CorruptReport> forget_corrupt(MasterStore& st) {
+  std::vector<CorruptReport> out;
+  if (!st.server) return out;
   for (const CorruptReport& c : st.server->corrupt_reports()) {
     if (c.block < 0 || c.block >= static_cast<int>(st.manifest.blocks.size())) continue;
     BlockRef& b = st.manifest.blocks[static_cast<std::size_t>(c.block)];
     auto it = std::find(b.replicas.begin(), b.replicas.end(), c.rank);
     if (it == b.replicas.end()) continue;
     b.replicas.erase(it);
-    st.totals.corrupt_repaired.push_back("block " + std::to_string(b.id) + " " +
-                                         st.manifest.files[static_cast<std::size_t>(b.file)].name + " " + range_text(b) +
-                                         " on rank " + std::to_string(c.rank) + " (copied again)");
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Each forgotten corrupt replica: repaired if a copy of its block was made, else said not repaired.
+void report_corrupt(MasterStore& st, const std::vector<CorruptReport>& bad, const std::vector<CopyOrder>& done,
+                    const std::string& why_not) {
+  for (const CorruptReport& c : bad) {
+    const BlockRef& b = st.manifest.blocks[static_cast<std::size_t>(c.block)];
+    const std::string what = "block " + std::to_string(b.id) + " " +
+                             st.manifest.files[static_cast<std::size_t>(b.file)].name + " " + range_text(b) + " on rank " +
+                             std::to_string(c.rank);
+    auto d = std::find_if(done.begin(), done.end(), [&](const CopyOrder& o) { return o.block == c.block; });
+    if (d != done.end())
+      st.totals.corrupt_repaired.push_back(what + " (copied again: rank " + std::to_string(d->from) + " -> rank " +
+                                           std::to_string(d->to) + ")");
+    else
+      st.totals.repair_notes.push_back("corrupt replica not repaired, " + what + ": " + why_not);
   }
 }
 
 }  // namespace
 
 void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& live, double timeout, double poll,
-                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty) {
+                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty,
+                  const std::function<bool(int)>& alive, const std::function<void()>& on_step) {
   st.repaired = true;
-  forget_corrupt(st);
+  const auto bad = forget_corrupt(st);
   StoreLink link;
   link.rank = 0;
   link.out = out;
@@ -164,13 +183,17 @@ void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& liv
   link.timeout = timeout;
   link.poll = poll;
   link.other = other;
+  link.alive = alive;
+  link.on_step = on_step;
   StoreCoordinator coord(link);
+  coord.set_targets(live);  // (a target that dies during the repair: another live rank)
   RepairOptions ro;
   ro.verify = false;
   ro.deadline = deadline;
   auto r = run_repair(&st.manifest, live, &coord, ro);
   if (!r) {
     st.totals.repair_notes.push_back("repair not done: " + r.error());
+    report_corrupt(st, bad, {}, "repair not done");
     if (chatty) say("[Master] Store repair not done: " + printable(r.error()));
     return;
   }
@@ -180,6 +203,7 @@ void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& liv
     if (line.rfind("repaired ", 0) != 0) st.totals.repair_notes.push_back(line);
     if (chatty) say("[Master] " + printable(line));
   }
+  report_corrupt(st, bad, r->done, "no copy of the block was made (see the copy lines)");
 }
 
 }  // namespace dla::mpi

@@ -30,6 +30,8 @@ class BlockReader {
 
   // A store message (tags 120..139) from the inbox: served or taken by the fetcher. False: not one.
   bool handle(const Incoming& m, double now);
+  // This rank's server (the worker sets how serving time is charged: BlockServer::set_charge).
+  BlockServer& server() { return server_; }
   // Fetch deadlines (call from the loop).
   void poll(double now) { fetcher_.poll(now); }
 
@@ -71,8 +73,10 @@ Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, 
 // whose holders died (the `live` data ranks, with their hosts, are the only ones used) or whose
 // replica a holder reported corrupt while serving, with store_coord.h's run_repair (manifest
 // trusted, not re-read; at most `deadline` seconds), and pushes the new manifest. Messages that are
-// not the repair's go to `other` (the master answers requests WAIT meanwhile). Fills st.totals.
+// not the repair's go to `other` (the master answers requests WAIT meanwhile); `alive` and
+// `on_step` are StoreLink's (may be empty). Fills st.totals.
 void final_repair(MasterStore& st, Outbox* out, const std::vector<RankHost>& live, double timeout, double poll,
-                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty);
+                  double deadline, const std::function<void(const Incoming&)>& other, bool chatty,
+                  const std::function<bool(int)>& alive = {}, const std::function<void()>& on_step = {});
 
 }  // namespace dla::mpi

@@ -318,8 +318,14 @@ void Master::answer(int w, std::vector<Scheduler::Reply> given, Scheduler::Reply
   note_stop_after_failure(w);
   if (!given.empty()) {
     send_assign(w, given, /*answer=*/true);
+  } else if (last.kind == Scheduler::Reply::Stop && store_ && !store_->repaired && sched_->all_done()) {
+    // w is answered WAIT first, so that no worker waits for an answer across the repair (it would
+    // leave after --master-timeout and stop serving copies); its STOP follows the repair.
+    out_.send(w, wire::kWait, {0});
+    store_repair();
+    told_stop_[static_cast<std::size_t>(w)] = 1;
+    out_.send(w, wire::kStop, {0});
   } else if (last.kind == Scheduler::Reply::Stop) {
-    if (store_ && !store_->repaired && sched_->all_done()) store_repair();
     told_stop_[static_cast<std::size_t>(w)] = 1;
     out_.send(w, wire::kStop, {0});
   } else {
@@ -497,7 +503,11 @@ void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::Resu
 }
 
 // Every task is done and a STOP is about to go out: first restore K replicas (the workers still
-// serve the copies; requests meanwhile are answered WAIT), then the STOPs.
+// serve the copies), then the STOPs. Meanwhile the workers keep talking to the master: their
+// heartbeats go to the scheduler as in handle(), their REQUESTs and RESULTs (only duplicates can
+// come: every task is done) count as hearing from them and are answered WAIT, so that nobody is
+// judged silent over the repair's time, however long it takes. Store messages (corruption
+// reports) are the coordinator's (store_coord.h routes them to rank 0's BlockServer).
 void Master::store_repair() {
   std::vector<RankHost> live;
   for (int w : sched_->workers())
@@ -506,10 +516,32 @@ void Master::store_repair() {
   auto other = [this](const Incoming& m) {
     if (!is_worker(m.source)) return;
     ++received_;
-    if (m.tag == wire::kRequest || m.tag == wire::kResult) out_.send(m.source, wire::kWait, {0});
+    const double now = wtime();
+    const int w = m.source;
+    switch (m.tag) {
+      case wire::kHeartbeat:
+        sched_->on_heartbeat(w, static_cast<int>(m.nums[0]), static_cast<std::uint64_t>(m.nums[1]), now,
+                             static_cast<double>(m.nums[2]) / 1e6);
+        break;
+      case wire::kRequest:
+      case wire::kResult:
+        sched_->on_heard(w, now);
+        out_.send(w, wire::kWait, {0});
+        break;
+      default:
+        sched_->on_heard(w, now);
+        break;
+    }
   };
-  // (a worker waiting for its answer leaves after --master-timeout: the repair must end before)
-  final_repair(*store_, &out_, live, opt_.timeout, opt_.poll, std::max(1.0, 0.8 * opt_.master_timeout), other, chatty_);
+  // (no worker waits for an answer meanwhile, so the deadline need not stay under --master-timeout;
+  // it only bounds a repair that stops progressing: every copy order is bounded by its own waits)
+  const double deadline = std::max(60.0, 20 * opt_.timeout);
+  // A worker that dies meanwhile is detected as always (it is heard from while it serves: worker.cc
+  // heartbeats between the chunks it charges) and its copy orders are given up at once.
+  auto alive = [this](int r) { return sched_->worker_state(r) != Scheduler::WorkerState::Failed; };
+  auto on_step = [this] { detect(wtime()); };
+  final_repair(*store_, &out_, live, opt_.timeout, opt_.poll, deadline, other, chatty_, alive, on_step);
+  // (silence is judged from here on: drain() reads what came meanwhile before the next detect())
 }
 
 }  // namespace dla::mpi

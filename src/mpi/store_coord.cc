@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "mpi/runtime.h"
+#include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 #include "store/block.h"
 
@@ -30,6 +31,11 @@ bool StoreCoordinator::pump() {
 
 void StoreCoordinator::step() {
   if (!pump()) sleep_seconds(link_.poll);
+  if (link_.on_step) link_.on_step();
+}
+
+bool StoreCoordinator::alive(int rank) const {
+  return sim::peer_alive(rank) && (!link_.alive || link_.alive(rank));
 }
 
 void StoreCoordinator::route(Incoming& m) {
@@ -135,73 +141,169 @@ std::string copy_text(const CopyOrder& c) {
 }
 }  // namespace
 
-// Another listed holder of the order's block that was not tried yet (and is not the target), or -1.
-static int other_holder(const CopyOrder& c, const Manifest& m, std::map<int, std::set<int>>& tried) {
+struct StoreCoordinator::CopyRun {
+  const Manifest& m;
+  CopyOutcome res;
+  std::map<long long, OpenOrder> open;   // attempt id -> order
+  std::map<int, int> busy;               // rank -> open orders it is part of
+  std::map<int, std::set<int>> tried;    // block -> sources asked
+};
+
+namespace {
+bool involves(const CopyOrder& c, const std::set<int>& ranks) { return ranks.count(c.from) || ranks.count(c.to); }
+}  // namespace
+
+// Another listed holder of the order's block that was not tried yet (not the target, not silent), or -1.
+static int other_holder(const CopyOrder& c, const Manifest& m, std::map<int, std::set<int>>& tried,
+                        const std::set<int>& silent, const StoreCoordinator& coord) {
   for (int r : m.blocks[static_cast<std::size_t>(c.block)].replicas)
-    if (r != c.to && !tried[c.block].count(r)) return r;
+    if (r != c.to && !tried[c.block].count(r) && !silent.count(r) && coord.alive(r)) return r;
   return -1;
+}
+
+void StoreCoordinator::launch(CopyRun& run, CopyOrder c) {
+  if (involves(c, run.res.silent)) {
+    const int silent = run.res.silent.count(c.from) ? c.from : c.to;
+    if (silent == c.from && retry_elsewhere(run, c, "rank " + std::to_string(c.from) + " silent")) return;
+    if (silent == c.to && retarget(run, c, "rank " + std::to_string(c.to) + " silent")) return;
+    run.res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(silent) + " silent");
+    return;
+  }
+  const long long id = next_req();
+  run.tried[c.block].insert(c.from);
+  const BlockRef& b = run.m.blocks[static_cast<std::size_t>(c.block)];
+  if (!link_.out->send_text(c.from, wire::kStoreCopy, w::encode_copy({id, c.block, b.crc, c.to}))) {
+    if (retry_elsewhere(run, c, "rank " + std::to_string(c.from) + " cannot be reached")) return;
+    run.res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(c.from) + " cannot be reached");
+    return;
+  }
+  run.open[id] = OpenOrder{c, now(), 0};
+  ++run.busy[c.from];
+  ++run.busy[c.to];
+}
+
+// The order again from another listed holder (at once, ahead of the others), if there is one.
+bool StoreCoordinator::retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why) {
+  const int alt = other_holder(c, run.m, run.tried, run.res.silent, *this);
+  if (alt < 0) return false;
+  run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why + " (trying rank " + std::to_string(alt) + ")");
+  launch(run, CopyOrder{c.block, alt, c.to});
+  return true;
+}
+
+// The order again to another live rank that holds no copy of the block (listed, copied or being
+// copied), when its target is gone or silent.
+bool StoreCoordinator::retarget(CopyRun& run, const CopyOrder& c, const std::string& why) {
+  if (targets_.empty() || !alive(c.from) || run.res.silent.count(c.from)) return false;
+  std::vector<RankHost> holders, candidates;
+  std::set<int> taken(run.m.blocks[static_cast<std::size_t>(c.block)].replicas.begin(),
+                      run.m.blocks[static_cast<std::size_t>(c.block)].replicas.end());
+  taken.insert(c.to);
+  for (const auto& d : run.res.done)
+    if (d.block == c.block) taken.insert(d.to);
+  for (const auto& [id, o] : run.open)
+    if (o.order.block == c.block) taken.insert(o.order.to);
+  for (int r : taken) holders.push_back({r, host_of(run.m.ranks, r)});
+  for (const auto& rh : targets_)
+    if (!taken.count(rh.rank) && alive(rh.rank) && !run.res.silent.count(rh.rank)) candidates.push_back(rh);
+  std::map<int, std::uint64_t> load;
+  for (const auto& [rank, l] : load_by_rank(run.m)) load[rank] = l.bytes;
+  const int to = pick_target(holders, candidates, load, run.m.sites);
+  if (to < 0) return false;
+  run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why + " (copying to rank " + std::to_string(to) + " instead)");
+  launch(run, CopyOrder{c.block, c.from, to});
+  return true;
 }
 
 StoreCoordinator::CopyOutcome StoreCoordinator::execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m,
                                                                int window, double deadline) {
-  CopyOutcome res;
-  std::map<long long, OpenOrder> open;
+  CopyRun run{m, {}, {}, {}, {}};
   std::deque<CopyOrder> todo(orders.begin(), orders.end());
-  std::map<int, std::set<int>> tried;  // block -> sources asked
-  while ((!todo.empty() || !open.empty()) && now() < deadline) {
-    while (!todo.empty() && static_cast<int>(open.size()) < std::max(1, window)) {
-      const CopyOrder c = todo.front();
-      todo.pop_front();
-      const long long id = next_req();
-      tried[c.block].insert(c.from);
-      const BlockRef& b = m.blocks[static_cast<std::size_t>(c.block)];
-      if (!link_.out->send_text(c.from, wire::kStoreCopy, w::encode_copy({id, c.block, b.crc, c.to}))) {
-        res.failures.push_back("copy failed, " + copy_text(c) + ": rank " + std::to_string(c.from) + " cannot be reached");
+  while ((!todo.empty() || !run.open.empty()) && now() < deadline) {
+    // The first waiting orders whose ranks have room (the others keep their place).
+    for (auto it = todo.begin(); it != todo.end() && static_cast<int>(run.open.size()) < std::max(1, window);) {
+      if (run.busy[it->from] >= kPerRank || run.busy[it->to] >= kPerRank) {
+        ++it;
         continue;
       }
-      open[id] = OpenOrder{c, now()};
+      const CopyOrder c = *it;
+      it = todo.erase(it);
+      launch(run, c);
     }
     step();
-    for (const auto& a : acks_) {
-      auto it = open.find(a.attempt);
-      if (it == open.end() || a.rank != it->second.order.to) continue;
-      res.done.push_back(it->second.order);
-      res.bytes += m.blocks[static_cast<std::size_t>(a.block)].length;
-      open.erase(it);
-    }
-    acks_.clear();
-    for (const auto& n : nacks_) {
-      auto it = open.find(n.attempt);
-      if (it == open.end()) continue;
-      CopyOrder c = it->second.order;
-      open.erase(it);
-      // The source's own copy was bad or gone (e.g. a corrupt replica the manifest still lists):
-      // another listed holder may have a good one.
-      const int alt = n.rank == c.from ? other_holder(c, m, tried) : -1;
-      res.failures.push_back("copy failed, " + copy_text(c) + ": " + n.message +
-                             (alt >= 0 ? " (trying rank " + std::to_string(alt) + ")" : ""));
-      if (alt >= 0) todo.push_front(CopyOrder{c.block, alt, c.to});
-    }
-    nacks_.clear();
-    expire(open, &res);
+    take_answers(run);
+    expire(run);
   }
-  for (auto& [id, o] : open) res.failures.push_back("copy given up (repair deadline), " + copy_text(o.order));
-  for (const auto& c : todo) res.failures.push_back("copy not tried (repair deadline), " + copy_text(c));
-  return res;
+  for (auto& [id, o] : run.open) run.res.failures.push_back("copy given up (repair deadline), " + copy_text(o.order));
+  for (const auto& c : todo) run.res.failures.push_back("copy not tried (repair deadline), " + copy_text(c));
+  return std::move(run.res);
 }
 
-void StoreCoordinator::expire(std::map<long long, OpenOrder>& open, CopyOutcome* res) {
-  for (auto it = open.begin(); it != open.end();) {
-    if (now() - it->second.sent < link_.timeout) {
+void StoreCoordinator::take_answers(CopyRun& run) {
+  auto close = [&](std::map<long long, OpenOrder>::iterator it) {
+    --run.busy[it->second.order.from];
+    --run.busy[it->second.order.to];
+    run.open.erase(it);
+  };
+  for (const auto& a : acks_) {
+    auto it = run.open.find(a.attempt);
+    if (it == run.open.end() || a.rank != it->second.order.to || a.block != it->second.order.block) continue;
+    run.res.done.push_back(it->second.order);
+    run.res.bytes += run.m.blocks[static_cast<std::size_t>(a.block)].length;
+    close(it);
+  }
+  acks_.clear();
+  for (const auto& n : nacks_) {
+    auto it = run.open.find(n.attempt);
+    if (it == run.open.end() || n.block != it->second.order.block) continue;
+    const CopyOrder c = it->second.order;
+    close(it);
+    // The source's own copy was bad or gone (e.g. a corrupt replica the manifest still lists):
+    // another listed holder may have a good one.
+    if (n.rank == c.from && retry_elsewhere(run, c, n.message)) continue;
+    run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + n.message);
+  }
+  nacks_.clear();
+}
+
+// An order unanswered for --timeout x 1, 2, 4 ... is waited for again while both ranks are alive;
+// after kWaitRounds (or a rank gone) it fails, from another holder if the source was the silent one.
+void StoreCoordinator::expire(CopyRun& run) {
+  for (auto it = run.open.begin(); it != run.open.end();) {
+    OpenOrder& o = it->second;
+    const bool gone = !alive(o.order.from) || !alive(o.order.to);
+    if (!gone && now() - o.sent < link_.timeout * static_cast<double>((1 << (o.round + 1)) - 1)) {
       ++it;
       continue;
     }
-    char why[64];
-    std::snprintf(why, sizeof why, ": no answer within %g s", link_.timeout);
-    res->failures.push_back("copy failed, " + copy_text(it->second.order) + why);
-    res->silent.insert(it->second.order.from);
-    res->silent.insert(it->second.order.to);
-    it = open.erase(it);
+    if (!gone && o.round < kWaitRounds) {
+      ++o.round;
+      ++it;
+      continue;
+    }
+    const CopyOrder c = o.order;
+    const double waited = now() - o.sent;
+    --run.busy[c.from];
+    --run.busy[c.to];
+    it = run.open.erase(it);
+    std::string why;
+    if (gone) {
+      const int r = alive(c.from) ? c.to : c.from;
+      why = "rank " + std::to_string(r) + " gone";
+      run.res.silent.insert(r);
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "no answer within %.3g s", waited);
+      why = buf;
+      run.res.silent.insert(c.from);
+      run.res.silent.insert(c.to);
+    }
+    // A gone source: another holder; a gone target: another target. (A silence of 7x --timeout
+    // where nobody knows which of the two is dead: no retry; the block stays under-replicated for
+    // fsck --repair.)
+    if (gone && !alive(c.from) && retry_elsewhere(run, c, why)) continue;
+    if (gone && alive(c.from) && retarget(run, c, why)) continue;
+    run.res.failures.push_back("copy failed, " + copy_text(c) + ": " + why);
   }
 }
 

@@ -35,6 +35,13 @@ struct StoreLink {
   double poll = 0.001;             // nap between empty polls (simulated under SMPI)
   // Messages that are not for the coordinator nor for `server` (nullptr: dropped).
   std::function<void(const Incoming&)> other;
+  // Optional: false when the caller knows `rank` is gone (the analyser's scheduler declared it
+  // failed; under SMPI sim::peer_alive is asked as well). A copy order involving such a rank is
+  // given up at once instead of being waited for (real MPI says nothing about a dead peer).
+  std::function<bool(int)> alive;
+  // Optional: called after every step of every wait (the analyser's master runs its failure
+  // detection there, so that `alive` learns of a rank that dies during a repair).
+  std::function<void()> on_step;
 };
 
 class StoreCoordinator {
@@ -46,6 +53,11 @@ class StoreCoordinator {
   // pump() and a nap when nothing came.
   void step();
   const StoreLink& link() const { return link_; }
+  bool alive(int rank) const;  // sim::peer_alive and link.alive
+  // The live data ranks (with their hosts) a copy may be re-targeted to when its target is found
+  // gone or silent (pick_target over those not holding the block). Empty (the default): no
+  // re-targeting, the block stays under-replicated.
+  void set_targets(std::vector<RankHost> live) { targets_ = std::move(live); }
   void set_own_dir(std::string dir) { link_.own_dir = std::move(dir); }
 
   // Inventories of `ranks` (STORE_INV_REQ, verify = read and check every block), until each
@@ -64,16 +76,24 @@ class StoreCoordinator {
   Result<Manifest> fetch_manifest(const std::vector<int>& ranks);
 
   // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
-  // `window` in flight. Returns the orders done; a failed order (holder's copy bad or missing,
-  // target refused, timeout) is reported in `failures` (one line each), the ranks of a timed-out
-  // one in `silent`. When the holder itself says its copy is bad or missing, the order is tried
-  // again from another holder the manifest lists (each holder once per block).
+  // `window` in flight and at most kPerRank involving any one rank (as holder or target: a rank
+  // serves its store messages one after the other, so a deeper queue only makes the later ones
+  // late). Returns the orders done; a failed order (holder's copy bad or missing, target refused,
+  // a rank gone or silent) is reported in `failures` (one line each), the ranks of a timed-out one
+  // in `silent`. When the holder itself says its copy is bad or missing, or is gone or silent, the
+  // order is tried again from another holder the manifest lists (each holder once per block).
+  // Silence is not failure at once: an order unanswered for --timeout is waited for kWaitRounds more
+  // times as long again (2x, 4x ...; a busy rank is slow, not dead), its ack still taken; only then,
+  // or when sim::peer_alive says a rank is gone, is it given up. Orders involving a rank found silent
+  // are not sent any more (failed at once).
   struct CopyOutcome {
     std::vector<CopyOrder> done;
     std::vector<std::string> failures;
     std::uint64_t bytes = 0;
     std::set<int> silent;  // ranks that timed out
   };
+  static constexpr int kPerRank = 4;
+  static constexpr int kWaitRounds = 2;
   // `deadline`: absolute time (now()) after which the orders still open are given up.
   CopyOutcome execute_copies(const std::vector<CopyOrder>& orders, const Manifest& m, int window = 8,
                              double deadline = 1e300);
@@ -87,12 +107,19 @@ class StoreCoordinator {
   struct OpenOrder {
     CopyOrder order;
     double sent = 0;
+    int round = 0;  // expiries waited through so far
   };
+  struct CopyRun;  // execute_copies' state (store_coord.cc)
   void route(Incoming& m);
-  void expire(std::map<long long, OpenOrder>& open, CopyOutcome* res);
+  void launch(CopyRun& run, CopyOrder c);
+  void take_answers(CopyRun& run);
+  void expire(CopyRun& run);
+  bool retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why);
+  bool retarget(CopyRun& run, const CopyOrder& c, const std::string& why);
   long long next_req() { return ++req_; }
 
   StoreLink link_;
+  std::vector<RankHost> targets_;
   long long req_ = 0;
   std::vector<store_wire::Ack> acks_;
   std::vector<store_wire::Nack> nacks_;

@@ -16,6 +16,11 @@ namespace w = store_wire;
 BlockServer::BlockServer(int rank, LocalStore* store, Outbox* out, int coordinator, Env* env)
     : rank_(rank), store_(store), out_(out), coordinator_(coordinator), env_(env) {}
 
+void BlockServer::charge(std::uint64_t bytes) {
+  if (charge_) charge_(bytes);
+  else sim::charge_scan(bytes);
+}
+
 bool BlockServer::handle(const Incoming& m) {
   switch (m.tag) {
     case wire::kStorePut: on_put(m); return true;
@@ -38,7 +43,8 @@ bool BlockServer::handle(const Incoming& m) {
 void BlockServer::on_put(const Incoming& m) {
   auto p = w::decode_put(m.text);
   if (!p) {
-    std::fprintf(stderr, "[Store %d] dropped a bad PUT from rank %d: %s\n", rank_, m.source, p.error().c_str());
+    std::fprintf(stderr, "[Store %d] dropped a bad PUT from rank %d (%zu bytes): %s\n", rank_, m.source, m.text.size(),
+                 p.error().c_str());
     return;
   }
   Status st = store_ ? store_->put(p->block, p->crc, p->bytes)
@@ -48,7 +54,7 @@ void BlockServer::on_put(const Incoming& m) {
                     w::encode_nack({p->block, p->attempt, rank_, static_cast<int>(st.code()), st.error()}));
     return;
   }
-  sim::charge_scan(p->bytes.size());  // (SMPI: the write and its verification cost time, like a scan)
+  charge(p->bytes.size());  // (SMPI: the write and its verification cost time, like a scan)
   ++stored_;
   stored_bytes_ += p->bytes.size();
   out_->send_text(p->ack_to, wire::kStoreAck, w::encode_ack({p->block, p->attempt, rank_, p->pos}));
@@ -71,7 +77,7 @@ void BlockServer::on_fetch(const Incoming& m) {
   }
   auto got = store_->get(block, crc);
   if (got) {
-    sim::charge_scan(got->size());
+    charge(got->size());
     ++served_;
     served_bytes_ += got->size();
     out_->send_text(m.source, wire::kStoreData, w::encode({req, block, w::kDataOk}, *got));
@@ -100,7 +106,7 @@ void BlockServer::on_copy(const Incoming& m) {
                     w::encode_nack({c->block, c->order, rank_, static_cast<int>(got.code()), got.error()}));
     return;
   }
-  sim::charge_scan(got->size());
+  charge(got->size());
   w::Put p;
   p.block = c->block;
   p.crc = c->crc;
@@ -129,7 +135,7 @@ void BlockServer::on_inventory_request(const Incoming& m) {
         entries.push_back({h.block, h.crc, h.size, h.ok});
         bytes += h.size;
       }
-    if (r->head[1] != 0) sim::charge_scan(bytes);  // (verification reads every block)
+    if (r->head[1] != 0) charge(bytes);  // (verification reads every block)
   }
   out_->send_text(m.source, wire::kStoreInv, w::encode_inventory(r->head[0], entries));
 }
@@ -188,7 +194,8 @@ long long BlockFetcher::start(int block, std::uint32_t crc, std::vector<int> hol
   return id;
 }
 
-// Asks the next holder that can be reached; none left: the fetch fails.
+// Asks the next holder that can be reached. None left: waits longer for the silent ones still
+// alive (their answers are still taken), or fails when none is left or the last round is over.
 void BlockFetcher::try_next(Live& f, double now) {
   f.asking = -1;
   while (f.next < f.holders.size()) {
@@ -200,17 +207,37 @@ void BlockFetcher::try_next(Live& f, double now) {
       continue;
     }
     req_[req] = f.id;
+    f.outstanding[req] = h;
     f.asking = h;
-    f.req = req;
     f.deadline = now + timeout_;
     return;
   }
-  finish(f, false);
+  for (auto it = f.outstanding.begin(); it != f.outstanding.end();) {  // (a silent holder that died)
+    if (sim::peer_alive(it->second)) {
+      ++it;
+      continue;
+    }
+    f.result.attempts.push_back({it->second, "gone"});
+    req_.erase(it->first);
+    it = f.outstanding.erase(it);
+  }
+  if (f.outstanding.empty() || f.round >= kWaitRounds) {
+    finish(f, false);
+    return;
+  }
+  ++f.round;
+  f.deadline = now + timeout_ * static_cast<double>(1 << f.round);
+}
+
+void BlockFetcher::forget(Live& f, long long req) {
+  req_.erase(req);
+  f.outstanding.erase(req);
 }
 
 void BlockFetcher::finish(Live& f, bool ok) {
   f.finished = true;
   f.asking = -1;
+  while (!f.outstanding.empty()) forget(f, f.outstanding.begin()->first);  // (late answers: dropped)
   f.result.ok = ok;
   if (ok) return;
   std::string why = "block " + std::to_string(f.block) + ": no holder could give it (";
@@ -220,17 +247,22 @@ void BlockFetcher::finish(Live& f, bool ok) {
   f.result.error = why + ")";
 }
 
+// Any FETCH of the fetch still unanswered may answer (the current one or a late one).
 bool BlockFetcher::handle(const Incoming& m, double now) {
   if (m.tag != wire::kStoreData) return false;
   auto d = w::decode(m.text, 3);
   if (!d) return true;
   auto r = req_.find(d->head[0]);
-  if (r == req_.end()) return true;  // a late answer of an abandoned try
-  const long long id = r->second;
-  req_.erase(r);
-  auto it = live_.find(id);
-  if (it == live_.end() || it->second.finished || it->second.req != d->head[0]) return true;
+  if (r == req_.end()) return true;  // an answer of a finished fetch
+  auto it = live_.find(r->second);
+  if (it == live_.end() || it->second.finished) {
+    req_.erase(r);
+    return true;
+  }
   Live& f = it->second;
+  auto o = f.outstanding.find(d->head[0]);
+  if (o == f.outstanding.end() || o->second != m.source || d->head[1] != f.block) return true;  // (not its answer)
+  forget(f, d->head[0]);
   const int status = static_cast<int>(d->head[2]);
   if (status == w::kDataOk && block_crc(d->body) == f.crc) {
     fetched_bytes_ += d->body.size();
@@ -241,18 +273,28 @@ bool BlockFetcher::handle(const Incoming& m, double now) {
     return true;
   }
   f.result.attempts.push_back({m.source, status == w::kDataOk ? "bad checksum" : w::data_status_name(status)});
-  try_next(f, now);
+  // The holder asked last failed for good: the next one now. An earlier (late) one: nothing to do,
+  // unless the fetch was only waiting and nobody is left to wait for.
+  if (m.source == f.asking || (f.asking < 0 && f.outstanding.empty())) try_next(f, now);
   return true;
 }
 
 void BlockFetcher::poll(double now) {
   for (auto& [id, f] : live_) {
-    if (f.finished || f.asking < 0) continue;
-    if (now >= f.deadline || !sim::peer_alive(f.asking)) {
-      f.result.attempts.push_back({f.asking, now >= f.deadline ? "timeout" : "gone"});
-      req_.erase(f.req);
+    if (f.finished) continue;
+    if (f.asking >= 0 && !sim::peer_alive(f.asking)) {  // (gone: no answer will come)
+      for (auto it = f.outstanding.begin(); it != f.outstanding.end(); ++it)
+        if (it->second == f.asking) {
+          forget(f, it->first);
+          break;
+        }
+      f.result.attempts.push_back({f.asking, "gone"});
       try_next(f, now);
+      continue;
     }
+    if (now < f.deadline) continue;
+    if (f.asking >= 0) f.result.attempts.push_back({f.asking, "timeout"});  // (still listened to)
+    try_next(f, now);
   }
 }
 
@@ -264,8 +306,8 @@ bool BlockFetcher::done(long long id) const {
 BlockFetcher::Result BlockFetcher::take(long long id) {
   auto it = live_.find(id);
   if (it == live_.end()) return Result{};
+  while (!it->second.outstanding.empty()) forget(it->second, it->second.outstanding.begin()->first);
   Result r = std::move(it->second.result);
-  req_.erase(it->second.req);
   live_.erase(it);
   return r;
 }

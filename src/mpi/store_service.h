@@ -12,6 +12,7 @@
 // Main thread only (MPI). Message formats: src/mpi/tags.h and store_wire.h.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ class BlockServer {
 
   // Corrupt replicas met by this rank (as holder) and, on the coordinator, those reported by others.
   const std::vector<CorruptReport>& corrupt_reports() const { return corrupt_; }
+  // How the time of serving `bytes` (read, checked, written) is charged under SMPI: by default
+  // sim::charge_scan at once; the analyser's worker charges it in chunks and heartbeats between.
+  void set_charge(std::function<void(std::uint64_t)> f) { charge_ = std::move(f); }
   // Counters (for the analyser's report and the tests).
   long long blocks_served() const { return served_; }
   std::uint64_t bytes_served() const { return served_bytes_; }
@@ -68,6 +72,7 @@ class BlockServer {
   void on_manifest_request(const Incoming& m);
   void on_corrupt(const Incoming& m);
   void report_corrupt(int block, const std::string& message);
+  void charge(std::uint64_t bytes);
 
   int rank_;
   LocalStore* store_;
@@ -77,15 +82,22 @@ class BlockServer {
   std::string pushed_manifest_;
   long long pushed_version_ = -1;
   std::vector<CorruptReport> corrupt_;
+  std::function<void(std::uint64_t)> charge_;
   long long served_ = 0, stored_ = 0;
   std::uint64_t served_bytes_ = 0, stored_bytes_ = 0;
 };
 
 // One remote read at a time per id: start(), then feed STORE_DATA messages to handle() and call
 // poll() from the loop; done(id) once the bytes came (verified against the crc) or every holder
-// failed. A holder is tried once: it fails on a "corrupt"/"missing"/"error" answer, on a checksum
-// mismatch of the bytes received, when it is not alive (sim::peer_alive), when a send to it fails,
-// or when it does not answer within `timeout` seconds (a late answer of an abandoned try is dropped).
+// failed. Holders are asked one after the other: a holder fails for good on a "corrupt"/"missing"/
+// "error" answer, on a checksum mismatch of the bytes received, when it is not alive
+// (sim::peer_alive) or when a send to it fails. A holder silent for `timeout` seconds is not given
+// up: the next one is asked too, and its answer, however late, is still taken (a slow holder
+// serves its queue of requests one after the other; a FETCH is never sent twice to one holder).
+// Once every holder was asked and some are only silent, the fetch waits for them up to
+// kWaitRounds more rounds of 2x, 4x ... `timeout`; only then does it fail, naming them "timeout".
+// (A fetch that had a reachable replica never fails on a timeout of a slow holder alone, unless
+// the holder stays silent ~7x --timeout.) Answers of a finished fetch are dropped.
 class BlockFetcher {
  public:
   struct Attempt {
@@ -117,20 +129,23 @@ class BlockFetcher {
   std::uint64_t bytes_fetched() const { return fetched_bytes_; }
 
  private:
+  static constexpr int kWaitRounds = 2;
   struct Live {
     long long id = 0;
     int block = -1;
     std::uint32_t crc = 0;
     std::vector<int> holders;
     std::size_t next = 0;       // index of the next holder to try
-    int asking = -1;            // holder asked now (-1: none)
-    long long req = 0;          // request number of the current try
+    int asking = -1;            // holder asked last, still in its first `timeout` (-1: none)
+    std::map<long long, int> outstanding;  // request number -> holder, for every unanswered FETCH
+    int round = 0;              // 0: asking; 1..kWaitRounds: every holder asked, waiting longer
     double deadline = 0;
     Result result;
     bool finished = false;
   };
   void try_next(Live& f, double now);
   void finish(Live& f, bool ok);
+  void forget(Live& f, long long req);
 
   int rank_;
   Outbox* out_;

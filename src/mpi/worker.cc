@@ -51,7 +51,17 @@ class Worker {
     for (const auto& s : opt.slow)
       if (s.rank == rank) slow_ = s.factor;
     if (auto spec = parse_format_spec(plan_.format.empty() ? "auto" : plan_.format)) format_ = *spec;  // (checked by the app)
-    if (!opt.store_root.empty()) reader_ = std::make_unique<BlockReader>(rank, &out_, opt.store_root, opt.timeout);
+    if (!opt.store_root.empty()) {
+      reader_ = std::make_unique<BlockReader>(rank, &out_, opt.store_root, opt.timeout);
+      reader_->server().set_charge([this](std::uint64_t bytes) {  // (64 KiB chunks, as a scan's)
+        for (std::uint64_t done = 0; done < bytes;) {
+          const std::uint64_t n = std::min<std::uint64_t>(bytes - done, 64 * 1024);
+          sim::charge_scan(n);
+          done += n;
+          keep_alive();
+        }
+      });
+    }
   }
 
   int run() {
@@ -154,7 +164,8 @@ class Worker {
     Incoming m;
     if (reader_) {  // --store: the other ranks' store requests are served from this loop too
       while (try_recv(MPI_ANY_SOURCE, &m)) {
-        if (!reader_->handle(m, now_) && m.source == 0) on_message(m);
+        if (reader_->handle(m, now_)) keep_alive();
+        else if (m.source == 0) on_message(m);
         m = Incoming{};
       }
       reader_->poll(now_);
@@ -332,6 +343,15 @@ class Worker {
   void maybe_heartbeat() {
     if (task_ < 0 || now_ - last_sent_ < opt_.heartbeat) return;
     send(wire::kHeartbeat, {task_, static_cast<long long>(modelled_.at(bytes_done_, now_)), started_us_});
+  }
+  // --store: serving the other ranks' store requests takes time (a copy or a fetch is read and
+  // checked; under SMPI charged like a scan), and a worker serving several in a row, idle or not,
+  // would say nothing to the master meanwhile: a heartbeat (task -1 when idle) every --heartbeat s.
+  void keep_alive() {
+    clock();
+    if (now_ - last_sent_ < opt_.heartbeat) return;
+    if (task_ >= 0) maybe_heartbeat();
+    else send(wire::kHeartbeat, {-1, 0, -1});
   }
 
   // Sleeps `d` seconds in slices, heartbeating and checking the crash injection in between (and,

@@ -208,6 +208,12 @@ void Scheduler::heard(int w, double now) {
   }
 }
 
+void Scheduler::on_heard(int worker, double now) {
+  now_ = now;
+  ++stats_.messages_in;
+  heard(worker, now);
+}
+
 void Scheduler::on_hello(int worker, double now) {
   now_ = now;
   ++stats_.messages_in;

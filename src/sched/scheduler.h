@@ -319,6 +319,10 @@ class Scheduler final : private PolicyContext {
   ResultOutcome on_task_error(int worker, int task, const std::string& msg, double now,
                               const std::optional<TaskRange>& ran = std::nullopt);
   void on_heartbeat(int worker, int task, std::uint64_t bytes_done, double now, double started_at = -1);
+  // A message from `worker` that the scheduler has no event for (e.g. a REQUEST the master answers
+  // WAIT by itself while it is busy with something else): only counts as hearing from it, so that
+  // tick() does not judge its silence across that time.
+  void on_heard(int worker, double now);
   // The answer to an Order::Release: `released` = the worker dropped the task without starting it.
   void on_release_reply(int worker, int task, bool released, double now);
   // Failure detection; returns the workers declared failed by this tick.

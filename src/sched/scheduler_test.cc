@@ -300,3 +300,34 @@ TEST_CASE("scheduler: resume with files already done") {
   REQUIRE(s.totals() == base + task_counts(0) + task_counts(2));
   REQUIRE(s.processed_files() == std::vector<int>{1, 0, 2});
 }
+
+TEST_CASE("scheduler: on_heard keeps an idle worker alive; a silent one fails; heard after failing is a false suspicion",
+          "[scheduler]") {
+  auto tasks = make_test_tasks({10, 20}, 0);
+  auto s = make_sched(tasks, 2, 3, "dynamic", 3);
+  REQUIRE(s.on_request(1, 0).task == 0);
+  REQUIRE(s.on_result(1, 0, task_counts(0), 0.1).next.task == 1);
+  REQUIRE(s.on_result(1, 1, task_counts(1), 0.2).next.kind == R::Stop);  // worker 1 stopped
+  REQUIRE(s.all_done());
+  // Workers 2 and 3 idle from here: 2 is only heard from (the master answered its requests by
+  // itself), 3 says nothing at all.
+  std::vector<int> failed;
+  double failed_at = -1;
+  for (int i = 4; i <= 240; ++i) {  // t = 0.2 .. 12 s, polled every 0.05 s
+    const double t = i * 0.05;
+    if (i % 10 == 0) s.on_heard(2, t);  // every 0.5 s
+    for (const auto& f : s.tick(t)) {
+      failed.push_back(f.worker);
+      failed_at = t;
+    }
+  }
+  REQUIRE(failed == std::vector<int>{3});
+  REQUIRE(failed_at > 3.0);
+  REQUIRE(failed_at < 3.2);
+  REQUIRE(s.worker_state(2) == Scheduler::WorkerState::Active);
+  REQUIRE(s.last_heard(2) == Approx(12.0));
+  REQUIRE(s.stats().false_suspicions == 0);
+  s.on_heard(3, 12.5);  // declared failed, yet it talks
+  REQUIRE(s.stats().false_suspicions == 1);
+  REQUIRE(s.worker_state(3) == Scheduler::WorkerState::Failed);
+}
