@@ -7,7 +7,8 @@
 # them back, fsck again exits 0 with 2 replicas of every block. Independent counts: the number of
 # blocks is computed with awk from the line starts (block k = lines starting in [kB, (k+1)B), empty
 # ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
-# its block files (cmp). Bad input: K > data ranks, a missing DIR, a ROOT that is a user's non-empty
+# its block files (cmp). Bad input: K > data ranks, a block size that makes more than 100,000
+# blocks, a missing DIR, a ROOT that is a user's non-empty
 # directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1. Rank 0's own
 # MANIFEST damaged: status uses the newest valid copy of a data rank and says so. Bad MANIFEST
 # copies (rank 0's torn, rank 3's deleted, rank 4's an older version put back) and orphan replica
@@ -157,6 +158,10 @@ run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
 check "K > data ranks: exit" 1 "$rc"
 check "K > data ranks: one error line" 1 "$(one_error_line)"
 check "K > data ranks: nothing created" no "$([ -e "$T/root2" ] && echo yes || echo no)"
+run 5 ingest --store "$T/root3" --replicas 2 --block-size 8 "$T/logs"
+check "too many blocks: exit" 1 "$rc"
+check "too many blocks: one error line naming --block-size" 1 \
+  "$(grep -c '^error: --block-size 8 makes up to [0-9]* blocks (at most 100000): use a larger --block-size$' "$T/err" || true)"
 run 5 ingest --store "$T/root2" --replicas 2 "$T/no-such-dir"
 check "missing DIR: exit" 1 "$rc"
 check "missing DIR: one error line" 1 "$(one_error_line)"
