@@ -255,10 +255,8 @@ std::string repaired_line(const CopyOrder& c) {
 
 std::string summary_line(const FsckReport& r) {
   if (r.healthy()) return "FSCK OK blocks=" + std::to_string(r.blocks) + " replicas=" + std::to_string(r.replicas());
-  std::string line = "FSCK PROBLEMS under=" + std::to_string(r.under.size()) + " corrupt=" + std::to_string(r.corrupt.size()) +
-                     " missing=" + std::to_string(r.missing.size());
-  if (!r.bad_manifests.empty()) line += " manifests=" + std::to_string(r.bad_manifests.size());
-  return line;
+  return "FSCK PROBLEMS under=" + std::to_string(r.under.size()) + " corrupt=" + std::to_string(r.corrupt.size()) +
+         " missing=" + std::to_string(r.missing.size());
 }
 
 std::string format_fsck(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
@@ -272,6 +270,10 @@ std::string format_fsck(const Manifest& m, const FsckReport& found, const std::v
   if (final_state.shared_host_blocks > 0) {
     out += "note: replicas of " + std::to_string(final_state.shared_host_blocks) + " blocks share a host (K=" +
            std::to_string(final_state.k) + ", live data ranks on " + std::to_string(final_state.hosts) + " hosts)\n";
+  }
+  if (!final_state.bad_manifests.empty()) {
+    out += "note: " + std::to_string(final_state.bad_manifests.size()) + " MANIFEST copies bad (fsck --repair rewrites them from version " +
+           std::to_string(m.version) + ")\n";
   }
   return out + summary_line(final_state) + "\n";
 }

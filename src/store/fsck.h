@@ -18,8 +18,12 @@
 //              inflate per-rank counts; they are no danger to the data, so they do not make the
 //              store unhealthy. fsck --repair removes them (LocalStore::remove: only block files
 //              in a store dir, never a user's file).
-// Healthy: no under, no corrupt, no missing, and no bad MANIFEST copy (check_manifests). A block
-// with a corrupt replica is usually also under.
+// Healthy: no under, no corrupt, no missing (the exit-code contract: 0 = every block has K
+// verified replicas). A block with a corrupt replica is usually also under. Bad MANIFEST copies
+// (check_manifests) are listed and counted in a note line, but do not make the store unhealthy:
+// every rank keeps a copy and a reader takes the newest valid one, so a stale copy (the usual
+// state of a rank that was down while a repair changed the manifest) or a damaged one loses no
+// data; fsck --repair rewrites them.
 //
 // Text (format_fsck), one line per problem, then one per copy made, then the summary last:
 //   corrupt BLOCK FILE [off,end) on rank R           (all corrupt lines first, by block and rank)
@@ -31,10 +35,11 @@
 //   repaired manifest on rank R (version V)           (with --repair: the copies rewritten)
 //   removed orphan BLOCK on rank R: NAME              (with --repair: the orphans removed)
 //   note: replicas of N blocks share a host (K=3, live data ranks on 2 hosts)   (only when N > 0)
+//   note: N MANIFEST copies bad (fsck --repair rewrites them from version V)   (only when N > 0)
 //   FSCK OK blocks=B replicas=R            (R = good replicas in all)
-//   FSCK PROBLEMS under=U corrupt=C missing=M[ manifests=N]   (manifests=N: bad MANIFEST copies,
-//                                           printed only when N > 0, so the line keeps its old form)
-// Orphans do not change the summary line (they are listed; JSON counts them).
+//   FSCK PROBLEMS under=U corrupt=C missing=M
+// Orphans and bad MANIFEST copies do not change the summary line (they are listed; the note line
+// counts the bad copies that remain; JSON lists both).
 // FILE is escape_name(file name); BLOCK the block id; [off,end) the byte range in the original file.
 #pragma once
 #include <cstdint>
@@ -76,7 +81,7 @@ struct FsckReport {
   int shared_host_blocks = 0;          // blocks whose good replicas share a host (K > hosts)
   int hosts = 0;                       // distinct hosts among the live data ranks
   int replicas() const;                // good replicas in all
-  bool healthy() const { return under.empty() && corrupt.empty() && missing.empty() && bad_manifests.empty(); }
+  bool healthy() const { return under.empty() && corrupt.empty() && missing.empty(); }
 };
 
 // `inventories`: rank -> what LocalStore::inventory(verify=true) returned there, for the ranks
