@@ -183,9 +183,10 @@ Status LocalStore::remove(int block, std::uint32_t crc) {
   const std::string path = path_of(block, crc);
   Status s = env_->remove_file(path);
   if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
+  if (Status d = env_->sync_dir(dir_); !d) return d;  // (still indexed: a retry syncs again)
   it->second.erase(crc);
   if (it->second.empty()) index_.erase(it);
-  return env_->sync_dir(dir_);
+  return OkStatus();
 }
 
 // Removes this rank's files of `block` (all of them, or all but the copy with crc *keep), as the
@@ -193,20 +194,21 @@ Status LocalStore::remove(int block, std::uint32_t crc) {
 Status LocalStore::remove_files_of(int block, const std::uint32_t* keep) {
   auto it = index_.find(block);
   if (it == index_.end()) return OkStatus();
-  bool removed = false;
-  for (auto c = it->second.begin(); c != it->second.end();) {
-    if (keep && *c == *keep) {
-      ++c;
-      continue;
-    }
-    const std::string path = path_of(block, *c);
+  std::vector<std::uint32_t> removed;
+  for (std::uint32_t c : it->second) {
+    if (keep && c == *keep) continue;
+    const std::string path = path_of(block, c);
     Status s = env_->remove_file(path);
     if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
-    c = it->second.erase(c);
-    removed = true;
+    removed.push_back(c);
   }
+  if (removed.empty()) return OkStatus();
+  // Forgotten only once the removal is durable: a failed sync leaves them indexed, so that a retry
+  // (the next put or drop) syncs again.
+  if (Status d = env_->sync_dir(dir_); !d) return d;
+  for (std::uint32_t c : removed) it->second.erase(c);
   if (it->second.empty()) index_.erase(it);
-  return removed ? env_->sync_dir(dir_) : OkStatus();
+  return OkStatus();
 }
 
 }  // namespace dla

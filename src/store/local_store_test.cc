@@ -280,6 +280,40 @@ TEST_CASE("LocalStore: files that were there at open are known to put and drop",
   CHECK_FALSE(is_regular_file(env, "/root/hostA/3/" + block_file_name(4, 0x99)));
 }
 
+TEST_CASE("LocalStore: remove under a failing or crashing step leaves the other files and a store that opens", "[store][local][crash]") {
+  const std::string keep = "keep\n", other = "other version\n";
+  for (long k = 1; k <= 3; ++k) {
+    for (bool crash : {false, true}) {
+      INFO((crash ? "crash" : "fail") << " at mutating step " << k);
+      MemEnv env;
+      LocalStore s = open_new(env);
+      REQUIRE(s.put(1, block_crc(keep), keep));
+      REQUIRE(write_file(env, s.path_of(1, 0x99), other, WriteMode::kTruncate, true));
+      REQUIRE(env.sync_dir("/root/hostA/3"));
+      REQUIRE(s.inventory(false));  // learns the other version
+      if (crash) env.crash_at(k);
+      else env.fail_at(k);
+      Status r = s.remove(1, 0x99);
+      if (crash) {
+        env.restart();
+        env.crash();
+      }
+      auto again = LocalStore::open(env, "/root", "hostA", 3, false);
+      REQUIRE(again);
+      CHECK(*again->get(1, block_crc(keep)) == keep);  // never the wrong file
+      auto inv = again->inventory(false);
+      REQUIRE(inv);
+      if (r) CHECK(inv->size() == 1);  // a remove reported done is durable
+      if (!crash && !r) {              // a failed remove can simply be tried again, and is durable then
+        REQUIRE(s.remove(1, 0x99));
+        env.crash();
+        CHECK_FALSE(is_regular_file(env, s.path_of(1, 0x99)));
+        CHECK(is_regular_file(env, s.path_of(1, block_crc(keep))));
+      }
+    }
+  }
+}
+
 TEST_CASE("parse_block_name accepts exactly the names we write", "[store][local]") {
   int b = -1;
   std::uint32_t c = 0;
