@@ -4,6 +4,7 @@
 
 #include "base/env.h"
 #include "base/mem_env.h"
+#include "base/test_util.h"
 
 namespace {
 
@@ -92,6 +93,35 @@ TEST_CASE("env: MemEnv keeps the same contract", "[env]") {
   MemEnv env;
   REQUIRE(env.make_dir("/r"));
   exercise(env, "/r");
+}
+
+TEST_CASE("env: read_file reads a large file in one buffer of its size", "[env]") {
+  std::string big(3 * 1024 * 1024 + 17, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+  auto check_on = [&](Env& base, const std::string& dir) {
+    REQUIRE(dla::write_file(base, dir + "/big", big, WriteMode::kTruncate, false));
+    REQUIRE(dla::write_file(base, dir + "/empty", "", WriteMode::kTruncate, false));
+    dla::test::CountingEnv env(base);
+    auto got = dla::read_file(env, dir + "/big");
+    REQUIRE(got);
+    CHECK(*got == big);
+    // one read of the whole size and one that finds the end (growing 64 KiB at a time made 49
+    // reads here, and copied the string over and over: quadratic in the size)
+    CHECK(env.reads <= 2);
+    env.reads = 0;
+    auto none = dla::read_file(env, dir + "/empty");
+    REQUIRE(none);
+    CHECK(none->empty());
+    CHECK(env.reads == 1);
+    CHECK(dla::read_file(env, dir + "/nope").code() == Code::kNotFound);
+  };
+  {
+    MemEnv env;
+    REQUIRE(env.make_dir("/r"));
+    check_on(env, "/r");
+  }
+  PosixDir d;
+  check_on(*Env::posix(), d.path);
 }
 
 TEST_CASE("env: path helpers", "[env]") {

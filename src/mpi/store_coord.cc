@@ -56,7 +56,9 @@ void StoreCoordinator::route(Incoming& m) {
       }
       return;
     case wire::kStoreManifestCopy:
-      if (auto c = w::decode(m.text, 2)) manifest_copies_[c->head[0]][m.source] = c->head[1] ? c->body : std::string();
+      if (auto c = w::decode(m.text, 2))
+        manifest_copies_[c->head[0]][m.source] =
+            CopyAnswer{c->head[1] != 0, c->body, c->head.size() > 2 ? static_cast<int>(c->head[2]) : static_cast<int>(Code::kCorruption)};
       return;
     default:
       break;
@@ -77,6 +79,20 @@ std::map<int, std::vector<Held>> StoreCoordinator::gather_inventories(const std:
   std::size_t asked = 0;
   for (int r : ranks)
     if (link_.out->send_text(r, wire::kStoreInvReq, w::encode({req, verify ? 1 : 0}))) ++asked;
+  return await_inventories(req, asked, patience);
+}
+
+std::map<int, std::vector<Held>> StoreCoordinator::remove_files(const std::map<int, std::vector<w::FileId>>& drops) {
+  const long long req = next_req();
+  std::size_t asked = 0;
+  for (const auto& [r, files] : drops)
+    if (link_.out->send_text(r, wire::kStoreInvReq, w::encode({req, 0}, w::encode_drop_list(files)))) ++asked;
+  return await_inventories(req, asked, 0);
+}
+
+// The answers to inventory request `req` (asked of `asked` ranks), until all came or `timeout` +
+// `patience` seconds passed since the last one.
+std::map<int, std::vector<Held>> StoreCoordinator::await_inventories(long long req, std::size_t asked, double patience) {
   auto& got = inventories_[req];
   double last = now();
   std::size_t seen = 0;
@@ -118,6 +134,13 @@ std::set<int> StoreCoordinator::push_manifest(const Manifest& m, const std::vect
 }
 
 Result<Manifest> StoreCoordinator::fetch_manifest(const std::vector<int>& ranks) {
+  Result<Manifest> best = Error{"no rank has a valid manifest", Code::kNotFound};
+  for (auto& [r, m] : manifest_copies(ranks))
+    if (m && (!best || m->version > best->version)) best = std::move(*m);
+  return best;
+}
+
+std::map<int, Result<Manifest>> StoreCoordinator::manifest_copies(const std::vector<int>& ranks) {
   const long long req = next_req();
   std::size_t asked = 0;
   for (int r : ranks)
@@ -125,14 +148,17 @@ Result<Manifest> StoreCoordinator::fetch_manifest(const std::vector<int>& ranks)
   auto& got = manifest_copies_[req];
   const double start = now();
   while (got.size() < asked && now() - start < link_.timeout) step();
-  Result<Manifest> best = Error{"no rank has a valid manifest", Code::kNotFound};
-  for (auto& [r, text] : got) {
-    if (text.empty()) continue;
-    auto m = decode_manifest(text);
-    if (m && (!best || m->version > best->version)) best = std::move(*m);
+  std::map<int, Result<Manifest>> out;
+  for (auto& [r, a] : got) {
+    if (!a.ok) {
+      // (the code of the rank's load_manifest error: kNotFound = no MANIFEST there)
+      out.emplace(r, Error{a.text, a.code == static_cast<int>(Code::kNotFound) ? Code::kNotFound : Code::kCorruption});
+    } else {
+      out.emplace(r, decode_manifest(a.text));
+    }
   }
   manifest_copies_.erase(req);
-  return best;
+  return out;
 }
 
 namespace {

@@ -65,6 +65,10 @@ class StoreCoordinator {
   // the most loaded rank's blocks may take, see verify_patience). Ranks that did not answer are absent.
   std::map<int, std::vector<Held>> gather_inventories(const std::vector<int>& ranks, bool verify,
                                                       double patience = 0);
+  // fsck --repair's orphans: each rank of `drops` removes those block files of its own store dir
+  // (LocalStore::remove: block-file names in a dir with the marker only), then answers its
+  // inventory (unverified), returned as gather_inventories does (ranks that did not answer absent).
+  std::map<int, std::vector<Held>> remove_files(const std::map<int, std::vector<store_wire::FileId>>& drops);
 
   // Sends the manifest to `ranks` (STORE_MANIFEST) and waits for their acks; saves it in own_dir
   // too. Returns the ranks whose copy is saved (this rank included when own_dir is set and the save
@@ -74,6 +78,10 @@ class StoreCoordinator {
   // The newest valid manifest among the copies of `ranks` (STORE_MANIFEST_REQ), for a coordinator
   // whose own copy is missing or corrupt. kNotFound when nobody has one.
   Result<Manifest> fetch_manifest(const std::vector<int>& ranks);
+  // Every copy of `ranks` as its rank has it (fsck checks them all): the decoded manifest, or why
+  // there is none (kNotFound: the rank has no MANIFEST or no store; else kCorruption with the
+  // rank's or the decoder's message). Ranks that did not answer within `timeout` are absent.
+  std::map<int, Result<Manifest>> manifest_copies(const std::vector<int>& ranks);
 
   // Executes COPY orders (holder -> target, the target verifies, stores and acks to us), at most
   // `window` in flight and at most kPerRank involving any one rank (as holder or target: a rank
@@ -116,6 +124,7 @@ class StoreCoordinator {
   void expire(CopyRun& run);
   bool retry_elsewhere(CopyRun& run, const CopyOrder& c, const std::string& why);
   bool retarget(CopyRun& run, const CopyOrder& c, const std::string& why);
+  std::map<int, std::vector<Held>> await_inventories(long long req, std::size_t asked, double patience);
   long long next_req() { return ++req_; }
 
   StoreLink link_;
@@ -125,7 +134,12 @@ class StoreCoordinator {
   std::vector<store_wire::Nack> nacks_;
   std::map<long long, std::map<int, store_wire::Inventory>> inventories_;  // req -> rank -> answer
   std::map<long long, std::map<int, bool>> manifest_acks_;                 // req -> rank -> saved
-  std::map<long long, std::map<int, std::string>> manifest_copies_;        // req -> rank -> text
+  struct CopyAnswer {
+    bool ok = false;
+    std::string text;  // the encoded manifest, or the rank's error message
+    int code = 0;      // when !ok: the rank's error Code (an older rank sends none: kCorruption)
+  };
+  std::map<long long, std::map<int, CopyAnswer>> manifest_copies_;         // req -> rank -> answer
 };
 
 // Seconds a verified inventory may take beyond --timeout: the most bytes the manifest puts on one

@@ -126,6 +126,14 @@ void BlockServer::on_inventory_request(const Incoming& m) {
   auto r = w::decode(m.text, 2);
   if (!r) return;
   std::vector<w::InvEntry> entries;
+  if (store_ && !r->body.empty()) {  // fsck --repair: our own orphan block files go first
+    auto drops = w::decode_drop_list(r->body);
+    if (!drops) std::fprintf(stderr, "[Store %d] bad drop list: %s\n", rank_, drops.error().c_str());
+    else
+      for (const auto& f : *drops)
+        if (Status st = store_->remove(f.block, f.crc); !st)
+          std::fprintf(stderr, "[Store %d] could not remove an orphan replica: %s\n", rank_, st.error().c_str());
+  }
   if (store_) {
     auto inv = store_->inventory(r->head[1] != 0);
     if (!inv) std::fprintf(stderr, "[Store %d] inventory: %s\n", rank_, inv.error().c_str());
@@ -162,7 +170,8 @@ void BlockServer::on_manifest_request(const Incoming& m) {
   Result<Manifest> man = store_ ? load_manifest(*env_, store_->dir())
                                 : Result<Manifest>(Error{"no store", Code::kNotFound});
   out_->send_text(m.source, wire::kStoreManifestCopy,
-                  man ? w::encode({r->head[0], 1}, encode_manifest(*man)) : w::encode({r->head[0], 0}, man.error()));
+                  man ? w::encode({r->head[0], 1}, encode_manifest(*man))
+                      : w::encode({r->head[0], 0, static_cast<long long>(man.code())}, man.error()));
 }
 
 void BlockServer::on_corrupt(const Incoming& m) {

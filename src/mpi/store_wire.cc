@@ -152,4 +152,24 @@ Result<Inventory> decode_inventory(std::string_view text) {
   return inv;
 }
 
+std::string encode_drop_list(const std::vector<FileId>& files) {
+  std::string body;
+  for (const auto& f : files) body += std::to_string(f.block) + ' ' + std::to_string(f.crc) + '\n';
+  return body;
+}
+
+Result<std::vector<FileId>> decode_drop_list(std::string_view body) {
+  std::vector<FileId> out;
+  while (!body.empty()) {
+    const auto nl = body.find('\n');
+    if (nl == std::string_view::npos) return bad("drop list line");
+    auto line = decode(body.substr(0, nl + 1), 2);
+    if (!line || line->head[0] < 0 || line->head[0] > 0x7fffffff || line->head[1] < 0 || line->head[1] > 0xffffffffLL)
+      return bad("drop list line");
+    out.push_back(FileId{static_cast<int>(line->head[0]), static_cast<std::uint32_t>(line->head[1])});
+    body.remove_prefix(nl + 1);
+  }
+  return out;
+}
+
 }  // namespace dla::mpi::store_wire

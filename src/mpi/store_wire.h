@@ -90,4 +90,15 @@ struct Inventory {
 };
 Result<Inventory> decode_inventory(std::string_view text);
 
+// The body of an INV_REQ that trims first (fsck --repair's orphans): the block files (block, crc)
+// the rank removes from its own store dir before it answers its inventory; one "block crc\n" line
+// each. An empty body (every other INV_REQ) removes nothing.
+struct FileId {
+  int block = 0;
+  std::uint32_t crc = 0;
+  bool operator==(const FileId& o) const { return block == o.block && crc == o.crc; }
+};
+std::string encode_drop_list(const std::vector<FileId>& files);
+Result<std::vector<FileId>> decode_drop_list(std::string_view body);
+
 }  // namespace dla::mpi::store_wire

@@ -75,3 +75,16 @@ TEST_CASE("store_wire: ACK, NACK, COPY and inventories round-trip", "[store_wire
   REQUIRE(empty.ok());
   CHECK(empty->held.empty());
 }
+
+TEST_CASE("store_wire: the drop list of a trimming inventory request round-trips", "[store_wire]") {
+  const std::vector<w::FileId> files{{0, 0}, {42, 0xffffffffu}, {7, 0x1a2b3c4du}};
+  auto back = w::decode_drop_list(w::encode_drop_list(files));
+  REQUIRE(back);
+  CHECK(*back == files);
+  CHECK(w::decode_drop_list("").ok());
+  CHECK(w::decode_drop_list("")->empty());
+  for (const char* badtext : {"1 2", "1\n", "-1 2\n", "1 4294967296\n", "x y\n"}) {
+    INFO(badtext);
+    CHECK_FALSE(w::decode_drop_list(badtext).ok());
+  }
+}

@@ -79,13 +79,13 @@ enum Tag : int {
   kStoreFetch = 123,         // client -> holder  req block crc
   kStoreData = 124,          // holder -> client  req block status | bytes (status: store_wire.h)
   kStoreCopy = 125,          // rank 0 -> holder  order block crc to (the holder PUTs to `to`, ack_to 0)
-  kStoreInvReq = 126,        // rank 0 -> rank    req verify
+  kStoreInvReq = 126,        // rank 0 -> rank    req verify | lines "block crc" to remove first (fsck --repair)
   kStoreInv = 127,           // rank -> rank 0    req | lines "block crc size ok"
   kStoreManifest = 128,      // rank 0 -> rank    req | the encoded manifest (save it)
   kStoreManifestAck = 129,   // rank -> rank 0    req version ok | message
   kStoreCorrupt = 130,       // holder -> rank 0  block | message (a corrupt local replica, found on a read)
   kStoreManifestReq = 131,   // rank 0 -> rank    req (send me your copy)
-  kStoreManifestCopy = 132,  // rank -> rank 0    req ok | the encoded manifest
+  kStoreManifestCopy = 132,  // rank -> rank 0    req ok [code] | the encoded manifest (not ok: code, the error)
   kStoreHello = 133,         // dla_store: rank -> rank 0   | host
   kStoreStart = 134,         // dla_store: rank 0 -> rank   create (open your store dir)
   kStoreOpened = 135,        // dla_store: rank -> rank 0   ok | message

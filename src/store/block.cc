@@ -94,9 +94,24 @@ std::string source_path(const std::string& dir, const FileInfo& f) {
   return f.path.empty() ? join_path(dir, f.name) : f.path;
 }
 
+std::uint64_t max_blocks(const std::vector<FileInfo>& files, std::uint64_t block_size) {
+  std::uint64_t n = 0;
+  for (const FileInfo& f : files) {
+    if (block_size == 0 || f.size == 0 || is_gzip_name(f.name)) ++n;
+    else n += f.size / block_size + (f.size % block_size != 0);
+  }
+  return n;
+}
+
 Result<std::vector<BlockRef>> cut_blocks(const std::string& dir, const std::vector<FileInfo>& files,
                                          std::uint64_t block_size, Env& env) {
   if (block_size == 0) return Error{"block size must be at least 1 byte", Code::kInvalid};
+  // Counted, not built: --block-size 1 on a large input would not fit in memory.
+  if (const std::uint64_t n = max_blocks(files, block_size); n > kMaxBlocks) {
+    return Error{"--block-size " + std::to_string(block_size) + " makes up to " + std::to_string(n) + " blocks (at most " +
+                     std::to_string(kMaxBlocks) + "): use a larger --block-size",
+                 Code::kInvalid};
+  }
   std::vector<BlockRef> out;
   std::vector<char> buf(static_cast<std::size_t>(std::min<std::uint64_t>(kReadBuffer, std::max<std::uint64_t>(block_size, 1 << 16))));
   for (std::size_t i = 0; i < files.size(); ++i) {

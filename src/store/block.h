@@ -48,9 +48,19 @@ std::uint32_t block_crc_extend(std::uint32_t crc, const char* data, std::size_t 
 // it), else join_path(dir, f.name).
 std::string source_path(const std::string& dir, const FileInfo& f);
 
+// At most this many blocks in a store: the analyser runs one task per block and takes at most
+// mpi::kMaxTasks (100,000) tasks (the same cap as its --split-bytes ranges).
+inline constexpr std::uint64_t kMaxBlocks = 100000;
+
+// The most blocks cut_blocks can make of `files` (ceil(size / block_size) per file, 1 for an
+// empty or .gz file; empty blocks dropped make the real count smaller), without reading them.
+std::uint64_t max_blocks(const std::vector<FileInfo>& files, std::uint64_t block_size);
+
 // Cuts every file into blocks (see above) and computes their crcs, reading each file once in
 // large buffers through `env`. Ids are global in file order, BlockRef::file indexes `files`.
-// Errors: block_size 0 (kInvalid); a file that cannot be read (its code, naming it); a file whose
+// Errors: block_size 0 (kInvalid); more than kMaxBlocks blocks possible (max_blocks, checked
+// before anything is read: kInvalid, "--block-size B makes up to N blocks (at most 100000): use
+// a larger --block-size"); a file that cannot be read (its code, naming it); a file whose
 // size is no longer files[i].size (kInvalid, "changed while being ingested").
 Result<std::vector<BlockRef>> cut_blocks(const std::string& dir, const std::vector<FileInfo>& files,
                                          std::uint64_t block_size, Env& env);

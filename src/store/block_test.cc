@@ -135,6 +135,33 @@ TEST_CASE("cut_blocks: errors", "[store][block]") {
   CHECK(cut_blocks("/in", gone, 4, env).code() == Code::kNotFound);
 }
 
+TEST_CASE("cut_blocks: at most kMaxBlocks blocks, refused before reading", "[store][block]") {
+  MemEnv env;
+  REQUIRE(make_dirs(env, "/in"));
+  // 200,001 bytes of one-byte lines: block size 1 would make 200,001 blocks, 2 makes 100,001, 3 fits.
+  std::string text;
+  for (int i = 0; i < 100000; ++i) text += "x\n";
+  text += "y";
+  REQUIRE(write_file(env, "/in/a.log", text, WriteMode::kTruncate, false));
+  REQUIRE(write_file(env, "/in/c.log", "", WriteMode::kTruncate, false));
+  auto found = discover_logs("/in", env);
+  REQUIRE(found);
+  REQUIRE(found->size() == 2);
+  found->push_back(FileInfo{"/in/b.log.gz", "b.log.gz", 5000000, 0});  // a .gz file: one block, whatever its size
+  CHECK(max_blocks(*found, 1) == 200001 + 2);
+  CHECK(max_blocks(*found, 2) == 100001 + 2);
+  CHECK(max_blocks(*found, 1 << 20) == 3);
+  auto r = cut_blocks("/in", *found, 2, env);
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == Code::kInvalid);
+  CHECK(r.error() == "--block-size 2 makes up to 100003 blocks (at most 100000): use a larger --block-size");
+  std::vector<FileInfo> small{(*found)[0]};  // a.log alone at B = 3: 66,667 blocks, under the cap
+  auto ok = cut_blocks("/in", small, 3, env);
+  REQUIRE(ok);
+  CHECK(ok->size() == 66667);
+  CHECK(ok->size() <= kMaxBlocks);
+}
+
 TEST_CASE("read_range and read_block", "[store][block]") {
   MemEnv env;
   REQUIRE(write_file(env, "/a.log", "0123456789", WriteMode::kTruncate, false));

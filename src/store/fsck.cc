@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 #include "base/names.h"
 
@@ -36,6 +37,13 @@ json block_entry(const Manifest& m, const FsckReport& r, int block) {
               {"end", b.end()}, {"have", r.good.at(block).size()}};
 }
 
+json orphans_json(const std::vector<FsckReport::Orphan>& v) {
+  json out = json::array();
+  for (const auto& o : v)
+    out.push_back(json{{"rank", o.rank}, {"block", o.block}, {"crc", o.crc}, {"size", o.size}, {"why", o.why}});
+  return out;
+}
+
 json state_json(const Manifest& m, const FsckReport& r) {
   json under = json::array(), missing = json::array(), corrupt = json::array();
   for (int b : r.under) under.push_back(block_entry(m, r, b));
@@ -45,8 +53,11 @@ json state_json(const Manifest& m, const FsckReport& r) {
     e["rank"] = c.rank;
     corrupt.push_back(e);
   }
-  return json{{"under", under}, {"corrupt", corrupt}, {"missing", missing}, {"ok", r.healthy()},
-              {"blocks", r.blocks}, {"replicas", r.replicas()}};
+  json manifests = json::array();
+  for (const auto& b : r.bad_manifests) manifests.push_back(json{{"rank", b.rank}, {"why", b.why}});
+  return json{{"under", under},       {"corrupt", corrupt},       {"missing", missing},
+              {"manifests", manifests}, {"orphans", orphans_json(r.orphans)}, {"ok", r.healthy()},
+              {"blocks", r.blocks},   {"replicas", r.replicas()}};
 }
 
 }  // namespace
@@ -56,6 +67,44 @@ int FsckReport::replicas() const {
   for (const auto& g : good) n += static_cast<int>(g.size());
   return n;
 }
+
+namespace {
+
+bool sound(const BlockRef& b, const Held& h) { return h.ok && h.crc == b.crc && h.size == b.length; }
+
+// One block's verdict: good (listed sound copies, then adopted ones up to K), corrupt (listed
+// ranks with files but no sound one), orphans (every other file).
+void check_block(const Manifest& m, const BlockRef& b, const std::vector<std::pair<int, Held>>& held, FsckReport* r) {
+  const auto listed = [&](int rank) { return std::count(b.replicas.begin(), b.replicas.end(), rank) > 0; };
+  std::set<int> good, unlisted_sound, has_file;
+  for (const auto& [rank, h] : held) {
+    has_file.insert(rank);
+    if (sound(b, h)) (listed(rank) ? good : unlisted_sound).insert(rank);
+  }
+  for (int rank : unlisted_sound) {
+    if (static_cast<int>(good.size()) >= m.k) break;
+    good.insert(rank);  // adopted
+  }
+  std::set<int> bad;
+  for (int rank : has_file) {
+    if (listed(rank) && !good.count(rank)) bad.insert(rank);
+  }
+  for (int rank : bad) r->corrupt.push_back({b.id, rank});
+  for (const auto& [rank, h] : held) {
+    if ((good.count(rank) && sound(b, h)) || bad.count(rank)) continue;
+    std::string why = good.count(rank) ? "an older version beside the good copy"
+                                       : "not a replica of this block in the manifest";
+    r->orphans.push_back({rank, b.id, h.crc, h.size, std::move(why)});
+  }
+  r->good[b.id].assign(good.begin(), good.end());
+  if (good.empty()) r->missing.push_back(b.id);
+  else if (static_cast<int>(good.size()) < m.k) r->under.push_back(b.id);
+  std::set<std::string> block_hosts;
+  for (int rank : good) block_hosts.insert(host_of(m.ranks, rank));
+  if (block_hosts.size() < good.size()) ++r->shared_host_blocks;
+}
+
+}  // namespace
 
 FsckReport check(const Manifest& m, const std::map<int, std::vector<Held>>& inventories, const std::set<int>& live_ranks) {
   FsckReport r;
@@ -68,23 +117,42 @@ FsckReport check(const Manifest& m, const std::map<int, std::vector<Held>>& inve
   }
   r.hosts = static_cast<int>(hosts.size());
   const auto held = held_by_block(m, inventories, live_ranks);
-  for (const BlockRef& b : m.blocks) {
-    std::set<int> good, bad;
-    for (const auto& [rank, h] : held[b.id]) {
-      if (h.ok && h.crc == b.crc && h.size == b.length) good.insert(rank);
-      else bad.insert(rank);
+  for (const BlockRef& b : m.blocks) check_block(m, b, held[b.id], &r);
+  for (const auto& [rank, files] : inventories) {
+    if (!live_ranks.count(rank)) continue;
+    for (const Held& h : files) {
+      if (h.block < 0 || h.block >= static_cast<int>(m.blocks.size()))
+        r.orphans.push_back({rank, h.block, h.crc, h.size, "block id not in the manifest"});
     }
-    for (int rank : bad) {
-      if (!good.count(rank)) r.corrupt.push_back({b.id, rank});  // (a stale file beside a good one is no problem)
-    }
-    r.good[b.id].assign(good.begin(), good.end());
-    if (good.empty()) r.missing.push_back(b.id);
-    else if (static_cast<int>(good.size()) < m.k) r.under.push_back(b.id);
-    std::set<std::string> block_hosts;
-    for (int rank : good) block_hosts.insert(host_of(m.ranks, rank));
-    if (block_hosts.size() < good.size()) ++r.shared_host_blocks;
   }
+  std::sort(r.orphans.begin(), r.orphans.end(), [](const FsckReport::Orphan& a, const FsckReport::Orphan& b) {
+    return std::tie(a.rank, a.block, a.crc) < std::tie(b.rank, b.block, b.crc);
+  });
   return r;
+}
+
+Result<Manifest> newest_manifest(const std::map<int, Result<Manifest>>& copies) {
+  const Manifest* best = nullptr;
+  for (const auto& [rank, c] : copies) {
+    if (c && (!best || c->version > best->version)) best = &*c;
+  }
+  if (!best) return Error{"no valid manifest copy", Code::kNotFound};
+  return *best;
+}
+
+std::vector<FsckReport::BadManifest> check_manifests(const Manifest& newest, const std::map<int, Result<Manifest>>& copies) {
+  std::vector<FsckReport::BadManifest> out;
+  const std::string want = encode_manifest(newest);
+  for (const auto& [rank, c] : copies) {
+    if (!c) {
+      out.push_back({rank, c.code() == Code::kNotFound ? "missing" : "corrupt (" + c.error() + ")"});
+    } else if (c->version < newest.version) {
+      out.push_back({rank, "version " + std::to_string(c->version) + ", the newest is " + std::to_string(newest.version)});
+    } else if (encode_manifest(*c) != want) {
+      out.push_back({rank, "differs from the newest copy at version " + std::to_string(c->version)});
+    }
+  }
+  return out;
 }
 
 std::vector<CopyOrder> plan_repair(const Manifest& m, const FsckReport& report, const std::vector<RankHost>& live_data, int k) {
@@ -159,7 +227,26 @@ std::vector<std::string> problem_lines(const Manifest& m, const FsckReport& r) {
                   std::to_string(r.k));
   }
   for (int b : r.missing) out.push_back("missing " + block_head(m, b) + " (no replica left)");
+  for (const auto& bm : r.bad_manifests) out.push_back(manifest_line(bm));
   return out;
+}
+
+std::string orphan_line(const FsckReport::Orphan& o) {
+  return "orphan " + std::to_string(o.block) + " on rank " + std::to_string(o.rank) + ": " + block_file_name(o.block, o.crc) +
+         " (" + std::to_string(o.size) + " bytes, " + o.why + ")";
+}
+
+std::string removed_orphan_line(const FsckReport::Orphan& o) {
+  return "removed orphan " + std::to_string(o.block) + " on rank " + std::to_string(o.rank) + ": " +
+         block_file_name(o.block, o.crc);
+}
+
+std::string manifest_line(const FsckReport::BadManifest& b) {
+  return "manifest BAD on rank " + std::to_string(b.rank) + ": " + b.why;
+}
+
+std::string repaired_manifest_line(int rank, std::uint64_t version) {
+  return "repaired manifest on rank " + std::to_string(rank) + " (version " + std::to_string(version) + ")";
 }
 
 std::string repaired_line(const CopyOrder& c) {
@@ -173,22 +260,30 @@ std::string summary_line(const FsckReport& r) {
 }
 
 std::string format_fsck(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
-                        const FsckReport& final_state) {
+                        const FsckReport& final_state, const FsckExtra& extra) {
   std::string out;
   for (const std::string& l : problem_lines(m, found)) out += l + "\n";
+  for (const auto& o : found.orphans) out += orphan_line(o) + "\n";
   for (const CopyOrder& c : done) out += repaired_line(c) + "\n";
+  for (int rank : extra.manifests_repaired) out += repaired_manifest_line(rank, m.version) + "\n";
+  for (const auto& o : extra.orphans_removed) out += removed_orphan_line(o) + "\n";
   if (final_state.shared_host_blocks > 0) {
     out += "note: replicas of " + std::to_string(final_state.shared_host_blocks) + " blocks share a host (K=" +
            std::to_string(final_state.k) + ", live data ranks on " + std::to_string(final_state.hosts) + " hosts)\n";
+  }
+  if (!final_state.bad_manifests.empty()) {
+    out += "note: " + std::to_string(final_state.bad_manifests.size()) + " MANIFEST copies bad (fsck --repair rewrites them from version " +
+           std::to_string(m.version) + ")\n";
   }
   return out + summary_line(final_state) + "\n";
 }
 
 std::string fsck_json(const Manifest& m, const FsckReport& found, const std::vector<CopyOrder>& done,
-                      const FsckReport& final_state) {
+                      const FsckReport& final_state, const FsckExtra& extra) {
   json repaired = json::array();
   for (const CopyOrder& c : done) repaired.push_back(json{{"block", c.block}, {"from", c.from}, {"to", c.to}});
   return json{{"found", state_json(m, found)},         {"repaired", repaired},
+              {"manifests_repaired", extra.manifests_repaired}, {"orphans_removed", orphans_json(extra.orphans_removed)},
               {"final", state_json(m, final_state)},   {"ok", final_state.healthy()},
               {"blocks", final_state.blocks},          {"replicas", final_state.replicas()},
               {"version", m.version}}

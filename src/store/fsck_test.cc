@@ -3,6 +3,8 @@
 
 #include <random>
 
+#include <nlohmann/json.hpp>
+
 #include "base/mem_env.h"
 #include "store/fsck.h"
 
@@ -243,6 +245,132 @@ TEST_CASE("fsck: random deaths and corruptions; the plan never targets a holder 
       CHECK(listed == after.good[b.id]);  // the manifest says where the good copies are
     }
   }
+}
+
+TEST_CASE("fsck: orphan replicas are reported, do not count as replicas, and are no problem", "[store][fsck]") {
+  Cluster c;
+  const BlockRef b0 = c.m.blocks[0];
+  int stranger = 1;
+  while (std::count(b0.replicas.begin(), b0.replicas.end(), stranger)) ++stranger;
+  // a good copy of block 0 on a rank the manifest does not list for it (a rank that came back
+  // after a repair re-placed the block), a stale version beside a good copy, a block id the
+  // manifest does not know (a re-ingest with fewer blocks)
+  REQUIRE(c.store(stranger).put(b0.id, b0.crc, c.bytes_of(b0)));
+  const int holder = b0.replicas[0];
+  REQUIRE(write_file(c.env, c.store(holder).path_of(b0.id, b0.crc ^ 1), "old", WriteMode::kTruncate, true));
+  REQUIRE(c.store(holder).put(99, block_crc("x\n"), "x\n"));
+  const FsckReport r = c.run_check();
+  CHECK(r.healthy());
+  CHECK(r.replicas() == 12);  // the orphan is not counted (it was: 13)
+  std::vector<int> listed = b0.replicas;
+  std::sort(listed.begin(), listed.end());
+  CHECK(r.good[0] == listed);
+  REQUIRE(r.orphans.size() == 3);
+  int on_stranger = 0, on_holder = 0;
+  for (const auto& o : r.orphans) {
+    on_stranger += o.rank == stranger;
+    on_holder += o.rank == holder;
+  }
+  CHECK(on_stranger == 1);
+  CHECK(on_holder == 2);
+  const std::string text = format_fsck(c.m, r, {}, r);
+  CHECK(text.find("orphan 0 on rank " + std::to_string(stranger) + ": " + block_file_name(0, b0.crc) + " (" +
+                  std::to_string(b0.length) + " bytes, not a replica of this block in the manifest)\n") != std::string::npos);
+  CHECK(text.find("orphan 99 on rank " + std::to_string(holder) + ": " + block_file_name(99, block_crc("x\n")) +
+                  " (2 bytes, block id not in the manifest)\n") != std::string::npos);
+  CHECK(text.find("an older version beside the good copy") != std::string::npos);
+  CHECK(text.substr(text.size() - 29) == "FSCK OK blocks=6 replicas=12\n");
+  CHECK(plan_repair(c.m, r, c.data(), 2).empty());
+  Manifest copy = c.m;
+  CHECK_FALSE(apply_repairs(&copy, r, {}));  // an orphan is not adopted when the block has K
+  // removed as --repair does: then nothing is left over
+  for (const auto& o : r.orphans) REQUIRE(c.store(o.rank).remove(o.block, o.crc));
+  const FsckReport after = c.run_check();
+  CHECK(after.orphans.empty());
+  CHECK(after.replicas() == 12);
+}
+
+TEST_CASE("fsck: an unlisted good copy of an under-replicated block is adopted, not copied again", "[store][fsck]") {
+  Cluster c;
+  const BlockRef b0 = c.m.blocks[0];
+  int stranger = 1;
+  while (std::count(b0.replicas.begin(), b0.replicas.end(), stranger)) ++stranger;
+  REQUIRE(c.store(stranger).put(b0.id, b0.crc, c.bytes_of(b0)));
+  c.live.erase(b0.replicas[1]);
+  const FsckReport r = c.run_check();
+  CHECK(r.good[0].size() == 2);
+  CHECK(std::count(r.good[0].begin(), r.good[0].end(), stranger) == 1);
+  CHECK(r.orphans.empty());
+  for (const auto& o : plan_repair(c.m, r, c.data(), 2)) CHECK(o.block != 0);
+  Manifest m = c.m;
+  CHECK(apply_repairs(&m, r, {}));
+  CHECK(m.blocks[0].replicas == std::vector<int>{b0.replicas[0], stranger});
+}
+
+TEST_CASE("fsck: a corrupt file on a rank the manifest does not list is an orphan, not a corrupt replica", "[store][fsck]") {
+  Cluster c;
+  const BlockRef b0 = c.m.blocks[0];
+  int stranger = 1;
+  while (std::count(b0.replicas.begin(), b0.replicas.end(), stranger)) ++stranger;
+  REQUIRE(write_file(c.env, c.store(stranger).path_of(b0.id, b0.crc), "junk", WriteMode::kTruncate, true));
+  const FsckReport r = c.run_check();
+  CHECK(r.healthy());
+  CHECK(r.corrupt.empty());
+  REQUIRE(r.orphans.size() == 1);
+  CHECK(r.orphans[0].rank == stranger);
+}
+
+TEST_CASE("fsck: MANIFEST copies that are missing, torn, edited or older are bad", "[store][fsck]") {
+  Cluster c;
+  Manifest newest = c.m;
+  newest.version = 5;
+  Manifest older = c.m;
+  older.version = 4;
+  Manifest same_version = newest;
+  same_version.k = 3;
+  std::map<int, Result<Manifest>> copies;
+  copies.emplace(0, newest);
+  copies.emplace(1, newest);
+  copies.emplace(2, Error{"/root/h1/2/MANIFEST: no such file", Code::kNotFound});
+  copies.emplace(3, Error{"manifest checksum mismatch", Code::kCorruption});
+  copies.emplace(4, older);
+  copies.emplace(5, same_version);
+  auto best = newest_manifest(copies);
+  REQUIRE(best);
+  CHECK(best->version == 5);
+  const auto bad = check_manifests(*best, copies);
+  REQUIRE(bad.size() == 4);
+  CHECK(bad[0].rank == 2);
+  CHECK(bad[0].why == "missing");
+  CHECK(bad[1].rank == 3);
+  CHECK(bad[1].why == "corrupt (manifest checksum mismatch)");
+  CHECK(bad[2].rank == 4);
+  CHECK(bad[2].why == "version 4, the newest is 5");
+  CHECK(bad[3].rank == 5);
+  CHECK(bad[3].why == "differs from the newest copy at version 5");
+  FsckReport r = c.run_check();
+  REQUIRE(r.healthy());
+  r.bad_manifests = bad;
+  CHECK(r.healthy());  // listed and counted, but no block lacks a replica: exit 0 stays "K of each"
+  const std::string text = format_fsck(newest, r, {}, r);
+  CHECK(text.find("manifest BAD on rank 3: corrupt (manifest checksum mismatch)\n") != std::string::npos);
+  CHECK(text.find("note: 4 MANIFEST copies bad (fsck --repair rewrites them from version 5)\nFSCK OK blocks=6 replicas=12\n") !=
+        std::string::npos);
+  FsckReport fixed = r;
+  fixed.bad_manifests.clear();
+  FsckExtra extra;
+  extra.manifests_repaired = {2, 3, 4, 5};
+  const std::string after = format_fsck(newest, r, {}, fixed, extra);
+  CHECK(after.find("repaired manifest on rank 4 (version 5)\n") != std::string::npos);
+  CHECK(after.find("note: ") == std::string::npos);
+  CHECK(after.substr(after.size() - 29) == "FSCK OK blocks=6 replicas=12\n");
+  const auto j = nlohmann::json::parse(fsck_json(newest, r, {}, fixed, extra));
+  CHECK(j["found"]["manifests"].size() == 4);
+  CHECK(j["manifests_repaired"].size() == 4);
+  CHECK(j["ok"] == true);
+  std::map<int, Result<Manifest>> none;
+  none.emplace(1, Error{"torn", Code::kCorruption});
+  CHECK(newest_manifest(none).code() == Code::kNotFound);
 }
 
 }  // namespace dla

@@ -1,8 +1,6 @@
 #include "store/local_store.h"
 
-#include <algorithm>
 #include <cstdio>
-#include <tuple>
 
 #include "base/names.h"
 #include "store/block.h"
@@ -104,12 +102,22 @@ Result<LocalStore> LocalStore::open(Env& env, const std::string& root, const std
     return Error{escape_name(*dir) + ": no dla store here (no " + kStoreMarker + ")", Code::kNotFound};
   }
   LocalStore store(&env, *dir);
-  auto names = env.list_dir(*dir);
-  if (!names) return escape_name_in(names.err(), *dir);
-  for (const std::string& n : *names) {
-    if (is_our_temporary(n)) env.remove_file(join_path(*dir, n));  // best effort: a later open retries
-  }
+  if (Status s = store.index_dir(/*clean=*/true); !s) return s.err();
   return store;
+}
+
+// Lists the dir: block files into the index; with `clean`, temporaries of an interrupted put removed.
+Status LocalStore::index_dir(bool clean) {
+  auto names = env_->list_dir(dir_);
+  if (!names) return escape_name_in(names.err(), dir_);
+  index_.clear();
+  for (const std::string& n : *names) {
+    int b;
+    std::uint32_t c;
+    if (parse_block_name(n, &b, &c)) index_[b].insert(c);
+    else if (clean && is_our_temporary(n)) env_->remove_file(join_path(dir_, n));  // best effort: a later open retries
+  }
+  return OkStatus();
 }
 
 std::string LocalStore::path_of(int block, std::uint32_t crc) const { return join_path(dir_, block_file_name(block, crc)); }
@@ -124,6 +132,7 @@ Status LocalStore::put(int block, std::uint32_t crc, std::string_view bytes) {
   }
   const std::string path = path_of(block, crc);
   if (Status s = write_file_atomic(*env_, path, bytes); !s) return escape_name_in(s.err(), path);
+  index_[block].insert(crc);
   // The new copy is durable: older files of the same block (another crc) are stale now.
   return remove_files_of(block, &crc);
 }
@@ -142,46 +151,64 @@ Result<std::string> LocalStore::get(int block, std::uint32_t crc) {
 }
 
 Result<std::vector<Held>> LocalStore::inventory(bool verify) {
-  auto names = env_->list_dir(dir_);
-  if (!names) return escape_name_in(names.err(), dir_);
-  std::vector<Held> out;
-  for (const std::string& n : *names) {
-    Held h;
-    if (!parse_block_name(n, &h.block, &h.crc)) continue;
-    const std::string path = join_path(dir_, n);
-    if (verify) {
-      auto bytes = read_file(*env_, path);
-      if (!bytes && bytes.code() == Code::kNotFound) continue;  // dropped meanwhile
-      h.size = bytes ? bytes->size() : 0;
-      h.ok = bytes && block_crc(*bytes) == h.crc;  // an unreadable replica is as good as corrupt
-    } else {
-      auto st = env_->stat(path);
-      if (!st) continue;
-      h.size = st->size;
+  if (Status s = index_dir(/*clean=*/false); !s) return s.err();
+  std::vector<Held> out;  // (index_ is ordered by block, then crc)
+  for (const auto& [block, crcs] : index_) {
+    for (std::uint32_t crc : crcs) {
+      Held h;
+      h.block = block;
+      h.crc = crc;
+      const std::string path = path_of(block, crc);
+      if (verify) {
+        auto bytes = read_file(*env_, path);
+        if (!bytes && bytes.code() == Code::kNotFound) continue;  // dropped meanwhile
+        h.size = bytes ? bytes->size() : 0;
+        h.ok = bytes && block_crc(*bytes) == h.crc;  // an unreadable replica is as good as corrupt
+      } else {
+        auto st = env_->stat(path);
+        if (!st) continue;
+        h.size = st->size;
+      }
+      out.push_back(h);
     }
-    out.push_back(h);
   }
-  std::sort(out.begin(), out.end(), [](const Held& a, const Held& b) { return std::tie(a.block, a.crc) < std::tie(b.block, b.crc); });
   return out;
 }
 
 Status LocalStore::drop(int block) { return remove_files_of(block, nullptr); }
 
-// Removes this rank's files of `block` (all of them, or all but the copy with crc *keep); a file
-// already gone is no error. The directory is synced when something was removed.
+Status LocalStore::remove(int block, std::uint32_t crc) {
+  auto it = index_.find(block);
+  if (it == index_.end() || !it->second.count(crc)) return OkStatus();
+  const std::string path = path_of(block, crc);
+  Status s = env_->remove_file(path);
+  if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
+  if (Status d = env_->sync_dir(dir_); !d) return d;  // (still indexed: a retry syncs again)
+  it->second.erase(crc);
+  if (it->second.empty()) index_.erase(it);
+  return OkStatus();
+}
+
+// Removes this rank's files of `block` (all of them, or all but the copy with crc *keep), as the
+// index knows them; a file already gone is no error. The directory is synced when something was removed.
 Status LocalStore::remove_files_of(int block, const std::uint32_t* keep) {
-  auto names = env_->list_dir(dir_);
-  if (!names) return escape_name_in(names.err(), dir_);
-  bool removed = false;
-  for (const std::string& n : *names) {
-    int b;
-    std::uint32_t c;
-    if (!parse_block_name(n, &b, &c) || b != block || (keep && c == *keep)) continue;
-    Status s = env_->remove_file(join_path(dir_, n));
-    if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), join_path(dir_, n));
-    removed = true;
+  auto it = index_.find(block);
+  if (it == index_.end()) return OkStatus();
+  std::vector<std::uint32_t> removed;
+  for (std::uint32_t c : it->second) {
+    if (keep && c == *keep) continue;
+    const std::string path = path_of(block, c);
+    Status s = env_->remove_file(path);
+    if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
+    removed.push_back(c);
   }
-  return removed ? env_->sync_dir(dir_) : OkStatus();
+  if (removed.empty()) return OkStatus();
+  // Forgotten only once the removal is durable: a failed sync leaves them indexed, so that a retry
+  // (the next put or drop) syncs again.
+  if (Status d = env_->sync_dir(dir_); !d) return d;
+  for (std::uint32_t c : removed) it->second.erase(c);
+  if (it->second.empty()) index_.erase(it);
+  return OkStatus();
 }
 
 }  // namespace dla

@@ -8,9 +8,15 @@
 //   .block-<id>-<crc>.tmp       a put in progress (removed by the next open of the store)
 // Every file call goes through the Env; a put is atomic (temporary file, fsync, rename, fsync dir):
 // a crash or a failing call leaves the previous block file or the new one.
+// The names of the block files are kept in memory (listed once by open, kept up to date by put,
+// drop and remove; inventory lists the dir again and refreshes it), so a put or a drop costs O(1)
+// file-system calls however many blocks the dir holds (listing it on every put made an ingest of n
+// blocks O(n^2)). Files put there behind the store's back are seen at the next open or inventory.
 // Not thread-safe (one rank, one thread); movable.
 #pragma once
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,12 +65,17 @@ class LocalStore {
   Result<std::vector<Held>> inventory(bool verify);
   // Removes every file of this block id (only names of our pattern; missing is ok), then syncs the dir.
   Status drop(int block);
+  // Removes the one file of (block, crc) if there is one (missing is ok), then syncs the dir:
+  // fsck --repair trims an orphan replica with it, leaving any other version of the block alone.
+  Status remove(int block, std::uint32_t crc);
 
  private:
   Status remove_files_of(int block, const std::uint32_t* keep);
+  Status index_dir(bool clean);  // lists the dir into index_ (clean: removes our temporaries)
   LocalStore(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
   Env* env_;
   std::string dir_;
+  std::map<int, std::set<std::uint32_t>> index_;  // block -> crcs of its files here
 };
 
 // The bare name of a block file: "block-000042-1a2b3c4d".

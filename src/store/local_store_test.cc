@@ -2,7 +2,10 @@
 // crashes, verified reads, inventory, drop of our own files only.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "base/mem_env.h"
+#include "base/test_util.h"
 #include "store/block.h"
 #include "store/local_store.h"
 
@@ -220,6 +223,95 @@ TEST_CASE("LocalStore: drop removes our files of that block only", "[store][loca
   auto names = env.list_dir("/root/hostA/3");
   REQUIRE(names);
   CHECK(*names == std::vector<std::string>{".dla-store", "block-000001-zzzzzzzz", block_file_name(2, block_crc("b\n"))});
+}
+
+TEST_CASE("LocalStore: put and drop do not list the dir (an ingest of n blocks stays O(n))", "[store][local]") {
+  MemEnv mem;
+  test::CountingEnv env(mem);
+  auto opened = LocalStore::open(env, "/root", "hostA", 3, true);
+  REQUIRE(opened);
+  LocalStore s = std::move(*opened);
+  const long after_open = env.list_dirs;
+  constexpr int kBlocks = 500;
+  for (int b = 0; b < kBlocks; ++b) {
+    const std::string data = "line " + std::to_string(b) + "\n";
+    REQUIRE(s.put(b, block_crc(data), data));
+  }
+  REQUIRE(s.put(7, block_crc("v2\n"), "v2\n"));  // a new version of a block
+  REQUIRE(s.drop(9));
+  REQUIRE(s.remove(11, block_crc("line 11\n")));
+  CHECK(env.list_dirs == after_open);  // no listing per write (it was one per put: O(n^2) in all)
+  // and the in-memory index kept the dir right: the old version of 7, 9 and 11 are gone
+  auto names = mem.list_dir("/root/hostA/3");
+  REQUIRE(names);
+  CHECK(names->size() == 1 + kBlocks - 2);  // the marker, the blocks but 9 and 11
+  CHECK(std::count(names->begin(), names->end(), block_file_name(7, block_crc("v2\n"))) == 1);
+  CHECK(std::count(names->begin(), names->end(), block_file_name(7, block_crc("line 7\n"))) == 0);
+  CHECK(s.get(9, block_crc("line 9\n")).code() == Code::kNotFound);
+  CHECK(s.get(11, block_crc("line 11\n")).code() == Code::kNotFound);
+  CHECK(*s.get(12, block_crc("line 12\n")) == "line 12\n");
+}
+
+TEST_CASE("LocalStore: files that were there at open are known to put and drop", "[store][local]") {
+  MemEnv env;
+  {
+    LocalStore s = open_new(env);
+    REQUIRE(s.put(1, block_crc("old\n"), "old\n"));
+    REQUIRE(s.put(2, block_crc("two\n"), "two\n"));
+  }
+  // a stale version of block 2 left by someone who bypassed the index (another process, a crash)
+  REQUIRE(write_file(env, "/root/hostA/3/" + block_file_name(2, 0x1234), "stale", WriteMode::kTruncate, true));
+  auto again = LocalStore::open(env, "/root", "hostA", 3, false);
+  REQUIRE(again);
+  REQUIRE(again->put(1, block_crc("new\n"), "new\n"));  // replaces the file listed at open
+  REQUIRE(again->drop(2));                               // both versions of 2
+  auto names = env.list_dir("/root/hostA/3");
+  REQUIRE(names);
+  CHECK(*names == std::vector<std::string>{".dla-store", block_file_name(1, block_crc("new\n"))});
+  // remove() takes one version only and leaves a user's file alone
+  REQUIRE(again->put(4, block_crc("four\n"), "four\n"));
+  REQUIRE(write_file(env, "/root/hostA/3/" + block_file_name(4, 0x99), "other version", WriteMode::kTruncate, true));
+  REQUIRE(write_file(env, "/root/hostA/3/notes.txt", "user file", WriteMode::kTruncate, true));
+  REQUIRE(again->inventory(false));  // sees the file put behind its back
+  REQUIRE(again->remove(4, 0x99));
+  REQUIRE(again->remove(4, 0x77));  // none: fine
+  CHECK(*again->get(4, block_crc("four\n")) == "four\n");
+  CHECK(is_regular_file(env, "/root/hostA/3/notes.txt"));
+  CHECK_FALSE(is_regular_file(env, "/root/hostA/3/" + block_file_name(4, 0x99)));
+}
+
+TEST_CASE("LocalStore: remove under a failing or crashing step leaves the other files and a store that opens", "[store][local][crash]") {
+  const std::string keep = "keep\n", other = "other version\n";
+  for (long k = 1; k <= 3; ++k) {
+    for (bool crash : {false, true}) {
+      INFO((crash ? "crash" : "fail") << " at mutating step " << k);
+      MemEnv env;
+      LocalStore s = open_new(env);
+      REQUIRE(s.put(1, block_crc(keep), keep));
+      REQUIRE(write_file(env, s.path_of(1, 0x99), other, WriteMode::kTruncate, true));
+      REQUIRE(env.sync_dir("/root/hostA/3"));
+      REQUIRE(s.inventory(false));  // learns the other version
+      if (crash) env.crash_at(k);
+      else env.fail_at(k);
+      Status r = s.remove(1, 0x99);
+      if (crash) {
+        env.restart();
+        env.crash();
+      }
+      auto again = LocalStore::open(env, "/root", "hostA", 3, false);
+      REQUIRE(again);
+      CHECK(*again->get(1, block_crc(keep)) == keep);  // never the wrong file
+      auto inv = again->inventory(false);
+      REQUIRE(inv);
+      if (r) CHECK(inv->size() == 1);  // a remove reported done is durable
+      if (!crash && !r) {              // a failed remove can simply be tried again, and is durable then
+        REQUIRE(s.remove(1, 0x99));
+        env.crash();
+        CHECK_FALSE(is_regular_file(env, s.path_of(1, 0x99)));
+        CHECK(is_regular_file(env, s.path_of(1, block_crc(keep))));
+      }
+    }
+  }
 }
 
 TEST_CASE("parse_block_name accepts exactly the names we write", "[store][local]") {

@@ -7,9 +7,14 @@
 # them back, fsck again exits 0 with 2 replicas of every block. Independent counts: the number of
 # blocks is computed with awk from the line starts (block k = lines starting in [kB, (k+1)B), empty
 # ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
-# its block files (cmp). Bad input: K > data ranks, a missing DIR, a ROOT that is a user's non-empty
+# its block files (cmp). Bad input: K > data ranks, a block size that makes more than 100,000
+# blocks, a missing DIR, a ROOT that is a user's non-empty
 # directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1. Rank 0's own
-# MANIFEST damaged: status uses the newest valid copy of a data rank and says so.
+# MANIFEST damaged: status uses the newest valid copy of a data rank and says so. Bad MANIFEST
+# copies (rank 0's torn, rank 3's deleted, rank 4's an older version put back) and orphan replica
+# files (a copy of a block on a rank the manifest does not list for it, a block id it does not
+# have): fsck names each (exit 0: every block still has K replicas), status counts only listed replicas, fsck
+# --repair rewrites the copies and removes the orphans (a user's file beside them stays).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 enter_test_dir
@@ -45,6 +50,7 @@ check "ingest: summary" "files=7 blocks=$nblocks skipped=0 bytes=$nbytes K=2" \
   "$(grep -o 'files=.* K=[0-9]*' "$T/out" || true)"
 check "ingest: replica files (K x blocks)" "$((2 * nblocks))" "$(block_files "$T/root")"
 check "ingest: a MANIFEST in every rank's dir" 5 "$(find "$T/root" -name MANIFEST | wc -l)"
+cp "$(find "$T/root" -path '*/4/MANIFEST')" "$T/manifest-v1"
 check "ingest: every block on 2 distinct ranks" "$nblocks 2" \
   "$(find "$T/root" -name 'block-*' | sed 's|.*/\([0-9]*\)/block-\([0-9]*\)-.*|\2 \1|' | sort -u |
      awk '{n[$1]++} END{m=0; mx=0; for (b in n) {m++; if (n[b] > mx) mx = n[b]} print m, mx}')"
@@ -115,11 +121,49 @@ check "damaged own manifest: status exit" 0 "$rc"
 check "damaged own manifest: still version 2" "Manifest version: 2" "$(grep '^Manifest version:' "$T/out")"
 check "damaged own manifest: said on stderr" 1 "$(grep -c "using a data rank's manifest copy" "$T/err" || true)"
 
+# ---- bad MANIFEST copies and orphan replicas: fsck names them, --repair fixes them ---------------
+rm "$(find "$T/root" -path '*/3/MANIFEST')"
+cp "$T/manifest-v1" "$(find "$T/root" -path '*/4/MANIFEST')"
+d1=$(dirname "$(find "$T/root" -path '*/1/MANIFEST')")
+d4=$(dirname "$(find "$T/root" -path '*/4/MANIFEST')")
+orphan_src=$(cd "$d1" && ls block-* | while read -r f; do [ -e "$d4/$f" ] || { echo "$f"; break; }; done)
+cp "$d1/$orphan_src" "$d4/"                         # rank 4 is not listed for that block
+printf 'x\n' >"$d4/block-999999-00000000"           # a block id the manifest does not have
+echo "mine" >"$d4/notes.txt"                         # a user's file: never touched
+run 5 status --store "$T/root"
+check "orphans: status still counts K x blocks" "$((2 * nblocks))" \
+  "$(sed -n 's/^Rank [0-9]* (.*): blocks=\([0-9]*\) .*/\1/p' "$T/out" | awk '{s+=$1} END{print s}')"
+check "orphans: status says so for rank 4" 1 "$(grep -c '^Rank 4 .*(+2 orphan files' "$T/out" || true)"
+run 5 fsck --store "$T/root"
+check "bad manifests: fsck exit (every block still has K replicas)" 0 "$rc"
+check "bad manifests: one line per rank" "0 corrupt|3 missing|4 version 1, the newest is 2" \
+  "$(sed -n 's/^manifest BAD on rank \([0-9]*\): \(corrupt\|missing\|version 1, the newest is 2\).*/\1 \2/p' "$T/out" | paste -sd '|')"
+check "orphans: one line each, on rank 4" 2 "$(grep -c '^orphan [0-9]* on rank 4: block-' "$T/out" || true)"
+check "bad manifests: counted in a note, last line unchanged" \
+  "note: 3 MANIFEST copies bad (fsck --repair rewrites them from version 2)|FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" \
+  "$(tail -n 2 "$T/out" | paste -sd '|')"
+run 5 fsck --store "$T/root" --repair
+check "fsck --repair of manifests: exit" 0 "$rc"
+check "fsck --repair: manifests rewritten" 3 "$(grep -c '^repaired manifest on rank [034] (version 2)$' "$T/out" || true)"
+check "fsck --repair: orphans removed" 2 "$(grep -c '^removed orphan [0-9]* on rank 4: block-' "$T/out" || true)"
+check "fsck --repair of manifests: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+check "after the repair: the user's file is still there" mine "$(cat "$d4/notes.txt")"
+check "after the repair: replica files" "$((2 * nblocks))" "$(block_files "$T/root")"
+check "after the repair: 5 MANIFEST copies, all the same" "5 1" \
+  "$(find "$T/root" -name MANIFEST | wc -l) $(find "$T/root" -name MANIFEST -exec md5sum {} + | awk '{print $1}' | sort -u | wc -l)"
+run 5 fsck --store "$T/root"
+check "fsck after that: exit" 0 "$rc"
+check "fsck after that: no orphan, no bad manifest" 0 "$(grep -c '^orphan \|^manifest BAD\|^note: .*MANIFEST' "$T/out" || true)"
+
 # ---- bad input ---------------------------------------------------------------------------------
 run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
 check "K > data ranks: exit" 1 "$rc"
 check "K > data ranks: one error line" 1 "$(one_error_line)"
 check "K > data ranks: nothing created" no "$([ -e "$T/root2" ] && echo yes || echo no)"
+run 5 ingest --store "$T/root3" --replicas 2 --block-size 8 "$T/logs"
+check "too many blocks: exit" 1 "$rc"
+check "too many blocks: one error line naming --block-size" 1 \
+  "$(grep -c '^error: --block-size 8 makes up to [0-9]* blocks (at most 100000): use a larger --block-size$' "$T/err" || true)"
 run 5 ingest --store "$T/root2" --replicas 2 "$T/no-such-dir"
 check "missing DIR: exit" 1 "$rc"
 check "missing DIR: one error line" 1 "$(one_error_line)"
