@@ -7,6 +7,8 @@
 //   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8
 //       build/dla_store_smpi ingest --store ROOT --replicas 2 DIR
 // Exit: 0 ok; 1 bad usage or failure (one `error:` line on stderr); 2 fsck found problems that remain.
+// The last stdout line says the same (RESULT OK | ERROR | PROBLEMS, mpi/store_cli.h), so that
+// tools/dla-mpirun, whose mpirun loses the ranks' exit codes, exits with it too.
 #include <boost/program_options.hpp>
 #include <iostream>
 
@@ -52,7 +54,10 @@ int main(int argc, char** argv) {
   if (!bad.empty() || vm.count("help")) {
     if (session.rank() == 0) {
       if (bad.empty()) std::cout << desc << std::endl;
-      else std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+      else {
+        std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+        std::cout << dla::mpi::store_result_line(c.command, dla::mpi::kStoreExitError, dla::escape_name(bad)) << std::endl;
+      }
     }
     session.startup_done();
     return bad.empty() ? 0 : dla::mpi::kStoreExitError;
