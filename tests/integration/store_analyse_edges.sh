@@ -56,17 +56,20 @@ check "mixed, 16-byte blocks: RESULT OK, counts = base_log_analyser" "RESULT OK 
 check "mixed: exit 0" 0 "$rc"
 
 cp -r "$SRC/tests/data/loghub" "$T/loghub"
-want=$(base_counts "$T/loghub")
+totals() { jq -c '{counts, lines, unleveled}'; }
+want=$("$B/base_log_analyser" --json "$T/loghub" | totals)
+# Every level (FATAL, NOTICE, ... too) and, per file, the format, lines, levels and unleveled lines.
+per_file() { jq -c '[.per_file[] | {file, format, lines, counts, unleveled}] | sort_by(.file)'; }
+base_files=$("$B/base_log_analyser" --json --per-file "$T/loghub" | per_file)
+check "loghub: base_log_analyser's per-file rows (16 files)" 16 "$(jq length <<<"$base_files")"
 for bs in 16384 4096; do
   ingest 5 "$T/loghub" "$T/root-lh-$bs" "$bs"
-  analyse 5 "$T/lh-$bs.out" --store "$T/root-lh-$bs" --json -q
-  check "loghub, $bs-byte blocks ($(grep -o 'blocks=[0-9]*' "$T/ingest.out")): counts = base_log_analyser" \
-    "$want" "$(json_counts <"$T/lh-$bs.out")"
+  analyse 5 "$T/lh-$bs.out" --store "$T/root-lh-$bs" --json --per-file -q
+  check "loghub, $bs-byte blocks ($(grep -o ' blocks=[0-9]*' "$T/ingest.out" | head -n 1)): every level's count = base_log_analyser's" \
+    "$want" "$(sed -n '/^{/,/^}/p' "$T/lh-$bs.out" | totals)"
   check "loghub, $bs-byte blocks: RESULT OK" "RESULT OK" "$(result_counts "$T/lh-$bs.out" | cut -d' ' -f1-2)"
-  # per file too: the formats the run used are the directory run's
-  check "loghub, $bs-byte blocks: per-file formats = base_log_analyser's" \
-    "$("$B/base_log_analyser" --json "$T/loghub" | jq -c '[.files[] | {file, format}] | sort_by(.file)')" \
-    "$(sed -n '/^{/,/^}/p' "$T/lh-$bs.out" | jq -c '[.files[] | {file, format}] | sort_by(.file)')"
+  check "loghub, $bs-byte blocks: every file's format, lines and levels = base_log_analyser's" \
+    "$base_files" "$(sed -n '/^{/,/^}/p' "$T/lh-$bs.out" | per_file)"
 done
 
 # ---- 2: options that do not apply to --store -------------------------------------------------
@@ -93,10 +96,12 @@ check "np 3 for a store of np 5: RESULT ERROR" 1 "$(grep -c '^RESULT ERROR' "$T/
 # K = 2 over 3 data ranks: every block has a replica on rank 1 or 2, so -np 3 can read them all.
 ingest 4 "$T/loghub" "$T/root-lh-np4" 65536
 analyse 3 "$T/np3.out" --store "$T/root-lh-np4" --json -q
-check "np 3 for a store of np 4 (every block reachable): counts = base_log_analyser" "$want" "$(json_counts <"$T/np3.out")"
+check "np 3 for a store of np 4 (every block reachable): counts = base_log_analyser" "$want" "$(sed -n '/^{/,/^}/p' "$T/np3.out" | totals)"
 check "np 3 for a store of np 4: RESULT OK, exit 0" "RESULT OK 0" "$(result_counts "$T/np3.out" | cut -d' ' -f1-2) $rc"
 check "np 3 for a store of np 4: one note naming rank 3, no error" "1 0" \
   "$(grep -c '^note: --store .* data rank 3 absent, treated as lost' "$T/np3.out.err" || true) $(errors "$T/np3.out.err")"
+rerep=$(sed -n '/^{/,/^}/p' "$T/np3.out" | jq '.store.rereplicated_blocks')
+check "np 3 for a store of np 4: rank 3's blocks re-replicated ($rerep)" yes "$([ "${rerep:-0}" -gt 0 ] && echo yes || echo no)"
 rc=0
 timeout -k 5 60 mpirun -np 3 --oversubscribe "$ST" fsck --store "$T/root-lh-np4" >"$T/fsck3.out" 2>&1 || rc=$?
 check "np 3 for a store of np 4: K restored on ranks 1, 2 (fsck at np 3 exits 0)" "0 FSCK OK" \
