@@ -9,10 +9,7 @@
 # ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
 # its block files (cmp). Bad input: K > data ranks, a missing DIR, a ROOT that is a user's non-empty
 # directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1. Rank 0's own
-# MANIFEST damaged: status uses the newest valid copy of a data rank and says so. Nested stores
-# (ROOT inside DIR, DIR inside ROOT, DIR a store or inside one): one `error:` line, exit 1, nothing
-# created. The last stdout line is a RESULT line (OK / PROBLEMS / ERROR), and under tools/dla-mpirun
-# (whose mpirun loses the ranks' exit codes) the exit status follows it: fsck 0 / 2, errors 1.
+# MANIFEST damaged: status uses the newest valid copy of a data rank and says so.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 enter_test_dir
@@ -132,8 +129,34 @@ check "damaged own manifest: said on stderr" 1 "$(grep -c "using a data rank's m
 run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
 check "K > data ranks: exit" 1 "$rc"
 check "K > data ranks: one error line" 1 "$(one_error_line)"
-check "K > data ranks: RESULT ERROR last" "RESULT ERROR K=5" "$(tail -n 1 "$T/out" | cut -d' ' -f1-3)"
 check "K > data ranks: nothing created" no "$([ -e "$T/root2" ] && echo yes || echo no)"
+run 5 ingest --store "$T/root2" --replicas 2 "$T/no-such-dir"
+check "missing DIR: exit" 1 "$rc"
+check "missing DIR: one error line" 1 "$(one_error_line)"
+mkdir "$T/user"
+echo "precious" >"$T/user/notes.txt"
+run 5 ingest --store "$T/user" --replicas 2 "$T/logs"
+check "foreign ROOT: exit" 1 "$rc"
+check "foreign ROOT: one error line naming it" 1 "$(grep -c '^error: .*not a dla store' "$T/err" || true)"
+check "foreign ROOT: left as it was" "notes.txt precious" "$(ls -A "$T/user" | paste -sd ' ') $(cat "$T/user/notes.txt")"
+mkdir "$T/other"
+cp "$T"/logs/*.log "$T/other/"
+echo "extra line" >>"$T/other/empty.log"
+run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/other"
+check "ROOT of another DIR: exit" 1 "$rc"
+check "ROOT of another DIR: error" 1 "$(grep -c '^error: ROOT already holds a store of .*use another ROOT' "$T/err" || true)"
+run 5 fsck --store "$T/nothing-here"
+check "fsck of no store: exit" 1 "$rc"
+run 5 frobnicate --store "$T/root"
+check "unknown command: exit" 1 "$rc"
+
+# ---- RESULT lines and tools/dla-mpirun; nested stores -------------------------------------------
+# The last stdout line is a RESULT line (OK / PROBLEMS / ERROR: checked with fsck above), and under
+# tools/dla-mpirun (whose mpirun loses the ranks' exit codes) the exit status follows it: fsck 0 / 2
+# (above), errors 1. Nested stores (ROOT inside DIR, DIR inside ROOT, DIR a store or inside one):
+# one `error:` line, exit 1, nothing created.
+run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
+check "K > data ranks: RESULT ERROR last" "RESULT ERROR K=5" "$(tail -n 1 "$T/out" | cut -d' ' -f1-3)"
 dla_mpirun ingest --store "$T/root2" --replicas 5 "$T/logs"
 check "K > data ranks under tools/dla-mpirun: exit" 1 "$rc"
 dla_mpirun ingest --store "$T/root2" "$T/logs"
@@ -154,27 +177,8 @@ for case in "ROOT inside DIR:$T/nest/logs/st:$T/nest/logs" "ROOT inside DIR via 
   check "$what: says why" 1 "$(grep -cE '^error: .*(put the store outside DIR|not a store)' "$T/err" || true)"
 done
 check "nested stores: nothing created or changed" "$before" "$(find "$T/nest" "$T/root" | sort | md5sum)"
-run 5 ingest --store "$T/root2" --replicas 2 "$T/no-such-dir"
-check "missing DIR: exit" 1 "$rc"
-check "missing DIR: one error line" 1 "$(one_error_line)"
-mkdir "$T/user"
-echo "precious" >"$T/user/notes.txt"
-run 5 ingest --store "$T/user" --replicas 2 "$T/logs"
-check "foreign ROOT: exit" 1 "$rc"
-check "foreign ROOT: one error line naming it" 1 "$(grep -c '^error: .*not a dla store' "$T/err" || true)"
-check "foreign ROOT: left as it was" "notes.txt precious" "$(ls -A "$T/user" | paste -sd ' ') $(cat "$T/user/notes.txt")"
-mkdir "$T/other"
-cp "$T"/logs/*.log "$T/other/"
-echo "extra line" >>"$T/other/empty.log"
-run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/other"
-check "ROOT of another DIR: exit" 1 "$rc"
-check "ROOT of another DIR: error" 1 "$(grep -c '^error: ROOT already holds a store of .*use another ROOT' "$T/err" || true)"
-run 5 fsck --store "$T/nothing-here"
-check "fsck of no store: exit" 1 "$rc"
 dla_mpirun fsck --store "$T/nothing-here"
 check "fsck of no store under tools/dla-mpirun: exit" 1 "$rc"
-run 5 frobnicate --store "$T/root"
-check "unknown command: exit" 1 "$rc"
 dla_mpirun frobnicate --store "$T/root"
 check "unknown command under tools/dla-mpirun: exit" 1 "$rc"
 exit $fail
