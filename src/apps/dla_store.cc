@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
     if (!vm.count("help")) bad = dla::mpi::validate_store_cli(c);
+    // (an ingest option given to status or fsck would be silently ignored)
+    for (const char* o : {"replicas", "block-size", "pattern", "window"})
+      if (bad.empty() && c.command != "ingest" && vm.count(o) && !vm[o].defaulted())
+        bad = std::string("--") + o + " is for ingest (the store keeps what ingest chose)";
   } catch (const std::exception& e) {
     bad = e.what();
   }

@@ -181,4 +181,12 @@ dla_mpirun fsck --store "$T/nothing-here"
 check "fsck of no store under tools/dla-mpirun: exit" 1 "$rc"
 dla_mpirun frobnicate --store "$T/root"
 check "unknown command under tools/dla-mpirun: exit" 1 "$rc"
+for opt in "--block-size 4096" "--pattern *.txt" "--replicas 3" "--window 2"; do
+  read -r -a args <<<"$opt"
+  run 5 fsck --store "$T/root" "${args[@]}"
+  check "fsck $opt (an ingest option): exit" 1 "$rc"
+  check "fsck $opt: one error line" 1 "$(grep -c '^error: --[a-z-]* is for ingest' "$T/err" || true)"
+done
+run 5 status --store "$T/root" --block-size 4096
+check "status --block-size: exit" 1 "$rc"
 exit $fail
