@@ -96,12 +96,39 @@ dla::Status finish_follow(dla::mpi::FollowOptions* f, const dla::mpi::Distribute
 
 // --store ROOT: no DIR, no follow; no standbys (a standby master would need the manifest and the
 // coordinator's state: not yet) and no checkpoints (not yet: a store run is re-run from the store);
-// policy locality unless another is asked for. "" when all is well, else the error line.
+// policy locality unless another is asked for. An option that would be silently ignored is an
+// error: the files are the manifest's (--pattern, --recursive: chosen at ingest), the tasks its
+// blocks (--split-bytes: the block size, chosen at ingest), and the checkpoint and follow options
+// have nothing to act on (--no-checkpoint is accepted: a store run writes none anyway).
+// "" when all is well, else the error line.
 std::string check_store_options(const po::variables_map& vm, dla::mpi::DistributedOptions* opt) {
   if (vm.count("follow")) return "--store and --follow cannot be used together";
   if (!opt->dir.empty()) return "--store ROOT takes no DIR (the store knows its files)";
   if (!vm["standbys"].defaulted()) return "--standbys is not available with --store yet (use the default: 0 with --store)";
   if (!vm["checkpoint-dir"].defaulted()) return "--checkpoint-dir is not available with --store yet";
+  const std::pair<const char*, const char*> ignored[] = {
+      {"pattern", "the files are the store's (choose them at ingest: dla_store ingest --pattern)"},
+      {"recursive", "the files are the store's (chosen at ingest)"},
+      {"split-bytes", "the tasks are the store's blocks (their size is chosen at ingest: dla_store ingest --block-size)"},
+      {"checkpoint-every", "a store run writes no checkpoints"},
+      {"checkpoint-interval", "a store run writes no checkpoints"},
+      {"checkpoint-budget", "a store run writes no checkpoints"},
+      {"checkpoint-sync", "a store run writes no checkpoints"},
+      {"checkpoint-files", "a store run writes no checkpoints"},
+      {"consistency", "a store run writes no checkpoints"},
+      {"keep", "a store run writes no checkpoints"},
+      {"fresh", "a store run resumes no checkpoint"},
+      {"no-resume", "a store run resumes no checkpoint"},
+      {"follow-for", "it is for --follow"},
+      {"report-interval", "it is for --follow"},
+      {"scan-interval", "it is for --follow"},
+      {"follow-poll", "it is for --follow"},
+      {"rotate-wait", "it is for --follow"},
+      {"sim-growth", "it is for --follow"},
+      {"sim-growth-seed", "it is for --follow"},
+  };
+  for (const auto& [name, why] : ignored)
+    if (vm.count(name) && !vm[name].defaulted()) return std::string("--") + name + " does not apply to --store: " + why;
   opt->standbys = 0;
   if (vm["policy"].defaulted()) opt->policy = "locality";
   return "";

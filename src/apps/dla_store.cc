@@ -7,6 +7,8 @@
 //   smpirun -platform platforms/cluster8.xml -hostfile platforms/cluster8.hosts -np 8
 //       build/dla_store_smpi ingest --store ROOT --replicas 2 DIR
 // Exit: 0 ok; 1 bad usage or failure (one `error:` line on stderr); 2 fsck found problems that remain.
+// The last stdout line says the same (RESULT OK | ERROR | PROBLEMS, mpi/store_cli.h), so that
+// tools/dla-mpirun, whose mpirun loses the ranks' exit codes, exits with it too.
 #include <boost/program_options.hpp>
 #include <iostream>
 
@@ -46,13 +48,20 @@ int main(int argc, char** argv) {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
     if (!vm.count("help")) bad = dla::mpi::validate_store_cli(c);
+    // (an ingest option given to status or fsck would be silently ignored)
+    for (const char* o : {"replicas", "block-size", "pattern", "window"})
+      if (bad.empty() && c.command != "ingest" && vm.count(o) && !vm[o].defaulted())
+        bad = std::string("--") + o + " is for ingest (the store keeps what ingest chose)";
   } catch (const std::exception& e) {
     bad = e.what();
   }
   if (!bad.empty() || vm.count("help")) {
     if (session.rank() == 0) {
       if (bad.empty()) std::cout << desc << std::endl;
-      else std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+      else {
+        std::cerr << "error: " << dla::escape_name(bad) << " (see --help)" << std::endl;
+        std::cout << dla::mpi::store_result_line(c.command, dla::mpi::kStoreExitError, dla::escape_name(bad)) << std::endl;
+      }
     }
     session.startup_done();
     return bad.empty() ? 0 : dla::mpi::kStoreExitError;

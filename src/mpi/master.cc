@@ -15,7 +15,6 @@
 #include "mpi/tags.h"
 #include "scan/gzip_file.h"
 #include "scan/scanner.h"
-#include "sched/gate.h"
 
 namespace dla::mpi {
 
@@ -68,6 +67,10 @@ Status Master::start() {
   so.speculation.heartbeat = opt_.heartbeat;
   for (const auto& f : files_) so.unsplittable.push_back(store_ || is_gzip_name(f.path) ? 1 : 0);  // (guided never cuts a .gz, nor a block)
   file_format_.assign(files_.size(), std::string());
+  // --store: each file's format was detected at ingest on its head (manifest format 2; the app
+  // refuses an older manifest with detection on); every block of the file is counted with it.
+  if (store_ && format_.automatic)
+    for (std::size_t i = 0; i < files_.size(); ++i) file_format_[i] = store_->manifest.files[i].format;
   so.trace = &trace_;
   for (const auto& f : files_) so.file_names.push_back(escape_name(f.name));  // trace details: one line each
   if (opt_.on_start) {
@@ -266,7 +269,7 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
 void Master::note_format(int task, const std::string& format, Scheduler::ResultOutcome::Kind kind) {
   if (kind != Scheduler::ResultOutcome::Applied && kind != Scheduler::ResultOutcome::LateApplied) return;
   if (task < 0 || task >= static_cast<int>(sched_->tasks().size())) return;
-  // (--store: only a file's first block saw the file's head; the others' formats are not hints)
+  // (--store: detection on, the manifest's formats are set at start; --format NAME: any block says it)
   if (store_ && sched_->tasks()[static_cast<std::size_t>(task)].range.offset != 0) return;
   auto& slot = file_format_[static_cast<std::size_t>(sched_->tasks()[static_cast<std::size_t>(task)].file)];
   if (slot.empty()) slot = format;
@@ -466,19 +469,14 @@ int run_master_store(const Session& s, const DistributedOptions& opt, std::uniqu
   return Master(s, opt, std::move(files), std::nullopt, std::move(store)).run();
 }
 
-// --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for;
-// with format detection, gated: a block other than a file's first waits until the file's format
-// is known from its first block (or the file failed), so that every block of a file is counted
-// with the format a directory run detects on the file's head (the ASSIGN carries it).
+// --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for.
+// No block waits for another: the ASSIGN carries the file's format from the manifest (detected at
+// ingest on the file's head, as a directory run does), whatever the block size. (Before manifest
+// format 2 the blocks other than a file's first were gated (sched/gate.h) until the first block
+// told the format, which was wrong for a first block smaller than the head.)
 std::unique_ptr<SchedulingPolicy> Master::store_policy() {
   store_->server = std::make_unique<BlockServer>(0, store_->own ? &*store_->own : nullptr, &out_, 0, Env::posix());
-  auto p = opt_.policy == "locality" ? make_locality_policy(store_->holders, opt_.locality_wait) : make_policy(opt_.policy);
-  if (!format_.automatic) return p;
-  auto g = std::make_unique<GatedPolicy>(std::move(p), [this](const Task& t) {
-    return t.range.offset == 0 || !file_format_[static_cast<std::size_t>(t.file)].empty() || sched_->file_failed(t.file);
-  });
-  gate_ = g.get();
-  return g;
+  return opt_.policy == "locality" ? make_locality_policy(store_->holders, opt_.locality_wait) : make_policy(opt_.policy);
 }
 
 // Bytes moved are counted for every result (a duplicate's bytes moved too); a repaired replica and a
@@ -495,11 +493,6 @@ void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::Resu
   if (r.kind == proto::ResultMsg::Err && kind != Scheduler::ResultOutcome::Duplicate &&
       kind != Scheduler::ResultOutcome::Rejected)
     t.lost.push_back(where + ": " + r.error);
-  if (!gate_ || gate_->parked() == 0) return;
-  std::vector<int> live;  // (a first block's format may be known now)
-  for (int w : sched_->workers())
-    if (sched_->worker_state(w) == Scheduler::WorkerState::Active) live.push_back(w);
-  gate_->release_ready(live);
 }
 
 // Every task is done and a STOP is about to go out: first restore K replicas (the workers still

@@ -17,7 +17,6 @@
 #include "mpi/protocol.h"
 #include "mpi/transport.h"
 #include "scan/formats.h"
-#include "sched/gate.h"
 #include "sched/scheduler.h"
 
 namespace dla::mpi {
@@ -144,7 +143,6 @@ class Master {
   int recovered_ = 0, dropped_ = 0, known_ = 0;  // kept results applied / matching no task / done already
   int released_ = -1;                // release_standbys: DONEs not yet acknowledged
   std::unique_ptr<MasterStore> store_;  // --store (null: a directory run)
-  GatedPolicy* gate_ = nullptr;         // --store with format detection: owned by sched_
 };
 
 }  // namespace dla::mpi

@@ -14,14 +14,26 @@
 #include "mpi/tags.h"
 #include "mpi/transport.h"
 #include "scan/discovery.h"
+#include "store/nesting.h"
 
 namespace dla::mpi {
 
 namespace w = store_wire;
 
+namespace {
+std::string g_last_error;  // the last store_error message (rank 0's main thread), for the RESULT line
+}  // namespace
+
 int store_error(const std::string& message) {
-  std::cerr << "error: " << escape_name(message) << std::endl;
+  g_last_error = escape_name(message);
+  std::cerr << "error: " << g_last_error << std::endl;
   return kStoreExitError;
+}
+
+std::string store_result_line(const std::string& command, int code, const std::string& error) {
+  if (code == kStoreExitOk) return "RESULT OK " + command;
+  if (code == kStoreExitProblems) return "RESULT PROBLEMS " + command + " (under-replicated, corrupt or missing blocks remain)";
+  return "RESULT ERROR " + (error.empty() ? command + " failed" : error);
 }
 
 std::vector<int> ranks_of(const std::vector<RankHost>& v) {
@@ -220,6 +232,8 @@ Status precheck(const StoreCli& c, int size) {
   if (c.command != "ingest") return OkStatus();
   DiscoverOptions d;
   d.pattern = c.pattern;
+  if (Env::posix()->stat(c.dir))  // (a missing DIR: discovery's error)
+    if (auto nest = check_store_nesting(*Env::posix(), c.root, c.dir); !nest) return nest;
   auto files = discover_logs(c.dir, d, *Env::posix());
   if (!files) return files.err();
   if (c.replicas > size - 1)
@@ -272,6 +286,10 @@ int run_rank0(Session& session, const StoreCli& c) {
   };
   StoreCoordinator coord(link);
   const int code = coordinate(session, c, out, server, coord, roll);
+  // The verdict, last on stdout: tools/dla-mpirun (--enable-recovery: mpirun exits 0 whatever the
+  // ranks did) takes the exit status from it. Printed before the QUITs' wait, so that it is there
+  // even if a data rank's goodbye never comes.
+  std::cout << store_result_line(c.command, code, g_last_error) << std::endl;
   std::size_t asked = 0;
   for (int r = 1; r < session.size(); ++r)
     if (out.send_text(r, wire::kStoreQuit, w::encode({code})) && roll.hosts.count(r)) ++asked;

@@ -52,6 +52,13 @@ inline constexpr int kStoreExitOk = 0;
 inline constexpr int kStoreExitError = 1;     // bad usage, bad input, failure
 inline constexpr int kStoreExitProblems = 2;  // fsck: under-replicated / corrupt / missing remain
 
+// The last line rank 0 prints on stdout (after the command's own output, --json too), like the
+// analyser's: tools/dla-mpirun turns it into the exit status (OK 0, ERROR 1, PROBLEMS 2):
+//   RESULT OK COMMAND
+//   RESULT PROBLEMS fsck (under-replicated, corrupt or missing blocks remain)     (exit 2)
+//   RESULT ERROR MESSAGE                                     (exit 1: the `error:` line's message)
+std::string store_result_line(const std::string& command, int code, const std::string& error);
+
 // Checks what can be checked without MPI (every rank does, identically). "" = fine.
 std::string validate_store_cli(const StoreCli& c);
 

@@ -18,6 +18,7 @@
 #include "mpi/store_run.h"
 #include "mpi/tags.h"
 #include "scan/discovery.h"
+#include "scan/scanner.h"
 #include "store/block.h"
 
 namespace dla::mpi {
@@ -356,6 +357,13 @@ int run_ingest(StoreRun& run) {
   auto sites = site_map(c, run.ranks);
   if (!sites) return store_error(sites.error());
   Manifest m = make_manifest(*real, *files, std::move(*blocks), c.block_size, c.replicas, run.ranks, *sites);
+  // Each file's format from its head, exactly as a directory run detects it: a block smaller than
+  // the head could not (the analyser counts every block of the file with this one).
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    auto fmt = detect_file_format((*files)[i].path, env);
+    if (!fmt) return store_error(fmt.error());
+    m.files[i].format = std::string(fmt->name());
+  }
   auto old = previous_manifest(run, m);
   if (!old) return store_error(old.error());
   Placer placer(run.data, m.sites);
@@ -384,7 +392,8 @@ int run_ingest(StoreRun& run) {
     if (pipe.has(b.id)) b.replicas = pipe.replicas(b.id);
   m.version = 1;
   if (*old) {
-    bool changed = (*old)->blocks.size() != m.blocks.size();
+    bool changed = (*old)->blocks.size() != m.blocks.size() || (*old)->format != m.format;
+    for (std::size_t i = 0; !changed && i < m.files.size(); ++i) changed = (*old)->files[i].format != m.files[i].format;
     for (std::size_t i = 0; !changed && i < m.blocks.size(); ++i) changed = (*old)->blocks[i].replicas != m.blocks[i].replicas;
     m.version = (*old)->version + (changed ? 1 : 0);
   }

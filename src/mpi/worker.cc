@@ -414,9 +414,9 @@ class Worker {
   // Scans one byte range, charging the modelled cost, applying the injected slowness and
   // throttle, and heartbeating between 64 KiB chunks.
   // --store: the task's block, read locally or fetched (still serving the others meanwhile), then
-  // counted from memory. The format: --format if fixed; else, for a block other than the file's
-  // first, the file's (the master hands those out only once it knows it: sched/gate.h); else
-  // detected from the block's head (the file's head for its first block: what scan_file does).
+  // counted from memory. The format: --format if fixed; else the file's, from the manifest (the
+  // ASSIGN carries it: detected at ingest on the file's head as scan_file does, which a block
+  // smaller than that head could not do itself); else (none given) detected from the block's head.
   Result<Counts> scan_block(const proto::TaskMsg& t, proto::ResultMsg* res) {
     res->store = true;
     auto got = reader_->read(t, now_, [&] {
@@ -428,7 +428,7 @@ class Worker {
     (got->local ? res->local_bytes : res->remote_bytes) = got->bytes.size();
     res->repaired = got->repaired;
     FormatSpec fmt = format_;
-    if (format_.automatic && !t.format.empty() && t.offset != 0)
+    if (format_.automatic && !t.format.empty())
       if (auto spec = parse_format_spec(t.format)) fmt = *spec;
     const FileInfo f{t.path, t.name, t.length, 0};
     return scan(f, {0, t.length}, &got->bytes, &fmt);

@@ -373,6 +373,26 @@ Result<Counts> scan_path(const std::string& path, ByteRange range, const ScanOpt
 
 // Every message names the file through escape_name: a name holding a newline cannot forge a line
 // of the output that prints the error.
+Result<LogFormat> detect_file_format(const std::string& path, Env& env) {
+  auto detect = [&]() -> Result<LogFormat> {
+    auto file = env.open_read(path);
+    if (!file) return file.err();
+    auto st = (*file)->stat();
+    if (!st) return st.err();
+    if (st->directory()) return Error{"not a file: " + path + " is a directory"};
+    const ScanOptions automatic;  // (format "auto": exactly what scan_path resolves)
+    if (st->regular() && is_gzip_name(path))
+      return resolve_format(automatic, true, [&](bool* eof) {
+        GzipReader peek(**file, path);
+        return read_head(peek, false, eof);
+      });
+    return resolve_format(automatic, st->regular(), [&](bool* eof) { return read_head(**file, true, eof); });
+  };
+  auto r = detect();
+  if (!r) return escape_name_in(r.err(), path);
+  return r;
+}
+
 Result<Counts> scan_file(const std::string& path, ByteRange range, const ScanOptions& opt, Env& env) {
   auto r = scan_path(path, range, opt, env);
   if (!r) return escape_name_in(r.err(), path);

@@ -334,4 +334,54 @@ TEST_CASE("scan_file: a header format never counts a level that is only in the m
   CHECK(n->lines == 3);
 }
 
+TEST_CASE("detect_file_format: scan_file's format for the whole file, from its head, whatever a block holds", "[scanner][formats]") {
+  SplitMix64 rng(7 + Catch::rngSeed());
+  MemEnv env;
+  for (const FormatCase& fc : format_cases()) {
+    INFO("format " << fc.format);
+    Counts want;
+    const std::string text = make_file(fc, 301, rng, want);
+    REQUIRE(write_file(env, "/f.log", text, WriteMode::kTruncate, false).ok());
+    REQUIRE(write_file(env, "/f.log.gz", gzip(text), WriteMode::kTruncate, false).ok());
+    auto plain = detect_file_format("/f.log", env);
+    auto gz = detect_file_format("/f.log.gz", env);
+    REQUIRE(plain.ok());
+    REQUIRE(gz.ok());
+    CHECK(plain->name() == fc.format);
+    CHECK(gz->name() == fc.format);
+  }
+  // The store's case: the first line alone looks like apache (a lowercase [info]); the file's head,
+  // as scan_file reads it, is bracket (50 [WARN] lines against 11 [info] ones).
+  std::string text = "[t] [info] start\n";
+  for (int i = 0; i < 50; ++i) text += "[t] [WARN] w\n";
+  for (int i = 0; i < 10; ++i) text += "[t] [info] i\n";
+  REQUIRE(write_file(env, "/mixed.log", text, WriteMode::kTruncate, false).ok());
+  CHECK(detect_format(text.data(), 17, false).name() == "apache");  // (what a 16-byte first block saw)
+  std::string used;
+  ScanOptions so;
+  so.format_used = &used;
+  REQUIRE(scan_file("/mixed.log", {}, so, env).ok());
+  CHECK(used == "bracket");
+  CHECK(detect_file_format("/mixed.log", env)->name() == "bracket");
+  // Only the head counts: bracket lines after the first kDetectBytes change nothing.
+  std::string head_then_other;
+  while (head_then_other.size() < kDetectBytes) head_then_other += "2015-10-18 18:01:47,978 INFO [main] a: fine\n";
+  for (int i = 0; i < 5000; ++i) head_then_other += "[t] [ERROR] e\n";
+  REQUIRE(write_file(env, "/late.log", head_then_other, WriteMode::kTruncate, false).ok());
+  used.clear();
+  REQUIRE(scan_file("/late.log", {}, so, env).ok());
+  CHECK(used == "log4j");
+  CHECK(detect_file_format("/late.log", env)->name() == "log4j");
+  // an empty file: as scan_file; a missing one and a directory: errors naming them
+  REQUIRE(write_file(env, "/empty.log", "", WriteMode::kTruncate, false).ok());
+  used.clear();
+  REQUIRE(scan_file("/empty.log", {}, so, env).ok());
+  CHECK(detect_file_format("/empty.log", env)->name() == used);
+  auto missing = detect_file_format("/nope.log", env);
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().find("/nope.log") != std::string::npos);
+  REQUIRE(env.make_dir("/d").ok());
+  CHECK_FALSE(detect_file_format("/d", env).ok());
+}
+
 }  // namespace dla

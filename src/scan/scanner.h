@@ -78,6 +78,12 @@ struct ScanOptions {
 Result<Counts> scan_file(const std::string& path, ByteRange range = {}, const ScanOptions& opt = {},
                          Env& env = *Env::posix());
 
+// The format scan_file detects for the file at `path` with format "auto" (its head: the first
+// kDetectBytes, inflated for a .gz; bracket for a pipe or device), whatever range is scanned. The
+// store (dla_store ingest) records it per file, so that every block is counted with it even when a
+// block is smaller than the head. Errors name the file.
+Result<LogFormat> detect_file_format(const std::string& path, Env& env = *Env::posix());
+
 namespace detail {
 
 // The scalar reference implementation (simple memchr loop): the fallback, and the oracle of the

@@ -3,9 +3,9 @@
 // the inner policy asked again; release_ready() gives the parked tasks that became ready back to
 // the inner policy (at the front). Parked tasks stay pending for the Scheduler (they are still in
 // the policy), so a worker that finds only parked tasks is told WAIT.
-// Used by --store (issue 14): a block other than a file's first is handed out only once the
-// file's format is known from its first block, so every block is counted with the format a
-// directory run detects on the file's head (src/mpi/master.cc).
+// Was used by --store (issue 14) to hold a file's later blocks until its first block told the
+// format; since manifest format 2 the manifest carries each file's format (detected at ingest on
+// the file's head: a small first block could not) and no block waits, so nothing uses it now.
 // Thread-safety: none (the master's thread).
 #pragma once
 #include <functional>

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "base/names.h"
+#include "scan/formats.h"
 #include "scan/gzip_file.h"
 
 namespace dla {
@@ -30,7 +32,9 @@ json manifest_json(const Manifest& m) {
   for (const StoredFile& f : m.files) {
     json blocks = json::array();
     for (int i = f.first_block; i < f.first_block + f.nblocks; ++i) blocks.push_back(block_json(m.blocks[i]));
-    files.push_back(json{{"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}, {"blocks", blocks}});
+    json jf{{"name", escape_name(f.name)}, {"size", f.size}, {"mtime_ns", f.mtime_ns}, {"blocks", blocks}};
+    if (m.format >= 2) jf["format"] = f.format;
+    files.push_back(std::move(jf));
   }
   json out{{"format", m.format},         {"block_size", m.block_size},
            {"replicas", m.k},            {"version", m.version},
@@ -58,6 +62,12 @@ Status parse_file(const json& jf, Manifest* m) {
   auto name = raw_name(jf.at("name"));
   if (!name) return name.err();
   f.name = *name;
+  if (m->format >= 2) {
+    f.format = jf.at("format").get<std::string>();
+    const auto& names = builtin_format_names();
+    if (!f.format.empty() && std::find(names.begin(), names.end(), f.format) == names.end())
+      return bad("file " + escape_name(f.name) + " has no known log format ('" + printable(f.format) + "')");
+  }
   f.size = jf.at("size").get<std::uint64_t>();
   f.mtime_ns = jf.at("mtime_ns").get<std::int64_t>();
   f.first_block = static_cast<int>(m->blocks.size());
@@ -206,6 +216,29 @@ std::map<int, RankLoad> load_by_rank(const Manifest& m) {
     }
   }
   return out;
+}
+
+JobCoverage job_coverage(const Manifest& m, int size) {
+  JobCoverage c;
+  std::set<int> absent;
+  for (const RankHost& r : m.ranks) {
+    c.ingest_size = std::max(c.ingest_size, r.rank + 1);
+    if (r.rank > 0 && r.rank >= size) absent.insert(r.rank);
+  }
+  std::set<int> files;
+  for (const BlockRef& b : m.blocks) {
+    bool reachable = false;
+    for (int r : b.replicas) {
+      if (r > 0 && r < size) reachable = true;
+      if (r > 0 && r >= size) absent.insert(r);
+    }
+    if (reachable) continue;
+    c.uncovered.push_back(b.id);
+    files.insert(b.file);
+  }
+  c.absent.assign(absent.begin(), absent.end());
+  c.uncovered_files.assign(files.begin(), files.end());
+  return c;
 }
 
 }  // namespace dla

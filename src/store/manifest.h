@@ -6,11 +6,16 @@
 // decode_manifest accepts only that exact text: it checks the crc AND that re-encoding what it read
 // gives the same bytes, so any torn, truncated or edited copy (even a flipped byte in whitespace)
 // is kCorruption. The manifest's JSON:
-//   {"format": 1, "block_size": B, "replicas": K, "version": V, "source_dir": "DIR",
+//   {"format": 2, "block_size": B, "replicas": K, "version": V, "source_dir": "DIR",
 //    "ranks": [{"rank": 0, "host": "h"}, ...],            // every rank of the ingest, rank 0 too
 //    "sites": {"h": "site", ...},                          // only when a site map was used
-//    "files": [{"name": "a.log", "size": S, "mtime_ns": T,
+//    "files": [{"name": "a.log", "size": S, "mtime_ns": T, "format": "bracket",
 //               "blocks": [{"id": 0, "offset": 0, "length": L, "crc": C, "replicas": [1, 2]}, ...]}]}
+// "format" (format 2 on): the file's log format as scan_file detects it on the whole file's head
+// (scan/scanner.h detect_file_format, at ingest): a block smaller than the head (--block-size <
+// 64 KiB) cannot detect it itself, so every block of the file is counted with this one. A format-1
+// manifest (before it) has none: it still decodes (files' format ""), is re-encoded as format 1, and
+// the analyser refuses it with format detection on (dla_store ingest again adds the formats).
 // File names and source_dir are stored as escape_name(raw) (base/names.h: valid UTF-8 for any
 // bytes) and unescaped on decode: in memory they are raw.
 //
@@ -30,7 +35,7 @@
 
 namespace dla {
 
-inline constexpr int kManifestFormat = 1;
+inline constexpr int kManifestFormat = 2;  // 2: per-file "format"
 inline constexpr const char* kManifestName = "MANIFEST";
 
 // One input file as ingested. Its blocks are Manifest::blocks[first_block, first_block + nblocks).
@@ -40,6 +45,8 @@ struct StoredFile {
   std::int64_t mtime_ns = 0;
   int first_block = 0;
   int nblocks = 0;
+  std::string format;  // the detected log format's builtin name ("": not recorded: a format-1
+                       // manifest, or one made by make_manifest alone; ingest always sets it)
 };
 
 struct Manifest {
@@ -58,13 +65,14 @@ struct Manifest {
 };
 
 // A new manifest (version 1) for `files` cut into `blocks` (from cut_blocks, replicas filled in
-// by the caller or later). Files get first_block/nblocks from the blocks' `file` fields.
+// by the caller or later; the files' formats too: "" until then). Files get first_block/nblocks from the blocks' `file` fields.
 Manifest make_manifest(const std::string& source_dir, const std::vector<FileInfo>& files,
                        std::vector<BlockRef> blocks, std::uint64_t block_size, int k,
                        std::vector<RankHost> ranks, SiteMap sites = {});
 
 std::string encode_manifest(const Manifest& m);
-// Checks the text (see above) and every invariant (format; ids 0..n-1 in order; each file's blocks
+// Checks the text (see above) and every invariant (format; format 2: every file has a "format", a
+// builtin name or "" (not recorded); ids 0..n-1 in order; each file's blocks
 // consecutive, tiling [0, size) exactly, empty only for an empty file, one block for a .gz file;
 // block_size >= 1, k >= 1; a block's replica ranks distinct and >= 0). kCorruption on a
 // bad checksum or shape, with a one-line message; kInvalid on a newer format number.
@@ -85,5 +93,16 @@ struct RankLoad {
   std::uint64_t bytes = 0;
 };
 std::map<int, RankLoad> load_by_rank(const Manifest& m);
+
+// What a job of `size` ranks (0..size-1) can reach of the store: the data ranks the manifest names
+// (the ingest's, and any replica's) that are not in the job, and the blocks (and their files) with
+// no replica on a data rank of the job.
+struct JobCoverage {
+  int ingest_size = 0;               // the ingest's job size (its highest rank + 1)
+  std::vector<int> absent;           // data ranks named by the manifest, >= size (ascending)
+  std::vector<int> uncovered;        // blocks with no replica among ranks 1..size-1
+  std::vector<int> uncovered_files;  // their files (ascending, distinct)
+};
+JobCoverage job_coverage(const Manifest& m, int size);
 
 }  // namespace dla

@@ -12,7 +12,11 @@ Manifest sample() {
                               {"/in/z.gz", "z.gz", 7, 333}};
   std::vector<BlockRef> blocks{{0, 0, 0, 6, 0xdeadbeef, {1, 2}}, {1, 0, 6, 4, 7, {2, 3}},
                                {2, 1, 0, 0, 0, {3, 1}}, {3, 2, 0, 7, 0xffffffff, {1, 3}}};
-  return make_manifest("/in", files, blocks, 6, 2, {{2, "h1"}, {0, "h0"}, {1, "h0"}, {3, "h\xff"}});
+  Manifest m = make_manifest("/in", files, blocks, 6, 2, {{2, "h1"}, {0, "h0"}, {1, "h0"}, {3, "h\xff"}});
+  m.files[0].format = "bracket";
+  m.files[1].format = "log4j";
+  m.files[2].format = "none";
+  return m;
 }
 
 void same(const Manifest& a, const Manifest& b) {
@@ -28,6 +32,7 @@ void same(const Manifest& a, const Manifest& b) {
     CHECK(a.files[i].name == b.files[i].name);
     CHECK(a.files[i].size == b.files[i].size);
     CHECK(a.files[i].mtime_ns == b.files[i].mtime_ns);
+    CHECK(a.files[i].format == b.files[i].format);
     CHECK(a.files[i].first_block == b.files[i].first_block);
     CHECK(a.files[i].nblocks == b.files[i].nblocks);
   }
@@ -175,6 +180,62 @@ TEST_CASE("manifest: a failing or crashing step of a save leaves the old manifes
       if (!crash && !s && k == 1) CHECK(l->version == 1);
     }
   }
+}
+
+TEST_CASE("manifest: format 2 records each file's log format; a format-1 manifest decodes without", "[store][manifest]") {
+  Manifest m = sample();
+  CHECK(m.format == 2);
+  const std::string text = encode_manifest(m);
+  CHECK(text.find("\"format\": \"log4j\"") != std::string::npos);
+  auto back = decode_manifest(text);
+  REQUIRE(back);
+  same(*back, m);
+  // A manifest written before the formats (format 1): decodes with "" formats, re-encodes the same.
+  Manifest old = sample();
+  old.format = 1;
+  for (auto& f : old.files) f.format.clear();
+  const std::string old_text = encode_manifest(old);
+  CHECK(old_text.find("\"format\": \"") == std::string::npos);
+  auto old_back = decode_manifest(old_text);
+  REQUIRE(old_back);
+  CHECK(old_back->format == 1);
+  CHECK(old_back->files[1].format.empty());
+  CHECK(encode_manifest(*old_back) == old_text);
+  // Format 2 with a file's format not recorded (""): decodes as such; one that is no builtin
+  // name (regex is a user's, never detected): corruption.
+  Manifest no_fmt = sample();
+  no_fmt.files[1].format.clear();
+  auto nf = decode_manifest(encode_manifest(no_fmt));
+  REQUIRE(nf);
+  CHECK(nf->files[1].format.empty());
+  CHECK(nf->files[0].format == "bracket");
+  Manifest regex = sample();
+  regex.files[0].format = "regex";
+  auto r = decode_manifest(encode_manifest(regex));
+  CHECK(r.code() == Code::kCorruption);
+  CHECK(r.error().find("log format") != std::string::npos);
+}
+
+TEST_CASE("manifest: job_coverage names the ingest's data ranks a smaller job lacks, and the blocks it cannot reach", "[store][manifest]") {
+  const Manifest m = sample();  // ranks 0..3; blocks 0 {1,2} 1 {2,3} 2 {3,1} 3 {1,3}
+  const JobCoverage full = job_coverage(m, 4);
+  CHECK(full.ingest_size == 4);
+  CHECK(full.absent.empty());
+  CHECK(full.uncovered.empty());
+  const JobCoverage three = job_coverage(m, 3);  // rank 3 absent: every block still has 1 or 2
+  CHECK(three.absent == std::vector<int>{3});
+  CHECK(three.uncovered.empty());
+  const JobCoverage two = job_coverage(m, 2);  // only rank 1: block 1 {2,3} is out of reach
+  CHECK(two.absent == std::vector<int>{2, 3});
+  CHECK(two.uncovered == std::vector<int>{1});
+  CHECK(two.uncovered_files == std::vector<int>{0});
+  const JobCoverage one = job_coverage(m, 1);  // rank 0 alone holds no block
+  CHECK(one.uncovered.size() == m.blocks.size());
+  CHECK(one.uncovered_files == std::vector<int>{0, 1, 2});
+  Manifest bigger = sample();  // a replica on a rank the ingest did not list (a later repair): absent too
+  bigger.blocks[1].replicas = {2, 5};
+  CHECK(job_coverage(bigger, 4).absent == std::vector<int>{5});
+  CHECK(job_coverage(bigger, 4).uncovered.empty());
 }
 
 }  // namespace dla

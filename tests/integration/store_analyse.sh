@@ -7,7 +7,8 @@
 #  2. locality on that homogeneous run (every worker holds half the blocks, equal speeds) >= 90 %,
 #     read from the JSON's store.local_bytes / remote_bytes, whose sum must be the input's size.
 #  1b. files whose format only their head shows (log4j, then lines with "[ERROR]" in the message):
-#     every block counted with the file's format (later blocks wait for the first block's format).
+#     every block counted with the file's format (detected at ingest on the file's head, in the
+#     manifest; store_analyse_edges.sh covers blocks smaller than that head).
 #  3. kill -9 of a holder (rank 2) mid-analysis (a 0.5 MB/s throttle keeps the run >= ~6 s): exact
 #     counts, the victim declared failed, its blocks re-replicated (Re-replicated > 0), and
 #     `dla_store fsck` afterwards exits 0 (2 verified replicas of every block) without --repair.

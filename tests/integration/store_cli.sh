@@ -33,6 +33,11 @@ one_error_line() {  # the stderr of a failed run: exactly one line starting "err
   grep -v -e '^---' -e 'mpirun\|MPI_\|PMIX\|prterun\|Primary job\|process\|exit code\|Node:\|^ *$\|^\s' "$T/err" | grep -c '^error: ' || true
 }
 block_files() { find "$1" -type f -name 'block-*' | wc -l; }
+last_fsck() { grep '^FSCK ' "$T/out" | tail -n 1; }
+dla_mpirun() {  # args... -> $T/out $T/err $rc (tools/dla-mpirun: the exit status from the RESULT line)
+  rc=0
+  DLA_MPIRUN_TIMEOUT=60 "$SRC/tools/dla-mpirun" -np 5 "$ST" "$@" >"$T/out" 2>"$T/err" || rc=$?
+}
 
 "$B/generate_logs" --out "$T/logs" --files 6 --lines 4000 --skew 0.5 --seed 14 >/dev/null
 : >"$T/logs/empty.log"  # an empty file: one empty block
@@ -76,7 +81,8 @@ check "status: blocks held per rank add up to K x blocks" "$((2 * nblocks))" \
 
 run 5 fsck --store "$T/root"
 check "fsck: exit" 0 "$rc"
-check "fsck: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+check "fsck: summary" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(last_fsck)"
+check "fsck: RESULT line last" "RESULT OK fsck" "$(tail -n 1 "$T/out")"
 
 # ---- idempotent re-ingest --------------------------------------------------------------------
 run 5 ingest --store "$T/root" --replicas 2 --block-size $BS "$T/logs"
@@ -100,15 +106,19 @@ run 5 fsck --store "$T/root"
 check "fsck after damage: exit" 2 "$rc"
 check "fsck after damage: the lost replica" 1 "$(grep -c "^under-replicated $lost_id .* have 1 of 2$" "$T/out" || true)"
 check "fsck after damage: the corrupt replica" 1 "$(grep -c "^corrupt $bad_id .* on rank 2$" "$T/out" || true)"
-check "fsck after damage: last line" "FSCK PROBLEMS under=2 corrupt=1 missing=0" "$(tail -n 1 "$T/out")"
+check "fsck after damage: summary" "FSCK PROBLEMS under=2 corrupt=1 missing=0" "$(last_fsck)"
+check "fsck after damage: RESULT line last" "RESULT PROBLEMS fsck" "$(tail -n 1 "$T/out" | cut -d' ' -f1-3)"
+dla_mpirun fsck --store "$T/root"
+check "fsck after damage under tools/dla-mpirun: exit" 2 "$rc"
+check "fsck after damage under tools/dla-mpirun: summary" "FSCK PROBLEMS under=2 corrupt=1 missing=0" "$(last_fsck)"
 
 run 5 fsck --store "$T/root" --repair
 check "fsck --repair: exit" 0 "$rc"
 check "fsck --repair: copies made" 2 "$(grep -c '^repaired ' "$T/out" || true)"
-check "fsck --repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
-run 5 fsck --store "$T/root"
-check "fsck after repair: exit" 0 "$rc"
-check "fsck after repair: last line" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(tail -n 1 "$T/out")"
+check "fsck --repair: summary" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(last_fsck)"
+dla_mpirun fsck --store "$T/root"
+check "fsck after repair under tools/dla-mpirun: exit" 0 "$rc"
+check "fsck after repair: summary" "FSCK OK blocks=$nblocks replicas=$((2 * nblocks))" "$(last_fsck)"
 check "fsck after repair: replica files" "$((2 * nblocks))" "$(block_files "$T/root")"
 run 5 status --store "$T/root"
 check "status after repair: manifest version grew" "Manifest version: 2" "$(grep '^Manifest version:' "$T/out")"
@@ -183,4 +193,44 @@ run 5 fsck --store "$T/nothing-here"
 check "fsck of no store: exit" 1 "$rc"
 run 5 frobnicate --store "$T/root"
 check "unknown command: exit" 1 "$rc"
+
+# ---- RESULT lines and tools/dla-mpirun; nested stores -------------------------------------------
+# The last stdout line is a RESULT line (OK / PROBLEMS / ERROR: checked with fsck above), and under
+# tools/dla-mpirun (whose mpirun loses the ranks' exit codes) the exit status follows it: fsck 0 / 2
+# (above), errors 1. Nested stores (ROOT inside DIR, DIR inside ROOT, DIR a store or inside one):
+# one `error:` line, exit 1, nothing created.
+run 5 ingest --store "$T/root2" --replicas 5 "$T/logs"
+check "K > data ranks: RESULT ERROR last" "RESULT ERROR K=5" "$(tail -n 1 "$T/out" | cut -d' ' -f1-3)"
+dla_mpirun ingest --store "$T/root2" --replicas 5 "$T/logs"
+check "K > data ranks under tools/dla-mpirun: exit" 1 "$rc"
+dla_mpirun ingest --store "$T/root2" "$T/logs"
+check "no --replicas under tools/dla-mpirun: exit" 1 "$rc"
+check "no --replicas: RESULT ERROR last" "RESULT ERROR --replicas" "$(tail -n 1 "$T/out" | cut -d' ' -f1-3)"
+# Nested stores: one error line, exit 1, nothing created (a store in DIR would be ingested next time).
+mkdir -p "$T/nest/logs"
+cp "$T"/logs/*.log "$T/nest/logs/"
+ln -s "$T/nest/logs" "$T/nest/link"
+before=$(find "$T/nest" "$T/root" | sort | md5sum)
+for case in "ROOT inside DIR:$T/nest/logs/st:$T/nest/logs" "ROOT inside DIR via a link:$T/nest/link/st:$T/nest/logs" \
+            "ROOT is DIR:$T/nest/logs:$T/nest/logs" "DIR inside ROOT:$T/nest:$T/nest/logs" \
+            "DIR is a store:$T/nest/st2:$T/root" "DIR inside a store:$T/nest/st2:$(dirname "$m0")"; do
+  IFS=: read -r what root dir <<<"$case"
+  run 5 ingest --store "$root" --replicas 2 "$dir"
+  check "$what: exit" 1 "$rc"
+  check "$what: one error line" 1 "$(one_error_line)"
+  check "$what: says why" 1 "$(grep -cE '^error: .*(put the store outside DIR|not a store)' "$T/err" || true)"
+done
+check "nested stores: nothing created or changed" "$before" "$(find "$T/nest" "$T/root" | sort | md5sum)"
+dla_mpirun fsck --store "$T/nothing-here"
+check "fsck of no store under tools/dla-mpirun: exit" 1 "$rc"
+dla_mpirun frobnicate --store "$T/root"
+check "unknown command under tools/dla-mpirun: exit" 1 "$rc"
+for opt in "--block-size 4096" "--pattern *.txt" "--replicas 3" "--window 2"; do
+  read -r -a args <<<"$opt"
+  run 5 fsck --store "$T/root" "${args[@]}"
+  check "fsck $opt (an ingest option): exit" 1 "$rc"
+  check "fsck $opt: one error line" 1 "$(grep -c '^error: --[a-z-]* is for ingest' "$T/err" || true)"
+done
+run 5 status --store "$T/root" --block-size 4096
+check "status --block-size: exit" 1 "$rc"
 exit $fail

@@ -54,6 +54,6 @@ check "manifest: 2 distinct replicas per block" "$nblocks" \
 rc=0
 timeout -k 5 60 mpirun -np 5 --oversubscribe "$ST" fsck --store "$T/root" >"$T/fsck" 2>"$T/fsck.err" || rc=$?
 check "fsck after the kill: exit" 0 "$rc"
-check "fsck after the kill" "FSCK OK blocks=$nblocks" "$(tail -n 1 "$T/fsck" | sed 's/ replicas=.*//')"
+check "fsck after the kill" "FSCK OK blocks=$nblocks" "$(grep '^FSCK ' "$T/fsck" | tail -n 1 | sed 's/ replicas=.*//')"
 if [ "$fail" != 0 ]; then tail -n 20 "$T/err"; fi
 exit $fail
