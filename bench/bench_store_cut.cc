@@ -26,17 +26,14 @@
 #include "scan/loggen.h"
 #include "scan/scanner.h"
 #include "store/block.h"
+#include "bench_util.h"
 
 namespace po = boost::program_options;
 using namespace dla;
 
 namespace {
 
-double seconds(const std::function<void()>& f) {
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::seconds;
 
 // crc: 0 none, 1 block_crc, 2 zlib crc32.
 std::uint64_t read_all(Env& env, const std::vector<FileInfo>& files, int crc) {

@@ -23,17 +23,14 @@
 #include "base/mem_env.h"
 #include "store/block.h"
 #include "store/local_store.h"
+#include "bench_util.h"
 
 namespace po = boost::program_options;
 using namespace dla;
 
 namespace {
 
-double seconds(const std::function<void()>& f) {
-  const auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+using bench::seconds;
 
 void must(const Status& s) {
   if (!s) {

@@ -43,38 +43,53 @@ class TempDir {
   std::string path;
 };
 
+// An Env that forwards every call to `target` (LevelDB's EnvWrapper): a test Env derives from it
+// and overrides only the calls it watches or breaks.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env& target) : target_(target) {}
+  Env& target() { return target_; }
+
+  Result<std::unique_ptr<ReadFile>> open_read(const std::string& p) override { return target_.open_read(p); }
+  Result<std::unique_ptr<WritableFile>> open_write(const std::string& p, WriteMode m) override { return target_.open_write(p, m); }
+  Result<FileStat> stat(const std::string& p) override { return target_.stat(p); }
+  Result<FileStat> lstat(const std::string& p) override { return target_.lstat(p); }
+  Result<std::vector<std::string>> list_dir(const std::string& p) override { return target_.list_dir(p); }
+  Status make_dir(const std::string& p) override { return target_.make_dir(p); }
+  Status remove_file(const std::string& p) override { return target_.remove_file(p); }
+  Status remove_dir(const std::string& p) override { return target_.remove_dir(p); }
+  Status rename(const std::string& a, const std::string& b) override { return target_.rename(a, b); }
+  Status link(const std::string& a, const std::string& b) override { return target_.link(a, b); }
+  Status clone_file(const std::string& a, const std::string& b) override { return target_.clone_file(a, b); }
+  Status symlink(const std::string& t, const std::string& p) override { return target_.symlink(t, p); }
+  Status sync_dir(const std::string& p) override { return target_.sync_dir(p); }
+  Status set_mtime(const std::string& p, std::int64_t t) override { return target_.set_mtime(p, t); }
+  Result<std::unique_ptr<FileLock>> lock(const std::string& p) override { return target_.lock(p); }
+  Result<std::string> real_path(const std::string& p) override { return target_.real_path(p); }
+  std::uint64_t process_id() override { return target_.process_id(); }
+
+ private:
+  Env& target_;
+};
+
 // An Env that forwards every call to `base` and counts some of them, so that a test can say how
 // many file-system calls an operation makes (a cost that grows with the data shows as a count,
 // not as a timing): list_dir calls, and read/read_at calls on the files it opened.
-class CountingEnv final : public Env {
+class CountingEnv final : public EnvWrapper {
  public:
-  explicit CountingEnv(Env& base) : base_(base) {}
+  explicit CountingEnv(Env& base) : EnvWrapper(base) {}
   long list_dirs = 0;
   long reads = 0;  // ReadFile::read and read_at calls, on files opened through this Env
 
   Result<std::unique_ptr<ReadFile>> open_read(const std::string& path) override {
-    auto f = base_.open_read(path);
+    auto f = target().open_read(path);
     if (!f) return f.err();
     return std::unique_ptr<ReadFile>(new Counted(std::move(*f), &reads));
   }
-  Result<std::unique_ptr<WritableFile>> open_write(const std::string& p, WriteMode m) override { return base_.open_write(p, m); }
-  Result<FileStat> stat(const std::string& p) override { return base_.stat(p); }
-  Result<FileStat> lstat(const std::string& p) override { return base_.lstat(p); }
   Result<std::vector<std::string>> list_dir(const std::string& p) override {
     ++list_dirs;
-    return base_.list_dir(p);
+    return target().list_dir(p);
   }
-  Status make_dir(const std::string& p) override { return base_.make_dir(p); }
-  Status remove_file(const std::string& p) override { return base_.remove_file(p); }
-  Status remove_dir(const std::string& p) override { return base_.remove_dir(p); }
-  Status rename(const std::string& a, const std::string& b) override { return base_.rename(a, b); }
-  Status link(const std::string& a, const std::string& b) override { return base_.link(a, b); }
-  Status symlink(const std::string& a, const std::string& b) override { return base_.symlink(a, b); }
-  Status sync_dir(const std::string& p) override { return base_.sync_dir(p); }
-  Status set_mtime(const std::string& p, std::int64_t t) override { return base_.set_mtime(p, t); }
-  Result<std::unique_ptr<FileLock>> lock(const std::string& p) override { return base_.lock(p); }
-  Result<std::string> real_path(const std::string& p) override { return base_.real_path(p); }
-  std::uint64_t process_id() override { return base_.process_id(); }
 
  private:
   class Counted final : public ReadFile {
@@ -94,7 +109,6 @@ class CountingEnv final : public Env {
     std::unique_ptr<ReadFile> f_;
     long* n_;
   };
-  Env& base_;
 };
 
 }  // namespace dla::test

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "base/mem_env.h"
+#include "base/test_util.h"
 #include "scan/level_names.h"
 #include "scan/loggen.h"
 #include "scan/scanner.h"
@@ -17,29 +18,14 @@ namespace {
 
 // Forwards to a MemEnv; the files it opens truncate their file to `cut` bytes once `after_reads`
 // reads have been served, as a log rotation running beside the scanner would.
-class ShrinkingEnv final : public Env {
+class ShrinkingEnv final : public test::EnvWrapper {
  public:
-  ShrinkingEnv(MemEnv& mem, std::uint64_t cut, int after_reads) : mem_(mem), cut_(cut), after_(after_reads) {}
+  ShrinkingEnv(MemEnv& mem, std::uint64_t cut, int after_reads) : EnvWrapper(mem), mem_(mem), cut_(cut), after_(after_reads) {}
   Result<std::unique_ptr<ReadFile>> open_read(const std::string& path) override {
     auto f = mem_.open_read(path);
     if (!f) return f.err();
     return std::unique_ptr<ReadFile>(new Shrinking(*this, std::move(*f), path));
   }
-  Result<std::unique_ptr<WritableFile>> open_write(const std::string& p, WriteMode m) override { return mem_.open_write(p, m); }
-  Result<FileStat> stat(const std::string& p) override { return mem_.stat(p); }
-  Result<FileStat> lstat(const std::string& p) override { return mem_.lstat(p); }
-  Result<std::vector<std::string>> list_dir(const std::string& p) override { return mem_.list_dir(p); }
-  Status make_dir(const std::string& p) override { return mem_.make_dir(p); }
-  Status remove_file(const std::string& p) override { return mem_.remove_file(p); }
-  Status remove_dir(const std::string& p) override { return mem_.remove_dir(p); }
-  Status rename(const std::string& a, const std::string& b) override { return mem_.rename(a, b); }
-  Status link(const std::string& a, const std::string& b) override { return mem_.link(a, b); }
-  Status symlink(const std::string& t, const std::string& p) override { return mem_.symlink(t, p); }
-  Status sync_dir(const std::string& p) override { return mem_.sync_dir(p); }
-  Status set_mtime(const std::string& p, std::int64_t t) override { return mem_.set_mtime(p, t); }
-  Result<std::unique_ptr<FileLock>> lock(const std::string& p) override { return mem_.lock(p); }
-  Result<std::string> real_path(const std::string& p) override { return mem_.real_path(p); }
-  std::uint64_t process_id() override { return mem_.process_id(); }
 
  private:
   class Shrinking final : public ReadFile {
