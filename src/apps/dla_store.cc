@@ -22,17 +22,20 @@ int main(int argc, char** argv) {
   if (dla::mpi::answer_version(argc, argv, "dla_store")) return 0;  // before MPI_Init
   dla::mpi::Session session(&argc, &argv);
   dla::mpi::StoreCli c;
+  // (read as text: Boost parses "-5" into an unsigned as 2^64 - 5)
+  std::string block_size = std::to_string(c.block_size);
   po::options_description desc(
-      "Usage: dla_store ingest --store ROOT --replicas K [--block-size BYTES] [--pattern GLOB] [--sites FILE|prefix]\n"
-      "                        [--timeout S] [--json] DIR\n"
+      "Usage: dla_store ingest --store ROOT --replicas K [--block-size BYTES] [--pattern GLOB] [--recursive]\n"
+      "                        [--sites FILE|prefix] [--timeout S] [--json] DIR\n"
       "       dla_store status --store ROOT [--json]\n"
       "       dla_store fsck   --store ROOT [--repair] [--json] [--timeout S]\n"
       "(an MPI program: mpirun -np N, N-1 data ranks)\nOptions");
   desc.add_options()("help,h", "show this help")(
       "store", po::value(&c.root), "the store's ROOT directory (each rank keeps ROOT/<host>/<rank>)")(
       "replicas", po::value(&c.replicas), "ingest: K, the copies of every block (on distinct ranks, distinct hosts first)")(
-      "block-size", po::value(&c.block_size)->default_value(c.block_size), "ingest: block size in bytes (blocks are line-aligned)")(
+      "block-size", po::value(&block_size)->default_value(block_size), "ingest: block size in bytes (blocks are line-aligned)")(
       "pattern", po::value(&c.pattern)->default_value(c.pattern), "ingest: which files of DIR (a glob on the file name)")(
+      "recursive", po::bool_switch(&c.recursive), "ingest: also the files in DIR's subdirectories (named dir/file in the results)")(
       "timeout", po::value(&c.timeout)->default_value(c.timeout), "seconds a rank may stay silent before it counts as failed")(
       "window", po::value(&c.window)->default_value(c.window), "ingest: blocks in flight down their chains")(
       "sites", po::value(&c.sites), "ingest: sites (racks) above hosts for placement: a FILE of 'HOST SITE' lines, or "
@@ -47,9 +50,10 @@ int main(int argc, char** argv) {
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
     po::notify(vm);
-    if (!vm.count("help")) bad = dla::mpi::validate_store_cli(c);
+    if (!dla::mpi::parse_block_size(block_size, &c.block_size)) bad = "--block-size must be a whole number of bytes, not '" + block_size + "'";
+    else if (!vm.count("help")) bad = dla::mpi::validate_store_cli(c);
     // (an ingest option given to status or fsck would be silently ignored)
-    for (const char* o : {"replicas", "block-size", "pattern", "window"})
+    for (const char* o : {"replicas", "block-size", "pattern", "window", "recursive"})
       if (bad.empty() && c.command != "ingest" && vm.count(o) && !vm[o].defaulted())
         bad = std::string("--") + o + " is for ingest (the store keeps what ingest chose)";
   } catch (const std::exception& e) {

@@ -101,8 +101,12 @@ Result<Manifest> manifest_from_peers(const LocalStore& own, int size, double tim
 
 Result<std::unique_ptr<MasterStore>> open_master_store(const std::string& root, int size, double timeout, double poll) {
   auto st = std::make_unique<MasterStore>();
-  auto own = LocalStore::open(*Env::posix(), root, sim::host_name(), 0, /*create=*/false);
+  bool remade = false;
+  auto own = LocalStore::open_coordinator(*Env::posix(), root, sim::host_name(), &remade);
   if (!own) return Error{"--store " + escape_name(root) + ": " + own.error()};
+  if (remade)
+    std::fprintf(stderr, "[Master] %s was missing: made again (rank 0 keeps only a MANIFEST copy; the data ranks' is used)\n",
+                 escape_name(own->dir()).c_str());
   auto m = load_manifest(*Env::posix(), own->dir());
   if (!m && (m.code() == Code::kNotFound || m.code() == Code::kCorruption))
     m = manifest_from_peers(*own, size, timeout, poll, m.error());

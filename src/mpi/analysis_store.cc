@@ -40,13 +40,18 @@ namespace {
 // A .gz block goes into an in-memory file and scan_file inflates and counts it (rare: whole small
 // files). Measured: for plain blocks that path cost ~10x the scan itself (copies, the MemEnv's
 // crash bookkeeping), hence count_plain.
-Result<Counts> count_gzip(const std::string& bytes, const ScanOptions& so) {
+Result<Counts> count_gzip(const std::string& bytes, const ScanOptions& so, const std::string& name) {
   MemEnv env;
   const std::string path = "/block.gz";
   if (Status st = write_file(env, path, bytes, WriteMode::kTruncate, false); !st) return st.err();
   ScanOptions o = so;
   o.expected_size = bytes.size();
-  return scan_file(path, ByteRange{0, bytes.size()}, o, env);
+  auto c = scan_file(path, ByteRange{0, bytes.size()}, o, env);
+  if (c) return c;
+  std::string why = c.error();
+  if (why.rfind(path + ": ", 0) == 0) why.erase(0, path.size() + 2);
+  return Error{escape_name(name) + ": " + why + " (the input file itself: its stored copy matches the checksum taken at ingest)",
+               c.code()};
 }
 
 // Whole lines in memory: the format as scan_file resolves it on a file's head (the block's first
@@ -78,8 +83,8 @@ Result<Counts> count_plain(const std::string& bytes, const ScanOptions& so) {
 
 }  // namespace
 
-Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so) {
-  return gzip ? count_gzip(bytes, so) : count_plain(bytes, so);
+Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so, const std::string& name) {
+  return gzip ? count_gzip(bytes, so, name) : count_plain(bytes, so);
 }
 
 double StoreTotals::locality() const {

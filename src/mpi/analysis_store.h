@@ -32,8 +32,9 @@ std::vector<std::vector<int>> block_holders(const Manifest& m, int size);
 // each followed by so.on_progress) or, gzip, a whole compressed file (inflated by scan_file from
 // memory). so.format: detected from the bytes' head as scan_file does on a file's head unless
 // fixed (the caller fixes it to the file's format when it knows it). analysis_store_test.cc
-// checks it against scan_file on the same ranges.
-Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so);
+// checks it against scan_file on the same ranges. `name` (the file's) names it in errors: a gzip
+// block that does not inflate is the input file's fault (its stored bytes passed their crc).
+Result<Counts> count_block(const std::string& bytes, bool gzip, const ScanOptions& so, const std::string& name = "block");
 
 // What a store run adds to the report.
 struct StoreTotals {

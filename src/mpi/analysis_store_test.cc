@@ -109,8 +109,10 @@ TEST_CASE("store analysis: a gzip block is inflated; a fixed format is used as g
   REQUIRE(n);
   CHECK(n->lines == 3);
   CHECK(n->leveled() == 0);
-  auto bad = count_block("not gzip at all", true, {});
-  CHECK_FALSE(bad);
+  auto bad = count_block("not gzip at all", true, {}, "old.log.gz");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().rfind("old.log.gz: ", 0) == 0);  // the file, not the in-memory copy's name
+  CHECK(bad.error().find("block.gz") == std::string::npos);
 }
 
 TEST_CASE("store analysis: tasks are the blocks, holders only data ranks of this job") {

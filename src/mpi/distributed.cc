@@ -13,6 +13,7 @@
 #include "mpi/master.h"
 #include "mpi/protocol.h"
 #include "mpi/sim_hooks.h"
+#include "mpi/store_cli.h"
 #include "mpi/tags.h"
 #include "obs/trace_target.h"
 #include "mpi/transport.h"
@@ -189,12 +190,6 @@ int fail_start(const Session& s, const std::string& msg) {
   return 1;
 }
 
-std::string rank_list(const std::vector<int>& ranks) {
-  std::string out;
-  for (int r : ranks) out += (out.empty() ? "" : " ") + std::to_string(r);
-  return out;
-}
-
 // --store: what this job can analyse of the store. A manifest without per-file formats (format 1,
 // or a file's format not recorded) with detection on: an error (the blocks could not be counted as a directory run counts them).
 // Data ranks of the ingest that this job lacks (a smaller -np): an error if some block then has no
@@ -208,20 +203,7 @@ Status check_store_job(const Manifest& m, const DistributedOptions& opt, int siz
     return Error{root + ": its manifest (format " + std::to_string(m.format) +
                  ") records no log format per file; run dla_store ingest again with the same DIR into the same ROOT "
                  "(it adds them; stored blocks are not sent again), or give --format NAME"};
-  const JobCoverage c = job_coverage(m, size);
-  if (c.absent.empty()) return OkStatus();
-  const std::string job = "ingested by " + std::to_string(c.ingest_size) + " ranks, this job has " + std::to_string(size);
-  const std::string ranks = (c.absent.size() == 1 ? "data rank " : "data ranks ") + rank_list(c.absent);
-  if (!c.uncovered.empty())
-    return Error{root + " was " + job + ": the stores of " + ranks + " are absent and " + std::to_string(c.uncovered.size()) +
-                 " of " + std::to_string(m.blocks.size()) + " blocks (in " + std::to_string(c.uncovered_files.size()) +
-                 (c.uncovered_files.size() == 1 ? " file" : " files") + ") have no replica on ranks 1.." + std::to_string(size - 1) + "; run with -np " +
-                 std::to_string(c.ingest_size)};
-  std::cerr << "note: " << root << " was " << job << ": " << ranks
-            << " absent, treated as lost (every block still has a replica here; the end-of-run repair restores K on "
-               "the ranks of this job)"
-            << std::endl;
-  return OkStatus();
+  return check_job_coverage(m, root, size, "the end-of-run repair restores K on the ranks of this job");
 }
 
 // --store: the manifest instead of discovery (rank 0's own copy).

@@ -480,7 +480,7 @@ std::unique_ptr<SchedulingPolicy> Master::store_policy() {
 }
 
 // Bytes moved are counted for every result (a duplicate's bytes moved too); a repaired replica and a
-// lost block once.
+// lost block (no replica could be read) once.
 void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::ResultOutcome::Kind kind) {
   if (r.task < 0 || r.task >= static_cast<int>(store_->manifest.blocks.size())) return;
   StoreTotals& t = store_->totals;
@@ -490,8 +490,10 @@ void Master::note_store_result(int w, const proto::ResultMsg& r, Scheduler::Resu
   const std::string where = files_[static_cast<std::size_t>(b.file)].name + " " + range_text(b);
   if (r.repaired >= 0)
     t.corrupt_repaired.push_back("block " + std::to_string(b.id) + " " + where + " on rank " + std::to_string(w));
+  // (a block whose bytes were read but do not count - a truncated .gz: the input's own fault - is
+  // an unreadable file like any other, not a block the store lost)
   if (r.kind == proto::ResultMsg::Err && kind != Scheduler::ResultOutcome::Duplicate &&
-      kind != Scheduler::ResultOutcome::Rejected)
+      kind != Scheduler::ResultOutcome::Rejected && r.local_bytes + r.remote_bytes == 0)
     t.lost.push_back(where + ": " + r.error);
 }
 

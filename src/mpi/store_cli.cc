@@ -2,6 +2,7 @@
 #include "mpi/store_cli.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -42,11 +43,42 @@ std::vector<int> ranks_of(const std::vector<RankHost>& v) {
   return out;
 }
 
+namespace {
+std::string rank_list(const std::vector<int>& ranks) {
+  std::string out;
+  for (int r : ranks) out += (out.empty() ? "" : " ") + std::to_string(r);
+  return out;
+}
+}  // namespace
+
+Status check_job_coverage(const Manifest& m, const std::string& root, int size, const std::string& then) {
+  const JobCoverage c = job_coverage(m, size);
+  if (c.absent.empty()) return OkStatus();
+  const std::string job = "ingested by " + std::to_string(c.ingest_size) + " ranks, this job has " + std::to_string(size);
+  const std::string ranks = (c.absent.size() == 1 ? "data rank " : "data ranks ") + rank_list(c.absent);
+  const std::string here = size > 1 ? "on ranks 1.." + std::to_string(size - 1) : "in this job (it has no data rank)";
+  if (!c.uncovered.empty())
+    return Error{root + " was " + job + ": the stores of " + ranks + " are absent and " + std::to_string(c.uncovered.size()) +
+                 " of " + std::to_string(m.blocks.size()) + " blocks (in " + std::to_string(c.uncovered_files.size()) +
+                 (c.uncovered_files.size() == 1 ? " file" : " files") + ") have no replica " + here + "; run with -np " +
+                 std::to_string(c.ingest_size)};
+  std::cerr << "note: " << root << " was " << job << ": " << ranks
+            << " absent, treated as lost (every block still has a replica here; " << then << ")" << std::endl;
+  return OkStatus();
+}
+
+bool parse_block_size(const std::string& text, std::uint64_t* out) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  *out = std::stoull(text);
+  return true;
+}
+
 std::string validate_store_cli(const StoreCli& c) {
+  if (c.command.empty()) return "a command is required: ingest, status or fsck";
   if (c.command != "ingest" && c.command != "status" && c.command != "fsck")
     return "unknown command '" + c.command + "' (ingest, status or fsck)";
   if (c.root.empty()) return "--store ROOT is required";
-  if (!(c.timeout > 0)) return "--timeout must be a positive number of seconds";
+  if (!(c.timeout > 0) || !std::isfinite(c.timeout)) return "--timeout must be a positive, finite number of seconds";
   if (c.command == "ingest") {
     if (c.dir.empty()) return "ingest needs the input DIR";
     if (c.replicas < 1) return "--replicas K (K >= 1) is required for ingest";
@@ -110,6 +142,14 @@ Result<LocalStore> open_store(const StoreCli& c, int rank, bool create, bool cla
   if (claim || !create) {
     auto st = claim_root(env, c.root, create);
     if (!st) return st.err();
+  }
+  if (rank == 0 && !create) {
+    bool remade = false;
+    auto own = LocalStore::open_coordinator(env, c.root, sim::host_name(), &remade);
+    if (remade)
+      std::fprintf(stderr, "[Store 0] %s was missing: made again (rank 0 keeps only a MANIFEST copy; the data ranks' is used)\n",
+                   escape_name(own->dir()).c_str());
+    return own;
   }
   return LocalStore::open(env, c.root, sim::host_name(), rank, create);
 }
@@ -232,6 +272,7 @@ Status precheck(const StoreCli& c, int size) {
   if (c.command != "ingest") return OkStatus();
   DiscoverOptions d;
   d.pattern = c.pattern;
+  d.recursive = c.recursive;
   if (Env::posix()->stat(c.dir))  // (a missing DIR: discovery's error)
     if (auto nest = check_store_nesting(*Env::posix(), c.root, c.dir); !nest) return nest;
   auto files = discover_logs(c.dir, d, *Env::posix());

@@ -1,6 +1,6 @@
 // dla_store (src/apps/dla_store.cc): the replicated store's commands, run by every rank of an MPI
 // job (mpirun -np N: rank 0 coordinates, ranks 1..N-1 hold the blocks; /work/brief/store.md):
-//   ingest --store ROOT --replicas K [--block-size B] [--pattern GLOB] [--sites FILE|prefix] [--timeout S] [--json] DIR
+//   ingest --store ROOT --replicas K [--block-size B] [--pattern GLOB] [--recursive] [--sites FILE|prefix] [--timeout S] [--json] DIR
 //   status --store ROOT [--json]
 //   fsck   --store ROOT [--repair] [--json] [--timeout S]
 // Start-up (no collective): every data rank says STORE_HELLO (its host) and waits for STORE_START or
@@ -29,6 +29,7 @@
 
 #include "base/status.h"
 #include "mpi/runtime.h"
+#include "store/manifest.h"
 
 namespace dla::mpi {
 
@@ -39,6 +40,7 @@ struct StoreCli {
   int replicas = 0;                          // ingest: K
   std::uint64_t block_size = 8ull << 20;     // ingest: B
   std::string pattern = "*.log";             // ingest: which files (scan/discovery.h glob)
+  bool recursive = false;                    // ingest: also the files in DIR's subdirectories
   double timeout = 5;                        // a peer silent this long counts as gone
   bool json = false;
   bool repair = false;                       // fsck
@@ -58,6 +60,15 @@ inline constexpr int kStoreExitProblems = 2;  // fsck: under-replicated / corrup
 //   RESULT PROBLEMS fsck (under-replicated, corrupt or missing blocks remain)     (exit 2)
 //   RESULT ERROR MESSAGE                                     (exit 1: the `error:` line's message)
 std::string store_result_line(const std::string& command, int code, const std::string& error);
+
+// Whether a job of `size` ranks reaches the store whose manifest is `m` (job_coverage; `root` is
+// "--store ROOT" as printed): OK when the job has every data rank the manifest names; when some are
+// absent but every block keeps a replica on the job's ranks, one note on stderr (they count as lost
+// nodes; `then` says what restores K); else an error naming the absent ranks and the -np to use.
+Status check_job_coverage(const Manifest& m, const std::string& root, int size, const std::string& then);
+
+// A --block-size as typed: decimal digits only (no sign, no suffix, at most 19 digits).
+bool parse_block_size(const std::string& text, std::uint64_t* out);
 
 // Checks what can be checked without MPI (every rank does, identically). "" = fine.
 std::string validate_store_cli(const StoreCli& c);

@@ -134,6 +134,10 @@ int run_fsck(StoreRun& run) {
   auto mc = check_manifest_copies(run);
   if (!mc.newest) return store_error(mc.newest.error());
   Manifest* m = &*mc.newest;
+  if (auto cov = check_job_coverage(*m, "--store " + run.cli.root, run.size,
+                                    run.cli.repair ? "this repair restores K on the ranks of this job" : "fsck --repair restores K on the ranks of this job");
+      !cov)
+    return store_error(cov.error());
   RepairOutcome r;
   FsckExtra extra;
   if (run.cli.repair) {
@@ -169,6 +173,8 @@ int run_fsck(StoreRun& run) {
 int run_status(StoreRun& run) {
   auto m = load_current_manifest(run);
   if (!m) return store_error(m.error());
+  if (auto cov = check_job_coverage(*m, "--store " + run.cli.root, run.size, "fsck --repair restores K on the ranks of this job"); !cov)
+    return store_error(cov.error());
   auto inv = run.coord->gather_inventories(ranks_of(run.data), false);
   std::uint64_t bytes = 0;
   for (const auto& f : m->files) bytes += f.size;

@@ -468,7 +468,7 @@ class Worker {
       nap(0);
       if (cancel_running_) throw TaskCancelled{};
     };
-    if (bytes) return count_block(*bytes, is_gzip_name(f.name), so);
+    if (bytes) return count_block(*bytes, is_gzip_name(f.name), so, f.name);
     return scan_file(f.path, range, so);
   }
 

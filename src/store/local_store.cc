@@ -106,6 +106,16 @@ Result<LocalStore> LocalStore::open(Env& env, const std::string& root, const std
   return store;
 }
 
+Result<LocalStore> LocalStore::open_coordinator(Env& env, const std::string& root, const std::string& host,
+                                                bool* remade) {
+  *remade = false;
+  auto own = open(env, root, host, 0, /*create=*/false);
+  if (own || own.code() != Code::kNotFound || !is_regular_file(env, join_path(root, kStoreMarker))) return own;
+  auto made = open(env, root, host, 0, /*create=*/true);
+  if (made) *remade = true;
+  return made;
+}
+
 // Lists the dir: block files into the index; with `clean`, temporaries of an interrupted put removed.
 Status LocalStore::index_dir(bool clean) {
   auto names = env_->list_dir(dir_);

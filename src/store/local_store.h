@@ -49,6 +49,14 @@ class LocalStore {
   static Result<LocalStore> open(Env& env, const std::string& root, const std::string& host, int rank,
                                  bool create);
 
+  // Rank 0's dir, which holds only a MANIFEST copy: opened as open(create=false) does, but when
+  // it is missing (or lost its marker) under a ROOT that carries the store's marker (ROOT/.dla-store:
+  // this is a store; rank 0's disk was replaced or its dir removed), it is made again and *remade
+  // is set: the caller then takes the manifest from the data ranks' copies. Without the ROOT
+  // marker nothing is created (kNotFound, as open).
+  static Result<LocalStore> open_coordinator(Env& env, const std::string& root, const std::string& host,
+                                             bool* remade);
+
   const std::string& dir() const { return dir_; }
   // The FULL path of the block file: join_path(dir(), block_file_name(block, crc)) (relative when
   // ROOT was given relative). Do not join it to dir() again.

@@ -68,6 +68,29 @@ TEST_CASE("LocalStore: a crash at any step of creating a store leaves one that o
   }
 }
 
+TEST_CASE("LocalStore: rank 0's missing dir is made again only under a store's ROOT", "[store][local]") {
+  MemEnv env;
+  bool remade = true;
+  SECTION("no ROOT marker: kNotFound, nothing created") {
+    REQUIRE(env.make_dir("/root").ok());
+    CHECK(LocalStore::open_coordinator(env, "/root", "h", &remade).code() == Code::kNotFound);
+    CHECK_FALSE(remade);
+    CHECK(env.stat("/root/h").code() == Code::kNotFound);
+  }
+  SECTION("ROOT marker, rank 0's dir gone: made again and said") {
+    REQUIRE(env.make_dir("/root").ok());
+    REQUIRE(write_file(env, std::string("/root/") + kStoreMarker, "dla store root\n", WriteMode::kTruncate, false).ok());
+    auto s = LocalStore::open_coordinator(env, "/root", "h", &remade);
+    REQUIRE(s);
+    CHECK(remade);
+    CHECK(s->dir() == "/root/h/0");
+    CHECK(is_regular_file(env, std::string("/root/h/0/") + kStoreMarker));
+    remade = true;
+    CHECK(LocalStore::open_coordinator(env, "/root", "h", &remade).ok());  // (now it is there)
+    CHECK_FALSE(remade);
+  }
+}
+
 TEST_CASE("LocalStore: a non-empty directory without our marker is never touched", "[store][local]") {
   MemEnv env;
   REQUIRE(make_dirs(env, "/root/hostA/3"));

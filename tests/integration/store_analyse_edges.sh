@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # needs: mpi
-# timeout: 400
+# timeout: 500
 # distributed_log_analyser --store on Open MPI (issue 14): the edges a review found.
 #  1. Small blocks: a file's format is its head's (detected at ingest on the whole file's first
 #     64 KiB, as base_log_analyser does, kept in the manifest), never a small first block's. A file
@@ -15,6 +15,7 @@
 #     reachable -> a note, exact counts, and K restored on the job's ranks (fsck OK at that size).
 #  4. A manifest from before the per-file formats (format 1): with format detection, one error
 #     line asking to ingest again; the same ingest again upgrades it (nothing sent) and the run is OK.
+#  5. --recursive ingest, a truncated .gz, rank 0's store dir lost, fsck/status at a smaller -np (below).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 enter_test_dir
@@ -150,4 +151,53 @@ check "re-ingest of a format-1 store: nothing sent, manifest upgraded" "skipped=
   "$(grep -o 'skipped=[0-9]*' "$T/ingest.out") $(jq '.manifest.format' "$man1")"
 analyse 5 "$T/new.out" --store "$T/root-mixed" -q
 check "after the re-ingest: RESULT OK, counts = base_log_analyser" "RESULT OK $awk_want" "$(result_counts "$T/new.out")"
+
+# ---- 5: nested input, a bad .gz, rank 0's dir lost, fsck/status in a smaller job ---------------
+# --recursive at ingest: the files of subdirectories too, counted as base_log_analyser --recursive
+# counts them (per file too, named dir/file). A truncated .gz (it passes ingest: its bytes are
+# stored as they are): the analysis names it unreadable, as base_log_analyser does, and no block
+# is "lost" (its stored copy is intact). Rank 0's store dir removed (it holds only a MANIFEST copy):
+# status and the analysis make it again from the data ranks' copies. fsck and status in a job that
+# lacks data ranks holding the only replicas: one error line naming -np, not "missing" blocks.
+mkdir -p "$T/tree/a/b"
+cp "$T/mixed/m.log" "$T/tree/top.log"
+cp "$T/loghub/$(ls "$T/loghub" | head -n 1)" "$T/tree/a/x.log"
+cp "$T/loghub/$(ls "$T/loghub" | sed -n 2p)" "$T/tree/a/b/y.log"
+timeout -k 5 120 mpirun -np 5 --oversubscribe "$ST" ingest --store "$T/root-tree" --replicas 2 --block-size 4096 --recursive \
+  "$T/tree" >"$T/ingest.out" 2>&1 || true
+check "--recursive ingest: 3 files" "files=3" "$(grep -o 'files=[0-9]*' "$T/ingest.out" | head -n 1)"
+analyse 5 "$T/tree.out" --store "$T/root-tree" --json --per-file -q
+check "--recursive: every file's format, lines and levels = base_log_analyser --recursive's" \
+  "$("$B/base_log_analyser" --json --per-file --recursive "$T/tree" | per_file)" "$(sed -n '/^{/,/^}/p' "$T/tree.out" | per_file)"
+check "--recursive: RESULT OK" "RESULT OK" "$(result_counts "$T/tree.out" | cut -d' ' -f1-2)"
+
+mkdir "$T/gz"
+cp "$T/mixed/m.log" "$T/gz/plain.log"
+head -c 3000 "$T/loghub/$(ls "$T/loghub" | head -n 1)" >"$T/gz/part.log"
+gzip -c "$T/loghub/$(ls "$T/loghub" | sed -n 2p)" | head -c 400 >"$T/gz/cut.log.gz"
+timeout -k 5 120 mpirun -np 5 --oversubscribe "$ST" ingest --store "$T/root-gz" --replicas 2 --pattern '*.log*' "$T/gz" \
+  >"$T/ingest.out" 2>&1 || true
+analyse 5 "$T/gz.out" --store "$T/root-gz" --json -q
+base_gz=$("$B/base_log_analyser" --json --pattern '*.log*' "$T/gz" 2>/dev/null || true)  # (exit 2: an unreadable file)
+check "truncated .gz: counts of the others = base_log_analyser's" "$(totals <<<"$base_gz")" "$(sed -n '/^{/,/^}/p' "$T/gz.out" | totals)"
+check "truncated .gz: unreadable, exit 3, no block lost" "cut.log.gz 3 0" \
+  "$(sed -n '/^{/,/^}/p' "$T/gz.out" | jq -r '.unreadable_files | join(",")') $rc $(sed -n '/^{/,/^}/p' "$T/gz.out" | jq '.store.lost | length')"
+check "truncated .gz: the error names the file, not a temporary" 0 "$(grep -c 'block\.gz' "$T/gz.out.err" || true)"
+
+rank0_dir=$(find "$T/root-mixed" -mindepth 2 -maxdepth 2 -type d -name 0)
+[[ -n $rank0_dir ]] || { echo "FAIL no rank 0 dir in $T/root-mixed"; exit 1; }
+rm -rf "$rank0_dir"
+DLA_MPIRUN_TIMEOUT=60 "$SRC/tools/dla-mpirun" -np 5 "$ST" status --store "$T/root-mixed" >"$T/st0.out" 2>"$T/st0.err" || true
+check "rank 0's dir lost: status OK, says it made it again" "RESULT OK status 1" \
+  "$(tail -n 1 "$T/st0.out") $(grep -c 'was missing: made again' "$T/st0.err" || true)"
+rm -rf "$rank0_dir"  # (status made it again, without a MANIFEST copy: status only reads)
+analyse 5 "$T/r0.out" --store "$T/root-mixed" -q
+check "rank 0's dir lost: the analysis runs, counts = awk's" "RESULT OK $awk_want" "$(result_counts "$T/r0.out")"
+
+for cmd in fsck status; do
+  rc=0
+  DLA_MPIRUN_TIMEOUT=60 "$SRC/tools/dla-mpirun" -np 2 "$ST" $cmd --store "$T/root-gz" >"$T/small.out" 2>"$T/small.err" || rc=$?
+  check "$cmd at -np 2 of a store of -np 5: exit 1, one error naming -np 5, no 'missing' line" "1 1 0" \
+    "$rc $(grep -c '^error: .*absent.*run with -np 5$' "$T/small.err" || true) $(grep -c '^missing' "$T/small.out" || true)"
+done
 exit $fail

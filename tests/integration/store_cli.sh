@@ -9,7 +9,8 @@
 # ones dropped), replica files are counted with find, and every file is rebuilt byte for byte from
 # its block files (cmp). Bad input: K > data ranks, a block size that makes more than 100,000
 # blocks, a missing DIR, a ROOT that is a user's non-empty
-# directory (left untouched), a ROOT holding another DIR: one `error:` line, exit 1. Rank 0's own
+# directory (left untouched), a ROOT holding another DIR, a negative --block-size, an infinite
+# --timeout, no command: one `error:` line, exit 1. Rank 0's own
 # MANIFEST damaged: status uses the newest valid copy of a data rank and says so. Bad MANIFEST
 # copies (rank 0's torn, rank 3's deleted, rank 4's an older version put back) and orphan replica
 # files (a copy of a block on a rank the manifest does not list for it, a block id it does not
@@ -233,4 +234,14 @@ for opt in "--block-size 4096" "--pattern *.txt" "--replicas 3" "--window 2"; do
 done
 run 5 status --store "$T/root" --block-size 4096
 check "status --block-size: exit" 1 "$rc"
+# Values Boost would take: a negative --block-size (it wraps to 2^64 - 5 in an unsigned), an
+# infinite --timeout (a dead rank never detected), no command at all.
+for bad in "--block-size -5" "--block-size 8MiB" "--timeout inf"; do
+  read -r -a args <<<"$bad"
+  dla_mpirun ingest --store "$T/root-bad" --replicas 2 "${args[@]}" "$T/logs"
+  check "ingest $bad: exit 1, one error line, no store made" "1 1 no" \
+    "$rc $(grep -c '^error: ' "$T/err" || true) $([[ -e $T/root-bad ]] && echo yes || echo no)"
+done
+dla_mpirun --store "$T/root"
+check "no command: exit 1, says one is required" "1 1" "$rc $(grep -c '^error: a command is required' "$T/err" || true)"
 exit $fail
