@@ -66,18 +66,7 @@ int main(int argc, char** argv) {
   desc.add_options()("help", "this help")("gb", po::value(&gb), "about G GB of logs (default 0.5)")(
       "block-size", po::value(&block_size), "block size in bytes (default 8 MiB)")("reps", po::value(&reps), "best of N (default 5)")(
       "dir", po::value(&dir), "generate into DIR and keep it (default: temp dir, deleted)");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << std::endl;
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (const int rc = bench::parse_options(argc, argv, desc); rc >= 0) return rc;
   Env& env = *Env::posix();
   const bool keep = !dir.empty();
   if (!keep) {

@@ -95,18 +95,7 @@ int main(int argc, char** argv) {
   desc.add_options()("help,h", "this text")("blocks", po::value(&blocks), "n (puts timed for n, 2n, 4n)")(
       "mb", po::value(&mb), "size of the read_file test file")("reps", po::value(&reps), "best of")(
       "posix", po::bool_switch(&posix), "the real disk (fsyncs) instead of MemEnv");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  if (vm.count("help")) {
-    std::cout << desc;
-    return 0;
-  }
+  if (const int rc = bench::parse_options(argc, argv, desc); rc >= 0) return rc;
   std::printf("env: %s\n", posix ? "posix (/tmp)" : "MemEnv");
   double first = 0;
   for (int n : {blocks, 2 * blocks, 4 * blocks}) {

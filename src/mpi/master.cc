@@ -265,12 +265,11 @@ Scheduler::Reply Master::apply(int w, const proto::ResultMsg& r, double now) {
 }
 
 // The format a file's levels were read with, for --per-file: every range of a file detects the
-// same format (from the file's head), so the first applied result says it.
+// same format (from the file's head), so the first applied result says it. (--store with
+// detection: set at start from the manifest, so the slot is never empty here.)
 void Master::note_format(int task, const std::string& format, Scheduler::ResultOutcome::Kind kind) {
   if (kind != Scheduler::ResultOutcome::Applied && kind != Scheduler::ResultOutcome::LateApplied) return;
   if (task < 0 || task >= static_cast<int>(sched_->tasks().size())) return;
-  // (--store: detection on, the manifest's formats are set at start; --format NAME: any block says it)
-  if (store_ && sched_->tasks()[static_cast<std::size_t>(task)].range.offset != 0) return;
   auto& slot = file_format_[static_cast<std::size_t>(sched_->tasks()[static_cast<std::size_t>(task)].file)];
   if (slot.empty()) slot = format;
 }
@@ -472,8 +471,8 @@ int run_master_store(const Session& s, const DistributedOptions& opt, std::uniqu
 // --store: locality (delay scheduling on the blocks' holders) unless another policy was asked for.
 // No block waits for another: the ASSIGN carries the file's format from the manifest (detected at
 // ingest on the file's head, as a directory run does), whatever the block size. (Before manifest
-// format 2 the blocks other than a file's first were gated (sched/gate.h) until the first block
-// told the format, which was wrong for a first block smaller than the head.)
+// format 2 the blocks other than a file's first waited until the first block told the format,
+// which was wrong for a first block smaller than the head.)
 std::unique_ptr<SchedulingPolicy> Master::store_policy() {
   store_->server = std::make_unique<BlockServer>(0, store_->own ? &*store_->own : nullptr, &out_, 0, Env::posix());
   return opt_.policy == "locality" ? make_locality_policy(store_->holders, opt_.locality_wait) : make_policy(opt_.policy);

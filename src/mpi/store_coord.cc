@@ -8,6 +8,7 @@
 #include "mpi/sim_hooks.h"
 #include "mpi/tags.h"
 #include "store/block.h"
+#include "store/fsck.h"
 
 namespace dla::mpi {
 
@@ -134,9 +135,8 @@ std::set<int> StoreCoordinator::push_manifest(const Manifest& m, const std::vect
 }
 
 Result<Manifest> StoreCoordinator::fetch_manifest(const std::vector<int>& ranks) {
-  Result<Manifest> best = Error{"no rank has a valid manifest", Code::kNotFound};
-  for (auto& [r, m] : manifest_copies(ranks))
-    if (m && (!best || m->version > best->version)) best = std::move(*m);
+  auto best = newest_manifest(manifest_copies(ranks));
+  if (!best) return Error{"no rank has a valid manifest", Code::kNotFound};
   return best;
 }
 

@@ -188,11 +188,9 @@ int run_status(StoreRun& run) {
       // there are orphans (fsck lists them, fsck --repair removes them).
       std::uint64_t held = 0, listed = 0, orphans = 0;
       for (const auto& h : it->second) {
-        const bool ok = h.block >= 0 && h.block < static_cast<int>(m->blocks.size()) &&
-                        m->blocks[static_cast<std::size_t>(h.block)].crc == h.crc &&
-                        std::count(m->blocks[static_cast<std::size_t>(h.block)].replicas.begin(),
-                                   m->blocks[static_cast<std::size_t>(h.block)].replicas.end(), rh.rank) > 0;
-        if (ok) {
+        const BlockRef* b = h.block >= 0 && h.block < static_cast<int>(m->blocks.size())
+                                ? &m->blocks[static_cast<std::size_t>(h.block)] : nullptr;
+        if (b && b->crc == h.crc && std::count(b->replicas.begin(), b->replicas.end(), rh.rank) > 0) {
           ++listed;
           held += h.size;
         } else {

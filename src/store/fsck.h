@@ -64,7 +64,8 @@ struct FsckReport {
     int block = 0;
     std::uint32_t crc = 0;
     std::uint64_t size = 0;
-    std::string why;  // "not listed for rank R", "block id not in the manifest", "older version"
+    std::string why;  // "not a replica of this block in the manifest", "block id not in the manifest",
+                      // "an older version beside the good copy"
   };
   struct BadManifest {
     int rank = 0;

@@ -188,25 +188,21 @@ Result<std::vector<Held>> LocalStore::inventory(bool verify) {
 Status LocalStore::drop(int block) { return remove_files_of(block, nullptr); }
 
 Status LocalStore::remove(int block, std::uint32_t crc) {
-  auto it = index_.find(block);
-  if (it == index_.end() || !it->second.count(crc)) return OkStatus();
-  const std::string path = path_of(block, crc);
-  Status s = env_->remove_file(path);
-  if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
-  if (Status d = env_->sync_dir(dir_); !d) return d;  // (still indexed: a retry syncs again)
-  it->second.erase(crc);
-  if (it->second.empty()) index_.erase(it);
-  return OkStatus();
+  return remove_versions(block, [crc](std::uint32_t c) { return c == crc; });
 }
 
-// Removes this rank's files of `block` (all of them, or all but the copy with crc *keep), as the
-// index knows them; a file already gone is no error. The directory is synced when something was removed.
 Status LocalStore::remove_files_of(int block, const std::uint32_t* keep) {
+  return remove_versions(block, [keep](std::uint32_t c) { return !keep || c != *keep; });
+}
+
+// Removes this rank's files of `block` whose crc `which` picks, as the index knows them; a file
+// already gone is no error. The directory is synced when something was removed.
+Status LocalStore::remove_versions(int block, const std::function<bool(std::uint32_t)>& which) {
   auto it = index_.find(block);
   if (it == index_.end()) return OkStatus();
   std::vector<std::uint32_t> removed;
   for (std::uint32_t c : it->second) {
-    if (keep && c == *keep) continue;
+    if (!which(c)) continue;
     const std::string path = path_of(block, c);
     Status s = env_->remove_file(path);
     if (!s && s.code() != Code::kNotFound) return escape_name_in(s.err(), path);
@@ -214,7 +210,7 @@ Status LocalStore::remove_files_of(int block, const std::uint32_t* keep) {
   }
   if (removed.empty()) return OkStatus();
   // Forgotten only once the removal is durable: a failed sync leaves them indexed, so that a retry
-  // (the next put or drop) syncs again.
+  // (the next put, drop or remove) syncs again.
   if (Status d = env_->sync_dir(dir_); !d) return d;
   for (std::uint32_t c : removed) it->second.erase(c);
   if (it->second.empty()) index_.erase(it);

@@ -15,6 +15,7 @@
 // Not thread-safe (one rank, one thread); movable.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -79,6 +80,7 @@ class LocalStore {
 
  private:
   Status remove_files_of(int block, const std::uint32_t* keep);
+  Status remove_versions(int block, const std::function<bool(std::uint32_t)>& which);
   Status index_dir(bool clean);  // lists the dir into index_ (clean: removes our temporaries)
   LocalStore(Env* env, std::string dir) : env_(env), dir_(std::move(dir)) {}
   Env* env_;

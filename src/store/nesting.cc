@@ -12,12 +12,6 @@ bool within(const std::string& inner, const std::string& outer) {
   return inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 && inner[outer.size()] == '/';
 }
 
-std::string parent_of(const std::string& p) {
-  const auto slash = p.find_last_of('/');
-  if (slash == std::string::npos) return "";
-  return slash == 0 ? "/" : p.substr(0, slash);
-}
-
 }  // namespace
 
 Result<std::string> resolve_maybe_missing(Env& env, const std::string& path) {
@@ -28,7 +22,7 @@ Result<std::string> resolve_maybe_missing(Env& env, const std::string& path) {
   const auto slash = p.find_last_of('/');
   const std::string leaf = slash == std::string::npos ? p : p.substr(slash + 1);
   if (leaf.empty() || leaf == "." || leaf == "..") return r;  // (".." of a missing dir: not resolvable)
-  auto up = resolve_maybe_missing(env, slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash));
+  auto up = resolve_maybe_missing(env, parent_dir(p));
   if (!up) return up;
   return join_path(*up, leaf);
 }
@@ -44,14 +38,15 @@ Status check_store_nesting(Env& env, const std::string& root, const std::string&
     return Error{"--store " + r + " is inside the input DIR " + d + ": put the store outside DIR", Code::kInvalid};
   if (within(*rdir, *rroot))
     return Error{"the input DIR " + d + " is inside --store " + r + ": ingest the original logs, not a store", Code::kInvalid};
-  for (std::string a = *rdir; !a.empty(); a = parent_of(a)) {
-    auto st = env.stat(join_path(a, kStoreMarker));
-    if (st) {
+  for (std::string a = *rdir;;) {  // DIR and each directory above it, up to "/"
+    if (env.stat(join_path(a, kStoreMarker))) {
       return Error{"the input DIR " + d + " is " + (a == *rdir ? "" : "inside ") + "a dla store (" + escape_name(a) + " holds " +
                        kStoreMarker + "): ingest the original logs, not a store",
                    Code::kInvalid};
     }
-    if (a == "/") break;
+    const std::string up = parent_dir(a);
+    if (up == a || up == ".") break;
+    a = up;
   }
   return OkStatus();
 }
